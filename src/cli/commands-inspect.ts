@@ -1,0 +1,84 @@
+// status and logs: the commands that only look.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { EXIT } from '../exit-codes.js';
+import { fileSize } from '../control/log-excerpt.js';
+import { observe, summarize, type GatewayStatus } from '../control/status.js';
+import { readTailLines } from '../runtime/lifecycle-log.js';
+import { formatLogLine } from '../log-format.js';
+import { dim, failed, pass, printJson, say } from './output.js';
+import { parseCount, pathsFor, withProfile, type ProfileOption } from './options.js';
+
+const FOLLOW_POLL_MS = 250;
+const BYTES_PER_LINE_GUESS = 512;
+
+export function statusExitCode(status: GatewayStatus): number {
+  if (status.running) return EXIT.OK;
+  return status.state === 'wedged' ? EXIT.FAILURE : EXIT.NOT_RUNNING;
+}
+
+function printStatus(status: GatewayStatus): void {
+  const headline = status.running ? pass(status.state) : failed(status.state);
+  say(`gatehouse [${status.profile}]: ${headline}${status.pid === null ? '' : ` (pid ${status.pid})`}`);
+  if (status.reason !== null) say(`  reason:   ${status.reason}`);
+  if (status.api.url !== null) say(`  api:      ${status.api.url}`);
+  if (status.startedAt !== null) say(`  started:  ${status.startedAt}`);
+  if (status.worker !== null) say(`  worker:   pid ${status.worker.pid} ${status.worker.responsive ? 'responsive' : 'NOT responding'}; restarts ${status.restarts ?? 0}`);
+  say(`  service:  ${status.service.kind === null ? 'none installed' : `${status.service.kind} (${status.service.enabled ? 'enabled' : 'disabled'})`}`);
+  for (const probe of status.probes ?? []) {
+    const mark = probe.ok ? pass('PASS') : failed('FAIL');
+    const [first, ...rest] = probe.detail.split('\n');
+    say(`  [${mark}] ${probe.id.padEnd(12)} ${first}`);
+    for (const line of rest) say(`         ${' '.repeat(12)} ${line}`);
+    if (!probe.ok && probe.hint !== undefined) say(`         ${' '.repeat(12)} ${dim(`-> ${probe.hint}`)}`);
+  }
+}
+
+export function registerInspectCommands(program: Command): void {
+  withProfile(program.command('status'))
+    .description('is the gateway running? exit 0 running, 3 not running, 1 wedged')
+    .option('--deep', 'check every signal (PID file, control endpoint, identity, worker, state, lifecycle)')
+    .option('--json', 'print one JSON object')
+    .action(async (options: ProfileOption & { deep?: boolean; json?: boolean }) => {
+      const observations = await observe(pathsFor(options));
+      const status = summarize(observations, { kind: null, installed: false, enabled: false }, options.deep === true);
+      if (options.json === true) printJson(status);
+      else printStatus(status);
+      process.exitCode = statusExitCode(status);
+    });
+
+  withProfile(program.command('logs'))
+    .description("show the gateway's log")
+    .option('-n, --lines <n>', 'how many lines from the end', parseCount, 50)
+    .option('-f, --follow', 'keep printing new lines')
+    .option('--raw', 'print the JSON records as written')
+    .action(async (options: ProfileOption & { lines: number; follow?: boolean; raw?: boolean }) => {
+      const file = pathsFor(options).gatewayLog;
+      const show = (line: string): void => say(options.raw === true ? line : formatLogLine(line));
+      const tail = options.lines === 0 ? [] : readTailLines(file, Math.max(64 * 1024, options.lines * BYTES_PER_LINE_GUESS)).slice(-options.lines);
+      tail.forEach(show);
+      if (options.follow !== true) return;
+      await follow(file, show);
+    });
+}
+
+/** Print lines appended to the file from now on; a file that shrank was rotated: start over. */
+async function follow(file: string, show: (line: string) => void): Promise<never> {
+  let offset = fileSize(file);
+  let partial = '';
+  for (;;) {
+    await sleep(FOLLOW_POLL_MS);
+    const size = fileSize(file);
+    if (size < offset) offset = 0;
+    if (size === offset) continue;
+    const fd = openSync(file, 'r');
+    const buffer = Buffer.alloc(size - offset);
+    readSync(fd, buffer, 0, buffer.length, offset);
+    closeSync(fd);
+    offset = size;
+    const lines = (partial + buffer.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    lines.filter((l) => l !== '').forEach(show);
+  }
+}

@@ -1,0 +1,60 @@
+// run, start, stop: the commands that change whether a gateway runs.
+import type { Command } from 'commander';
+import { currentRole } from '../env.js';
+import { EXIT } from '../exit-codes.js';
+import { DEFAULT_DRAIN_TIMEOUT_MS, loadConfig } from '../gateway/config.js';
+import type { ProfilePaths } from '../paths.js';
+import { DEFAULT_START_TIMEOUT_MS, startGateway } from '../control/start.js';
+import { stopGateway } from '../control/stop.js';
+import { runGateway } from '../runtime/run.js';
+import { runWorker } from '../runtime/worker.js';
+import { fail, say, dim } from './output.js';
+import { parseSeconds, pathsFor, withProfile, type ProfileOption } from './options.js';
+
+export function registerLifecycleCommands(program: Command): void {
+  withProfile(program.command('run'))
+    .description('run the gateway in the foreground (monitor + worker); Ctrl+C drains and exits')
+    .option('--replace', 'drain and replace a gateway already running this profile')
+    .action(async (options: ProfileOption & { replace?: boolean }) => {
+      const paths = pathsFor(options);
+      // The one place the role is chosen: the monitor starts its worker with GATEHOUSE_ROLE=worker.
+      if (currentRole() === 'worker') await runWorker(paths);
+      else await runGateway(paths, { replace: options.replace === true, argv: process.argv.slice(1) });
+    });
+
+  withProfile(program.command('start'))
+    .description('start the gateway detached; exits 0 only once it answered and stayed alive')
+    .option('--timeout <seconds>', 'how long to wait for it to answer', parseSeconds, DEFAULT_START_TIMEOUT_MS)
+    .action(async (options: ProfileOption & { timeout: number }) => {
+      const result = await startGateway(pathsFor(options), options.timeout);
+      if (result.ok) {
+        say(result.alreadyRunning ? `gatehouse is already running (pid ${result.pid})` : `gatehouse started (pid ${result.pid}) ${dim(`api ${result.apiUrl}`)}`);
+      } else {
+        fail(result.message);
+        for (const line of result.details) process.stderr.write(`  ${line}\n`);
+      }
+      process.exitCode = result.exitCode;
+    });
+
+  withProfile(program.command('stop'))
+    .description('stop gracefully: drain in-flight work up to --timeout, then escalate')
+    .option('--timeout <seconds>', 'how long in-flight work may drain (default: drain.timeoutMs from config, 30 s)', parseSeconds)
+    .action(async (options: ProfileOption & { timeout?: number }) => {
+      const paths = pathsFor(options);
+      const timeoutMs = options.timeout ?? configuredDrainTimeout(paths);
+      const result = await stopGateway(paths, { timeoutMs, reason: 'gatehouse stop' });
+      if (!result.wasRunning) say('gatehouse is not running');
+      else if (result.ok) say(`gatehouse stopped (pid ${result.pid}) ${dim(result.steps.join('; '))}`);
+      else fail(`${result.message} ${dim(result.steps.join('; '))}`);
+      process.exitCode = result.ok ? EXIT.OK : EXIT.FAILURE;
+    });
+}
+
+/** The configured drain timeout; a broken config must not keep anyone from stopping a gateway. */
+function configuredDrainTimeout(paths: ProfilePaths): number {
+  try {
+    return loadConfig(paths.config).drain.timeoutMs;
+  } catch {
+    return DEFAULT_DRAIN_TIMEOUT_MS;
+  }
+}

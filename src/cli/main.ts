@@ -1,0 +1,35 @@
+// The `gatehouse` command line.
+import { Command, CommanderError } from 'commander';
+import { EXIT } from '../exit-codes.js';
+import { VERSION } from '../version.js';
+import { registerInspectCommands } from './commands-inspect.js';
+import { registerLifecycleCommands } from './commands-lifecycle.js';
+import { registerSendCommand } from './commands-send.js';
+import { reportError } from './output.js';
+
+export function buildProgram(): Command {
+  const program = new Command('gatehouse')
+    .description('a gateway daemon for chat bots and AI agents that stays up')
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  registerLifecycleCommands(program);
+  registerInspectCommands(program);
+  registerSendCommand(program);
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with exit code 0; usage errors were already printed.
+      process.exitCode = error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+      return;
+    }
+    process.exitCode = reportError(error);
+  }
+}
+
+await main();

@@ -1,0 +1,28 @@
+// Options every command shares, and parsing of their values.
+import { InvalidArgumentError, type Command } from 'commander';
+import { DEFAULT_PROFILE, profilePaths, type ProfilePaths } from '../paths.js';
+
+export interface ProfileOption {
+  readonly profile: string;
+}
+
+export function withProfile(command: Command): Command {
+  return command.option('-p, --profile <name>', 'which gateway profile', DEFAULT_PROFILE);
+}
+
+export function pathsFor(options: ProfileOption): ProfilePaths {
+  return profilePaths(options.profile);
+}
+
+/** "--timeout 30" in seconds (fractions allowed) -> milliseconds. */
+export function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new InvalidArgumentError('expected a number of seconds >= 0');
+  return Math.round(seconds * 1000);
+}
+
+export function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
+  return n;
+}

@@ -1,0 +1,86 @@
+// `status --deep`: one PASS/FAIL line per independent signal, each with what to do on FAIL.
+import { platform } from '../platform/index.js';
+import { checkIdentity } from '../runtime/identity.js';
+import { fileSize, linesSince, problems } from './log-excerpt.js';
+import type { Observations } from './status.js';
+
+export interface Probe {
+  readonly id: string;
+  readonly ok: boolean;
+  readonly detail: string;
+  /** What to do about a FAIL. */
+  readonly hint?: string;
+}
+
+/** How much of the end of the gateway log --deep scans for warnings and errors. */
+const LOG_TAIL_BYTES = 16 * 1024;
+const LOG_TAIL_LINES = 5;
+
+function pidFileProbe(o: Observations): Probe {
+  const r = o.pidFile;
+  if (r.kind === 'ok') return { id: 'pid-file', ok: true, detail: `${o.paths.pidFile}: pid ${r.value.pid}, instance ${r.value.instance}, version ${r.value.version}` };
+  if (r.kind === 'missing') return { id: 'pid-file', ok: false, detail: `${o.paths.pidFile} does not exist`, hint: 'normal when stopped; start with `gatehouse start`' };
+  return { id: 'pid-file', ok: false, detail: `${o.paths.pidFile} is unreadable: ${r.reason}`, hint: 'it is ignored; the next start rewrites it' };
+}
+
+function controlProbe(o: Observations): Probe {
+  const h = o.hello;
+  if (h.ok) return { id: 'control', ok: true, detail: `answered in ${h.latencyMs} ms: pid ${h.data.pid}, state ${h.data.state}` };
+  if (h.kind === 'timeout') return { id: 'control', ok: false, detail: `accepted but gave no answer (${h.detail}): the gateway is wedged`, hint: '`gatehouse stop` escalates to signals; then start it again' };
+  return { id: 'control', ok: false, detail: `nothing answers (${h.detail})`, hint: 'start it with `gatehouse start`' };
+}
+
+function identityProbe(o: Observations): Probe {
+  if (o.pidFile.kind !== 'ok') return { id: 'identity', ok: false, detail: 'no PID file to check' };
+  const record = o.pidFile.value;
+  const check = checkIdentity(record);
+  if (check.verdict === 'dead') return { id: 'identity', ok: false, detail: `pid ${record.pid} is gone: the PID file is stale`, hint: 'harmless; the next start replaces it' };
+  if (check.verdict === 'reused') return { id: 'identity', ok: false, detail: `pid ${record.pid} now belongs to another process (started ${new Date(check.actualStartTime).toISOString()}, recorded ${new Date(record.startTime).toISOString()})`, hint: 'the gateway is gone; that process is never signalled' };
+  if (o.hello.ok && o.hello.data.pid !== record.pid) return { id: 'identity', ok: false, detail: `the PID file names pid ${record.pid} but pid ${o.hello.data.pid} holds the control endpoint` };
+  return { id: 'identity', ok: true, detail: `pid ${record.pid} started at ${new Date(record.startTime).toISOString()}, as recorded` };
+}
+
+function livenessProbe(o: Observations): Probe {
+  const pid = o.hello.ok ? o.hello.data.pid : o.pidFile.kind === 'ok' ? o.pidFile.value.pid : null;
+  if (pid === null) return { id: 'os-liveness', ok: false, detail: 'no pid known' };
+  const alive = platform.isAlive(pid);
+  return alive ? { id: 'os-liveness', ok: true, detail: `pid ${pid} is alive` } : { id: 'os-liveness', ok: false, detail: `pid ${pid} is not alive (or a zombie)` };
+}
+
+function workerProbe(o: Observations): Probe {
+  if (o.status === null) return { id: 'worker', ok: false, detail: 'the monitor was not asked (no answer or no token)' };
+  if (!o.status.ok) return { id: 'worker', ok: false, detail: `status request failed: ${o.status.detail}` };
+  const w = o.status.data.worker;
+  if (w.responsive) return { id: 'worker', ok: true, detail: `worker pid ${w.pid} answered in ${w.latencyMs} ms; restarts ${o.status.data.restarts}` };
+  return { id: 'worker', ok: false, detail: `worker ${w.pid === null ? 'absent' : `pid ${w.pid} did not answer`}`, hint: '`gatehouse stop` then `gatehouse start`' };
+}
+
+function stateProbe(o: Observations): Probe {
+  const r = o.stateFile;
+  if (r.kind === 'missing') return { id: 'state-file', ok: false, detail: 'no state file (never started here)' };
+  if (r.kind === 'invalid') return { id: 'state-file', ok: false, detail: `unreadable: ${r.reason}`, hint: 'it is rewritten at the next start' };
+  const s = r.value;
+  const ageS = Math.round((Date.now() - Date.parse(s.updatedAt)) / 1000);
+  const detail = `state ${s.state}, pid ${s.pid}, updated ${ageS} s ago${s.reason === null ? '' : ` (${s.reason})`}`;
+  const claimsAlive = s.state === 'running' || s.state === 'draining' || s.state === 'starting';
+  const observedAlive = o.hello.ok && o.hello.data.pid === s.pid;
+  if (claimsAlive !== observedAlive) return { id: 'state-file', ok: false, detail: `${detail}; disagrees with what answers`, hint: 'the gateway died without updating it: see the lifecycle log' };
+  return { id: 'state-file', ok: true, detail };
+}
+
+function lifecycleProbe(o: Observations): Probe {
+  const last = o.lifecycle.tail(1).at(-1);
+  if (last === undefined) return { id: 'lifecycle', ok: false, detail: 'no lifecycle events yet' };
+  const unclean = last.event === 'previous_exit_unclean' || last.event === 'start_failed' || last.event === 'escalate';
+  return { id: 'lifecycle', ok: !unclean, detail: `last event ${last.event} at ${last.ts} (pid ${last.pid})` };
+}
+
+export function deepProbes(o: Observations): Probe[] {
+  const probes = [pidFileProbe(o), controlProbe(o), identityProbe(o), livenessProbe(o), workerProbe(o), stateProbe(o), lifecycleProbe(o)];
+  const anyFailed = probes.some((p) => !p.ok);
+  if (!anyFailed) return probes;
+  const log = o.paths.gatewayLog;
+  const tail = problems(linesSince(log, Math.max(0, fileSize(log) - LOG_TAIL_BYTES)), LOG_TAIL_LINES);
+  if (tail.length > 0) probes.push({ id: 'log-tail', ok: false, detail: tail.join('\n'), hint: `full log: gatehouse logs (${log})` });
+  return probes;
+}

@@ -1,0 +1,43 @@
+// The control protocol spoken over the control endpoint: one JSON object per line each way.
+// `hello` answers anyone (identity only); every other command needs the profile's token.
+import type { GatewayState } from '../runtime/state-file.js';
+
+export type ControlRequest =
+  | { readonly cmd: 'hello' }
+  | { readonly cmd: 'status'; readonly token: string }
+  | { readonly cmd: 'stop'; readonly token: string; readonly timeoutMs?: number; readonly reason?: string };
+
+export interface HelloReply {
+  readonly instance: string;
+  readonly pid: number;
+  readonly startTime: number;
+  readonly profile: string;
+  readonly version: string;
+  readonly state: GatewayState;
+}
+
+export interface WorkerProbe {
+  readonly pid: number | null;
+  /** The worker answered a ping over IPC within the probe timeout. */
+  readonly responsive: boolean;
+  readonly latencyMs: number | null;
+}
+
+export interface StatusReply extends HelloReply {
+  readonly startedAt: string;
+  readonly apiUrl: string | null;
+  readonly worker: WorkerProbe;
+  readonly restarts: number;
+  readonly detached: boolean;
+}
+
+export interface StopReply {
+  readonly accepted: boolean;
+  readonly timeoutMs: number;
+}
+
+export type ControlReply =
+  | { readonly ok: true; readonly data: unknown }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+
+export const MAX_CONTROL_LINE_BYTES = 64 * 1024;

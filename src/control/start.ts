@@ -1,0 +1,105 @@
+// `gatehouse start`: launch the monitor detached, then claim success only after it answered on the
+// control endpoint and over HTTP, and was still alive after a confirm window. On failure, say why,
+// in the gateway's own words from its log.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { detachedMonitorEnv, ENV } from '../env.js';
+import { EXIT } from '../exit-codes.js';
+import { ensureProfileDirs, type ProfilePaths } from '../paths.js';
+import { platform } from '../platform/index.js';
+import { spawnDetached } from '../platform/spawn.js';
+import { readToken } from '../gateway/token.js';
+import { ENTRY_SCRIPT } from '../version.js';
+import { hello, requestStatus } from './client.js';
+import { fileSize, linesSince, problems } from './log-excerpt.js';
+
+export const DEFAULT_START_TIMEOUT_MS = 30_000;
+/** The first answer must survive this long: a gateway that answers and dies is not started. */
+export const DEFAULT_START_CONFIRM_MS = 1_000;
+const POLL_MS = 100;
+const PROBE_TIMEOUT_MS = 1_000;
+const HEALTH_TIMEOUT_MS = 2_000;
+
+export interface StartResult {
+  readonly ok: boolean;
+  readonly alreadyRunning: boolean;
+  readonly pid: number | null;
+  readonly apiUrl: string | null;
+  readonly message: string;
+  readonly exitCode: number;
+  /** The gateway's own account of a failure, from its log. */
+  readonly details: readonly string[];
+}
+
+interface ChildExit { code: number | null; signal: NodeJS.Signals | null }
+
+export function confirmWindowMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env[ENV.START_CONFIRM_MS]);
+  return Number.isInteger(value) && value >= 0 ? value : DEFAULT_START_CONFIRM_MS;
+}
+
+async function alreadyRunning(address: string): Promise<StartResult | null> {
+  const answer = await hello(address, PROBE_TIMEOUT_MS);
+  if (!answer.ok) return null;
+  return { ok: true, alreadyRunning: true, pid: answer.data.pid, apiUrl: null, message: `already running (pid ${answer.data.pid})`, exitCode: EXIT.OK, details: [] };
+}
+
+async function healthy(apiUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false; // not answering yet
+  }
+}
+
+export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<StartResult> {
+  ensureProfileDirs(paths);
+  const address = platform.controlEndpoint(paths.dir).address;
+  const running = await alreadyRunning(address);
+  if (running !== null) return running;
+
+  const logOffset = fileSize(paths.gatewayLog);
+  const spawned = spawnDetached(process.execPath, [ENTRY_SCRIPT, 'run', '--profile', paths.profile], {
+    env: detachedMonitorEnv(), cwd: paths.dir, logFile: paths.gatewayLog,
+  });
+  let exited: ChildExit | null = null;
+  spawned.child.on('exit', (code, signal) => { exited = { code, signal }; });
+  const failure = (message: string, exitCode: number = EXIT.FAILURE): StartResult => ({
+    ok: false, alreadyRunning: false, pid: spawned.pid, apiUrl: null, message, exitCode,
+    details: problems(linesSince(paths.gatewayLog, logOffset)),
+  });
+
+  const deadline = Date.now() + timeoutMs;
+  let apiUrl: string | null = null;
+  while (apiUrl === null) {
+    if (exited !== null) {
+      const winner = await alreadyRunning(address); // lost a race with a concurrent start
+      if (winner !== null) return winner;
+      const { code, signal } = exited as ChildExit;
+      return failure(`the gateway exited while starting (${signal ?? `exit ${code}`})`, code === EXIT.CONFIG ? EXIT.CONFIG : EXIT.FAILURE);
+    }
+    if (Date.now() > deadline) return failure(`the gateway did not answer within ${timeoutMs} ms (pid ${spawned.pid} may still be starting)`);
+    const answer = await hello(address, PROBE_TIMEOUT_MS);
+    if (answer.ok && answer.data.pid !== spawned.pid) {
+      const winner = await alreadyRunning(address);
+      if (winner !== null) return winner;
+    }
+    if (answer.ok && answer.data.state === 'running') apiUrl = await runningApiUrl(paths, address);
+    if (apiUrl === null) await sleep(POLL_MS);
+  }
+  if (!(await healthy(apiUrl))) return failure(`the gateway answered on its control endpoint but not on ${apiUrl}/healthz`);
+  await sleep(confirmWindowMs());
+  const still = await hello(address, PROBE_TIMEOUT_MS);
+  if (exited !== null || !platform.isAlive(spawned.pid) || !still.ok || still.data.pid !== spawned.pid) {
+    return failure('the gateway answered, then died within the confirm window');
+  }
+  return { ok: true, alreadyRunning: false, pid: spawned.pid, apiUrl, message: `started (pid ${spawned.pid})`, exitCode: EXIT.OK, details: [] };
+}
+
+async function runningApiUrl(paths: ProfilePaths, address: string): Promise<string | null> {
+  const token = readToken(paths.token);
+  if (token === null) return null;
+  const status = await requestStatus(address, token, PROBE_TIMEOUT_MS);
+  return status.ok ? status.data.apiUrl : null;
+}

@@ -1,0 +1,100 @@
+// `gatehouse status`: what is true about a profile's gateway, from independent signals (control
+// endpoint, PID file + OS identity, state file, lifecycle log), and with --deep which one disagrees.
+import { readPidFile } from '../runtime/identity.js';
+import { LifecycleLog } from '../runtime/lifecycle-log.js';
+import { readStateFile } from '../runtime/state-file.js';
+import { readToken } from '../gateway/token.js';
+import type { ProfilePaths } from '../paths.js';
+import { platform } from '../platform/index.js';
+import { hello, requestStatus, type ControlResult } from './client.js';
+import type { HelloReply, StatusReply } from './protocol.js';
+import { deepProbes, type Probe } from './probes.js';
+
+export const STATUS_PROBE_TIMEOUT_MS = 1_500;
+
+export type ObservedState = 'starting' | 'running' | 'draining' | 'stopped' | 'crashed' | 'wedged';
+
+export interface ServiceInfo {
+  readonly kind: string | null;
+  readonly installed: boolean;
+  readonly enabled: boolean;
+}
+
+export interface GatewayStatus {
+  readonly profile: string;
+  readonly running: boolean;
+  readonly pid: number | null;
+  readonly state: ObservedState;
+  readonly instance: string | null;
+  readonly startedAt: string | null;
+  readonly api: { readonly url: string | null };
+  readonly service: ServiceInfo;
+  readonly worker: { readonly pid: number | null; readonly responsive: boolean } | null;
+  readonly restarts: number | null;
+  /** Why the state is what it is, when a reason is known. */
+  readonly reason: string | null;
+  readonly probes?: readonly Probe[];
+}
+
+/** Everything status looks at, gathered once; probes and the summary are derived from it. */
+export interface Observations {
+  readonly paths: ProfilePaths;
+  readonly hello: ControlResult<HelloReply>;
+  readonly status: ControlResult<StatusReply> | null;
+  readonly pidFile: ReturnType<typeof readPidFile>;
+  readonly stateFile: ReturnType<typeof readStateFile>;
+  readonly lifecycle: LifecycleLog;
+}
+
+export async function observe(paths: ProfilePaths): Promise<Observations> {
+  const address = platform.controlEndpoint(paths.dir).address;
+  const helloResult = await hello(address, STATUS_PROBE_TIMEOUT_MS);
+  const token = readToken(paths.token);
+  const status = helloResult.ok && token !== null ? await requestStatus(address, token, STATUS_PROBE_TIMEOUT_MS) : null;
+  return {
+    paths, hello: helloResult, status,
+    pidFile: readPidFile(paths.pidFile), stateFile: readStateFile(paths.stateFile),
+    lifecycle: new LifecycleLog(paths.lifecycleLog),
+  };
+}
+
+function notRunningState(o: Observations): { state: ObservedState; reason: string | null } {
+  const state = o.stateFile.kind === 'ok' ? o.stateFile.value : null;
+  const lastExit = o.lifecycle.tail(200).filter((e) => e.event === 'exit' || e.event === 'start').at(-1);
+  if (lastExit?.event === 'start') return { state: 'crashed', reason: `pid ${lastExit.pid} ended without a clean exit` };
+  if (state !== null && (state.state === 'running' || state.state === 'draining' || state.state === 'starting')) {
+    return { state: 'crashed', reason: `the state file says ${state.state} but pid ${state.pid} is gone` };
+  }
+  return { state: 'stopped', reason: state?.reason ?? null };
+}
+
+export function summarize(o: Observations, service: ServiceInfo, deep: boolean): GatewayStatus {
+  const base = { profile: o.paths.profile, service, ...(deep ? { probes: deepProbes(o) } : {}) };
+  if (o.hello.ok) {
+    const s = o.status?.ok ? o.status.data : null;
+    const workerDown = s !== null && s.state === 'running' && !s.worker.responsive;
+    return {
+      ...base,
+      running: !workerDown,
+      pid: o.hello.data.pid,
+      state: workerDown ? 'wedged' : o.hello.data.state,
+      instance: o.hello.data.instance,
+      startedAt: s?.startedAt ?? null,
+      api: { url: s?.apiUrl ?? null },
+      worker: s === null ? null : { pid: s.worker.pid, responsive: s.worker.responsive },
+      restarts: s?.restarts ?? null,
+      reason: workerDown ? 'the worker does not answer the monitor' : null,
+    };
+  }
+  const record = o.pidFile.kind === 'ok' ? o.pidFile.value : null;
+  if (record !== null && platform.matchesIdentity(record)) {
+    // Alive and still the recorded process, but the control endpoint does not answer.
+    return {
+      ...base, running: false, pid: record.pid, state: 'wedged', instance: record.instance, startedAt: null,
+      api: { url: null }, worker: null, restarts: null,
+      reason: o.hello.kind === 'timeout' ? 'the control endpoint accepts but does not answer' : 'the process is alive but its control endpoint is gone',
+    };
+  }
+  const { state, reason } = notRunningState(o);
+  return { ...base, running: false, pid: null, state, instance: null, startedAt: null, api: { url: null }, worker: null, restarts: null, reason };
+}

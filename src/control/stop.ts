@@ -1,0 +1,102 @@
+// Stopping a gateway: ask it to drain over the control endpoint; if it cannot hear that, leave a
+// planned-stop marker; if it still does not go, SIGTERM then SIGKILL its process tree, checking
+// identity (pid + start time) before every signal. Each step taken is recorded in the result.
+import { rmSync } from 'node:fs';
+import { readPidFile, removePidFileIfOwned } from '../runtime/identity.js';
+import { LifecycleLog } from '../runtime/lifecycle-log.js';
+import { writePlannedStop } from '../runtime/planned-stop.js';
+import { killProcessTree, waitGone, waitUntil } from '../runtime/process-tree.js';
+import { readStateFile } from '../runtime/state-file.js';
+import { readToken } from '../gateway/token.js';
+import type { ProfilePaths } from '../paths.js';
+import { platform, type ProcessIdentity } from '../platform/index.js';
+import { hello, requestStop } from './client.js';
+
+/** Beyond the drain deadline, how long the monitor gets to finish and exit (it kills a late worker at +5 s). */
+export const STOP_EXIT_GRACE_MS = 10_000;
+/** How long a gateway gets to show it saw the planned-stop marker (it watches, so it reacts at once). */
+export const MARKER_REACTION_MS = 2_000;
+export const TERM_GRACE_MS = 3_000;
+export const KILL_WAIT_MS = 3_000;
+const FIND_TIMEOUT_MS = 1_000;
+
+export interface StopOptions {
+  readonly timeoutMs: number;
+  readonly reason: string;
+}
+
+export interface StopResult {
+  readonly ok: boolean;
+  readonly wasRunning: boolean;
+  readonly pid: number | null;
+  readonly steps: readonly string[];
+  readonly message: string;
+}
+
+interface Target {
+  readonly identity: ProcessIdentity;
+  readonly instance: string | null;
+  readonly controlAnswered: boolean;
+}
+
+/** Who to stop: whoever answers on the control endpoint, else a PID file whose identity still holds. */
+export async function findRunning(paths: ProfilePaths): Promise<Target | null> {
+  const answer = await hello(platform.controlEndpoint(paths.dir).address, FIND_TIMEOUT_MS);
+  if (answer.ok) return { identity: { pid: answer.data.pid, startTime: answer.data.startTime }, instance: answer.data.instance, controlAnswered: true };
+  const record = readPidFile(paths.pidFile);
+  if (record.kind === 'ok' && platform.matchesIdentity(record.value)) {
+    return { identity: record.value, instance: record.value.instance, controlAnswered: false };
+  }
+  return null;
+}
+
+export async function stopGateway(paths: ProfilePaths, options: StopOptions): Promise<StopResult> {
+  const target = await findRunning(paths);
+  if (target === null) return { ok: true, wasRunning: false, pid: null, steps: [], message: 'not running' };
+  const { identity } = target;
+  const steps: string[] = [];
+  const done = (ok: boolean, message: string): StopResult => {
+    if (ok && target.instance !== null) removePidFileIfOwned(paths.pidFile, target.instance);
+    return { ok, wasRunning: true, pid: identity.pid, steps, message };
+  };
+  const drainWindow = options.timeoutMs + STOP_EXIT_GRACE_MS;
+
+  const token = readToken(paths.token);
+  let drainRequested = false;
+  if (target.controlAnswered && token !== null) {
+    const reply = await requestStop(platform.controlEndpoint(paths.dir).address, token, options.timeoutMs, options.reason);
+    if (reply.ok) {
+      drainRequested = true;
+      steps.push('asked to drain over the control endpoint');
+      if (await waitGone(identity, drainWindow)) return done(true, `stopped (pid ${identity.pid})`);
+      steps.push(`still running ${drainWindow} ms later`);
+    } else {
+      steps.push(`control endpoint refused the stop (${reply.detail})`);
+    }
+  }
+  if (!drainRequested) {
+    writePlannedStop(paths.plannedStop, identity, { timeoutMs: options.timeoutMs, reason: options.reason });
+    steps.push('wrote the planned-stop marker');
+    const reacted = await waitUntil(() => !platform.matchesIdentity(identity) || isDraining(paths, identity), MARKER_REACTION_MS);
+    if (reacted && (await waitGone(identity, drainWindow))) return done(true, `stopped (pid ${identity.pid})`);
+    steps.push(reacted ? `still running ${drainWindow} ms after it began draining` : 'no reaction to the marker');
+    rmSync(paths.plannedStop, { force: true }); // never leave a marker behind for a later process
+  }
+  return escalate(paths, identity, steps, done);
+}
+
+function isDraining(paths: ProfilePaths, identity: ProcessIdentity): boolean {
+  const state = readStateFile(paths.stateFile);
+  return state.kind === 'ok' && state.value.pid === identity.pid && state.value.state === 'draining';
+}
+
+async function escalate(paths: ProfilePaths, identity: ProcessIdentity, steps: string[], done: (ok: boolean, message: string) => StopResult): Promise<StopResult> {
+  const lifecycle = new LifecycleLog(paths.lifecycleLog);
+  for (const [signal, waitMs] of [['SIGTERM', TERM_GRACE_MS], ['SIGKILL', KILL_WAIT_MS]] as const) {
+    const count = killProcessTree(identity, signal);
+    steps.push(`${signal} to ${count} process(es) of the tree`);
+    lifecycle.append('escalate', { targetPid: identity.pid, signal, processes: count });
+    if (await waitGone(identity, waitMs)) return done(true, `stopped (pid ${identity.pid}) with ${signal}`);
+  }
+  return done(false, `pid ${identity.pid} is still running after SIGKILL`);
+}

@@ -1,0 +1,47 @@
+// Small file helpers: atomic private writes and reads that tell missing, empty and corrupt apart.
+import { readFileSync } from 'node:fs';
+import { writeFileSync as writeAtomicSync } from 'atomically';
+import { isErrnoException, errorMessage } from './errors.js';
+import type { z } from 'zod';
+
+/** Write a file readable by the user alone, atomically (temp file + rename). */
+export function writePrivateFile(path: string, content: string): void {
+  writeAtomicSync(path, content, { mode: 0o600, fsyncWait: true });
+}
+
+export function writeJsonFile(path: string, value: unknown): void {
+  writePrivateFile(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+export type JsonRead<T> =
+  | { readonly kind: 'ok'; readonly value: T }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'invalid'; readonly reason: string };
+
+/** Read and validate a JSON file; never throws for a missing, empty, corrupt or foreign file. */
+export function readJsonFile<T>(path: string, schema: z.ZodType<T>): JsonRead<T> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (isErrnoException(error, 'ENOENT')) return { kind: 'missing' };
+    return { kind: 'invalid', reason: `cannot read: ${errorMessage(error)}` };
+  }
+  if (text.trim() === '') return { kind: 'invalid', reason: 'file is empty' };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return { kind: 'invalid', reason: `not valid JSON: ${errorMessage(error)}` };
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) return { kind: 'invalid', reason: formatIssues(parsed.error.issues) };
+  return { kind: 'ok', value: parsed.data };
+}
+
+/** "api.port: expected number, received string; agent.kind: ..." */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
+    .join('; ');
+}

@@ -1,0 +1,70 @@
+// config.json: validated with clear errors naming the file and the field. A missing file means the
+// embedded defaults; anything else that does not validate is fatal (exit 78: restarting cannot help).
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { ERROR_CODES, GatehouseError } from '../errors.js';
+import { readJsonFile } from '../fs-util.js';
+
+export const DEFAULT_API_PORT = 8790;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+const apiSchema = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535).default(DEFAULT_API_PORT),
+    /** Binding a non-loopback address exposes the API to the network: an explicit opt-in. */
+    allowRemote: z.boolean().default(false),
+  })
+  .refine((api) => api.allowRemote || isLoopback(api.host), {
+    message: 'must be a loopback address (127.0.0.1, ::1, localhost) unless api.allowRemote is true',
+    path: ['host'],
+  });
+
+const echoAgentSchema = z.strictObject({
+  kind: z.literal('echo'),
+  delayMs: z.number().int().min(0).default(0),
+});
+
+const commandAgentSchema = z.strictObject({
+  kind: z.literal('command'),
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  timeoutMs: z.number().int().positive().default(DEFAULT_COMMAND_TIMEOUT_MS),
+});
+
+export const configSchema = z.strictObject({
+  api: apiSchema.default({ host: '127.0.0.1', port: DEFAULT_API_PORT, allowRemote: false }),
+  agent: z.discriminatedUnion('kind', [echoAgentSchema, commandAgentSchema]).default({ kind: 'echo', delayMs: 0 }),
+  drain: z
+    .strictObject({ timeoutMs: z.number().int().min(0).default(DEFAULT_DRAIN_TIMEOUT_MS) })
+    .default({ timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS }),
+});
+
+export type GatewayConfig = z.infer<typeof configSchema>;
+export type AgentConfig = GatewayConfig['agent'];
+
+export const DEFAULT_CONFIG: GatewayConfig = configSchema.parse({});
+
+/** Load config.json; throws GatehouseError(CONFIG_INVALID) naming the file and the field. */
+export function loadConfig(file: string): GatewayConfig {
+  const read = readJsonFile(file, configSchema);
+  switch (read.kind) {
+    case 'missing': return DEFAULT_CONFIG;
+    case 'ok': return read.value;
+    case 'invalid':
+      throw new GatehouseError(ERROR_CODES.CONFIG_INVALID, `invalid configuration in ${file}: ${read.reason}`, {
+        hint: `fix ${file} (or remove it to use the defaults)`,
+      });
+  }
+}
+
+export function apiUrl(host: string, port: number): string {
+  return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+}

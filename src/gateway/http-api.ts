@@ -1,0 +1,126 @@
+// The HTTP API. Every route but /healthz needs `Authorization: Bearer <token>`. Errors are JSON:
+// {"error": {"code", "message"}}.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tokenMatches } from './token.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { SessionStore, StoredMessage } from './store.js';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_TEXT_CHARS = 100_000;
+const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const RETRY_AFTER_S = '2';
+
+export interface ApiIdentity {
+  /** The monitor's pid and instance: the gateway as the outside world knows it. */
+  readonly pid: number;
+  readonly instance: string;
+}
+
+export interface ApiDeps {
+  readonly token: string;
+  readonly identity: ApiIdentity;
+  readonly store: SessionStore;
+  readonly dispatcher: Dispatcher;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseMessageBody(raw: string): string {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, 'bad_json', 'body is not valid JSON');
+  }
+  const text = typeof body === 'object' && body !== null ? (body as { text?: unknown }).text : undefined;
+  if (typeof text !== 'string' || text.length === 0) throw new HttpError(400, 'bad_request', 'expected {"text": "<non-empty string>"}');
+  if (text.length > MAX_TEXT_CHARS) throw new HttpError(413, 'too_large', `text over ${MAX_TEXT_CHARS} characters`);
+  return text;
+}
+
+function publicMessage(m: StoredMessage): Record<string, unknown> {
+  return { id: m.id, role: m.role, text: m.text, status: m.status, replyTo: m.replyTo, ...(m.error === null ? {} : { error: m.error }) };
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization;
+  const presented = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+  return tokenMatches(presented, token);
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://gateway');
+  if (url.pathname === '/healthz') {
+    if (req.method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'use GET');
+    const accepting = deps.dispatcher.isAccepting;
+    send(res, accepting ? 200 : 503, { ok: accepting, pid: deps.identity.pid, instance: deps.identity.instance, workerPid: process.pid, ...(accepting ? {} : { state: 'draining' }) });
+    return;
+  }
+  if (!authorized(req, deps.token)) {
+    send(res, 401, { error: { code: 'unauthorized', message: 'missing or wrong bearer token' } }, { 'www-authenticate': 'Bearer' });
+    return;
+  }
+  const match = /^\/v1\/sessions\/([^/]+)(\/messages)?$/.exec(url.pathname);
+  if (match === null) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
+  const sessionId = decodeURIComponent(match[1] ?? '');
+  if (!SESSION_ID.test(sessionId)) throw new HttpError(400, 'bad_session_id', 'session ids are 1-128 of A-Z a-z 0-9 . _ : -');
+  if (match[2] !== undefined) {
+    if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
+    const text = parseMessageBody(await readBody(req));
+    const message = deps.dispatcher.accept(sessionId, text);
+    if (message === null) {
+      send(res, 503, { error: { code: 'draining', message: 'the gateway is stopping; retry shortly' } }, { 'retry-after': RETRY_AFTER_S });
+      return;
+    }
+    send(res, 202, { messageId: message.id });
+    return;
+  }
+  if (req.method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'use GET');
+  const messages = deps.store.session(sessionId);
+  if (messages.length === 0) throw new HttpError(404, 'not_found', `no session ${sessionId}`);
+  send(res, 200, { id: sessionId, resumePending: messages.some((m) => m.status === 'resume_pending'), messages: messages.map(publicMessage) });
+}
+
+export function createApiServer(deps: ApiDeps, onError: (error: unknown) => void): Server {
+  const server = createServer((req, res) => {
+    route(req, res, deps).catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        if (!res.headersSent) send(res, error.status, { error: { code: error.code, message: error.message } });
+        return;
+      }
+      onError(error);
+      if (!res.headersSent) send(res, 500, { error: { code: 'internal', message: 'internal error' } });
+    });
+  });
+  // The monitor accepted the connection; this server only serves it.
+  server.keepAliveTimeout = 5_000;
+  return server;
+}

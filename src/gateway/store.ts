@@ -1,0 +1,176 @@
+// The session store: every message in SQLite (WAL). A user message is committed before the sender
+// hears 202; its reply is committed in the same transaction that marks it done, and a unique index
+// on reply_to makes "one reply per message" a property of the database, not of the code.
+import { randomUUID } from 'node:crypto';
+import { existsSync, renameSync } from 'node:fs';
+import { errorMessage } from '../errors.js';
+import { DatabaseSync } from 'node:sqlite';
+
+export type UserMessageStatus = 'queued' | 'processing' | 'resume_pending' | 'done' | 'failed';
+export type MessageRole = 'user' | 'assistant';
+
+export interface StoredMessage {
+  readonly id: string;
+  readonly sessionId: string;
+  readonly role: MessageRole;
+  readonly text: string;
+  readonly status: string;
+  readonly replyTo: string | null;
+  readonly resumeAttempts: number;
+  readonly error: string | null;
+  readonly createdAt: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  session_id TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+  text TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reply_to TEXT,
+  resume_attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_session ON messages (session_id, seq);
+CREATE INDEX IF NOT EXISTS messages_open ON messages (status) WHERE role = 'user';
+CREATE UNIQUE INDEX IF NOT EXISTS one_reply_per_message ON messages (reply_to) WHERE reply_to IS NOT NULL;
+`;
+
+const OPEN_STATUSES = "('queued', 'processing', 'resume_pending')";
+const BUSY_TIMEOUT_MS = 5_000;
+
+interface Row {
+  id: string; session_id: string; role: MessageRole; text: string; status: string;
+  reply_to: string | null; resume_attempts: number; error: string | null; created_at: number;
+}
+
+function toMessage(row: Row): StoredMessage {
+  return {
+    id: row.id, sessionId: row.session_id, role: row.role, text: row.text, status: row.status,
+    replyTo: row.reply_to, resumeAttempts: row.resume_attempts, error: row.error, createdAt: row.created_at,
+  };
+}
+
+export interface OpenResult {
+  readonly store: SessionStore;
+  /** Set when an unreadable database was moved aside (never deleted) and a new one created. */
+  readonly movedAside: { readonly file: string; readonly reason: string } | null;
+}
+
+export class SessionStore {
+  private constructor(private readonly db: DatabaseSync) {}
+
+  /** Open (or create) the store. A file that is not a healthy SQLite database is kept under a new name. */
+  static open(file: string): OpenResult {
+    try {
+      return { store: new SessionStore(SessionStore.openChecked(file)), movedAside: null };
+    } catch (error) {
+      if (!existsSync(file)) throw error; // not a corrupt file but an unusable directory: say so
+      const aside = `${file}.corrupt-${Date.now()}`;
+      renameSync(file, aside);
+      for (const suffix of ['-wal', '-shm']) {
+        try { renameSync(`${file}${suffix}`, `${aside}${suffix}`); } catch { /* the sidecar may not exist */ }
+      }
+      return { store: new SessionStore(SessionStore.openChecked(file)), movedAside: { file: aside, reason: errorMessage(error) } };
+    }
+  }
+
+  private static openChecked(file: string): DatabaseSync {
+    const db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS });
+    try {
+      const check = db.prepare('PRAGMA quick_check').get() as { quick_check?: string } | undefined;
+      if (check?.quick_check !== 'ok') throw new Error(`quick_check: ${check?.quick_check ?? 'no answer'}`);
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
+      db.exec(SCHEMA);
+      return db;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  /** Commit a user message; only after this returns may the sender be told 202. */
+  addUserMessage(sessionId: string, text: string): StoredMessage {
+    const id = `msg_${randomUUID()}`;
+    const now = Date.now();
+    this.db
+      .prepare("INSERT INTO messages (id, session_id, role, text, status, created_at, updated_at) VALUES (?, ?, 'user', ?, 'queued', ?, ?)")
+      .run(id, sessionId, text, now, now);
+    return this.get(id)!;
+  }
+
+  get(id: string): StoredMessage | null {
+    const row = this.db.prepare('SELECT * FROM messages WHERE id = ?').get(id) as Row | undefined;
+    return row === undefined ? null : toMessage(row);
+  }
+
+  session(sessionId: string): StoredMessage[] {
+    return (this.db.prepare('SELECT * FROM messages WHERE session_id = ? ORDER BY seq').all(sessionId) as unknown as Row[]).map(toMessage);
+  }
+
+  /** User messages accepted but not answered, oldest first: the work a new boot must resume. */
+  openMessages(): StoredMessage[] {
+    return (this.db.prepare(`SELECT * FROM messages WHERE role = 'user' AND status IN ${OPEN_STATUSES} ORDER BY seq`).all() as unknown as Row[]).map(toMessage);
+  }
+
+  setStatus(id: string, status: UserMessageStatus): void {
+    this.db.prepare(`UPDATE messages SET status = ?, updated_at = ? WHERE id = ? AND status IN ${OPEN_STATUSES}`).run(status, Date.now(), id);
+  }
+
+  /** Mark open messages resume_pending (a drain that ran out of time, or a boot that recovers them). */
+  markResumePending(ids: readonly string[]): number {
+    let changed = 0;
+    const update = this.db.prepare(`UPDATE messages SET status = 'resume_pending', updated_at = ? WHERE id = ? AND status IN ${OPEN_STATUSES}`);
+    this.transaction(() => {
+      for (const id of ids) changed += Number(update.run(Date.now(), id).changes);
+    });
+    return changed;
+  }
+
+  /** Count one more resume of a message; returns the new count. */
+  countResume(id: string): number {
+    this.db.prepare('UPDATE messages SET resume_attempts = resume_attempts + 1, updated_at = ? WHERE id = ?').run(Date.now(), id);
+    return this.get(id)?.resumeAttempts ?? 0;
+  }
+
+  /**
+   * Store the reply and close the message, atomically. Returns false (and stores nothing) when the
+   * message was already answered: a reply is delivered exactly once.
+   */
+  complete(id: string, replyText: string): boolean {
+    return this.transaction(() => {
+      const now = Date.now();
+      const closed = this.db.prepare(`UPDATE messages SET status = 'done', updated_at = ? WHERE id = ? AND status IN ${OPEN_STATUSES}`).run(now, id);
+      if (Number(closed.changes) !== 1) return false;
+      const message = this.get(id)!;
+      this.db
+        .prepare("INSERT INTO messages (id, session_id, role, text, status, reply_to, created_at, updated_at) VALUES (?, ?, 'assistant', ?, 'done', ?, ?, ?)")
+        .run(`msg_${randomUUID()}`, message.sessionId, replyText, id, now, now);
+      return true;
+    });
+  }
+
+  fail(id: string, error: string): void {
+    this.db.prepare(`UPDATE messages SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status IN ${OPEN_STATUSES}`).run(error, Date.now(), id);
+  }
+
+  private transaction<T>(work: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,127 @@
+// Process primitives for Linux (through /proc) and other POSIX systems (through ps).
+import { createHash } from 'node:crypto';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { isErrnoException } from '../errors.js';
+import {
+  allProcStats, isZombie, listeningInodes, pidHoldingSocket, readCommandLine, readProcStat, startTimeFromTicks,
+} from './linux-proc.js';
+import { runBounded } from './spawn.js';
+import type { ControlEndpoint, Platform, PortOwner, ProcessIdentity } from './types.js';
+
+// sockaddr_un.sun_path holds 104 bytes on macOS and 108 on Linux, terminator included.
+const MAX_SOCKET_PATH = 100;
+const PS_TIMEOUT_MS = 5_000;
+
+function endpointHash(profileDir: string): string {
+  return createHash('sha256').update(`${userInfo().uid}\0${profileDir}`).digest('hex').slice(0, 24);
+}
+
+/** Send a signal; ESRCH means it is already gone. */
+function sendSignal(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch (error) {
+    if (isErrnoException(error, 'ESRCH')) return false;
+    throw error;
+  }
+}
+
+/** Linux's abstract socket namespace: the kernel frees the name when the owner dies, so no stale file. */
+export function abstractEndpoint(profileDir: string): ControlEndpoint {
+  return { address: `\0gatehouse-${endpointHash(profileDir)}`, needsOwnershipCheck: false, file: null };
+}
+
+/** A socket file, next to the profile when the path is short enough, else in the temp dir. */
+export function fileEndpoint(profileDir: string): ControlEndpoint {
+  let file = join(profileDir, 'control.sock');
+  if (Buffer.byteLength(file) > MAX_SOCKET_PATH) file = join(tmpdir(), `gatehouse-${endpointHash(profileDir)}.sock`);
+  return { address: file, needsOwnershipCheck: true, file };
+}
+
+export const linux: Platform = {
+  name: 'linux',
+  processStartTime(pid) {
+    const stat = readProcStat(pid);
+    return stat === null || isZombie(stat) ? null : startTimeFromTicks(stat.startTicks);
+  },
+  isAlive(pid) {
+    const stat = readProcStat(pid);
+    return stat !== null && !isZombie(stat);
+  },
+  matchesIdentity(identity) {
+    return linux.processStartTime(identity.pid) === identity.startTime;
+  },
+  descendants(pid) {
+    const stats = allProcStats().filter((s) => !isZombie(s));
+    const children = new Map<number, number[]>();
+    for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s.pid]);
+    const byPid = new Map(stats.map((s) => [s.pid, s]));
+    const found: ProcessIdentity[] = [];
+    const visit = (parent: number): void => {
+      for (const child of children.get(parent) ?? []) {
+        visit(child);
+        const stat = byPid.get(child);
+        if (stat !== undefined) found.push({ pid: child, startTime: startTimeFromTicks(stat.startTicks) });
+      }
+    };
+    visit(pid);
+    return found;
+  },
+  signal: sendSignal,
+  controlEndpoint: abstractEndpoint,
+  findPortOwner(_host, port): PortOwner | null {
+    const pid = pidHoldingSocket(listeningInodes(port));
+    return pid === null ? null : { pid, command: readCommandLine(pid) ?? '?' };
+  },
+  commandLine: readCommandLine,
+};
+
+interface PsRow { pid: number; ppid: number; stat: string; lstart: number }
+
+/** `ps` rows for one pid or all; lstart is second-precise, which is what macOS offers. */
+function psRows(pid?: number): PsRow[] {
+  const args = ['-o', 'pid=,ppid=,stat=,lstart=', ...(pid === undefined ? ['-A'] : ['-p', String(pid)])];
+  const result = runBounded('ps', args, { timeoutMs: PS_TIMEOUT_MS });
+  if (!result.ok && result.exitCode !== 1) return []; // ps exits 1 when the pid is not found
+  return result.stdout.split('\n').flatMap((line) => {
+    const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.+)$/.exec(line);
+    if (m === null) return [];
+    const lstart = Date.parse(m[4] ?? '');
+    return Number.isNaN(lstart) ? [] : [{ pid: Number(m[1]), ppid: Number(m[2]), stat: m[3] ?? '', lstart }];
+  });
+}
+
+export const posixPs: Platform = {
+  name: process.platform === 'darwin' ? 'darwin' : 'posix',
+  processStartTime(pid) {
+    const row = psRows(pid)[0];
+    return row === undefined || row.stat.startsWith('Z') ? null : row.lstart;
+  },
+  isAlive(pid) {
+    return posixPs.processStartTime(pid) !== null;
+  },
+  matchesIdentity(identity) {
+    return posixPs.processStartTime(identity.pid) === identity.startTime;
+  },
+  descendants(pid) {
+    const rows = psRows().filter((r) => !r.stat.startsWith('Z'));
+    const found: ProcessIdentity[] = [];
+    const visit = (parent: number): void => {
+      for (const row of rows.filter((r) => r.ppid === parent)) {
+        visit(row.pid);
+        found.push({ pid: row.pid, startTime: row.lstart });
+      }
+    };
+    visit(pid);
+    return found;
+  },
+  signal: sendSignal,
+  controlEndpoint: fileEndpoint,
+  findPortOwner: () => null,
+  commandLine(pid) {
+    const result = runBounded('ps', ['-o', 'command=', '-p', String(pid)], { timeoutMs: PS_TIMEOUT_MS });
+    return result.ok ? result.stdout.trim() || null : null;
+  },
+};

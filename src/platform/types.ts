@@ -1,0 +1,42 @@
+// The process primitives every OS implements. Everything outside platform/ and service/ uses only
+// this interface, never process.platform.
+
+/** Who a process is: a pid alone is not enough, pids are reused. startTime is ms since the epoch. */
+export interface ProcessIdentity {
+  readonly pid: number;
+  readonly startTime: number;
+}
+
+export interface ControlEndpoint {
+  /** What net.listen/net.connect take: an abstract name, a socket path or a pipe name. */
+  readonly address: string;
+  /** A filesystem socket outlives a crashed owner: the owner must check it answers as itself. */
+  readonly needsOwnershipCheck: boolean;
+  /** The file to remove when it is stale (filesystem sockets only). */
+  readonly file: string | null;
+}
+
+export interface PortOwner {
+  readonly pid: number;
+  readonly command: string;
+}
+
+export interface Platform {
+  readonly name: 'linux' | 'darwin' | 'posix' | 'win32';
+  /** Start time of a live (non-zombie) process, or null when there is none. */
+  processStartTime(pid: number): number | null;
+  /** True when the process exists and is not a zombie. */
+  isAlive(pid: number): boolean;
+  /** True when `pid` is alive and started at `identity.startTime`. */
+  matchesIdentity(identity: ProcessIdentity): boolean;
+  /** Identities of all descendants of pid, deepest first, read at one instant. */
+  descendants(pid: number): ProcessIdentity[];
+  /** Send a signal; false when the process is gone. Callers check identity first. */
+  signal(pid: number, signal: NodeJS.Signals): boolean;
+  /** The control endpoint (single-instance lock + control channel) of a profile directory. */
+  controlEndpoint(profileDir: string): ControlEndpoint;
+  /** Which process listens on host:port, when the OS can tell. */
+  findPortOwner(host: string, port: number): PortOwner | null;
+  /** Command line of a process, for messages. */
+  commandLine(pid: number): string | null;
+}

@@ -1,0 +1,50 @@
+// Restart pacing for the worker: the first respawn at once, then exponential delays, a reset after
+// a long healthy run, and a crash-loop breaker (too many crashes in a window -> a long pause).
+// The clock is injectable so tests drive it without waiting.
+
+export const FIRST_RESTART_DELAY_MS = 0;
+export const BASE_RESTART_DELAY_MS = 500;
+export const MAX_RESTART_DELAY_MS = 30_000;
+/** A worker that ran this long is healthy again: the next crash starts the backoff from scratch. */
+export const HEALTHY_RUN_MS = 60_000;
+/** The breaker opens at CRASH_LOOP_COUNT crashes within CRASH_LOOP_WINDOW_MS ... */
+export const CRASH_LOOP_COUNT = 5;
+export const CRASH_LOOP_WINDOW_MS = 60_000;
+/** ... and then waits this long before the next try. */
+export const BREAKER_PAUSE_MS = 5 * 60_000;
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface RestartDecision {
+  readonly delayMs: number;
+  readonly breakerOpen: boolean;
+  /** Crashes counted in the current window. */
+  readonly recentCrashes: number;
+}
+
+export class RestartBackoff {
+  private crashes: number[] = [];
+  private consecutive = 0;
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  /** Record a crash of a worker that started at startedAt; say how long to wait before the next one. */
+  onCrash(startedAt: number): RestartDecision {
+    const now = this.clock.now();
+    if (now - startedAt >= HEALTHY_RUN_MS) this.consecutive = 0;
+    this.crashes = [...this.crashes.filter((t) => now - t < CRASH_LOOP_WINDOW_MS), now];
+    const recentCrashes = this.crashes.length;
+    if (recentCrashes >= CRASH_LOOP_COUNT) {
+      this.crashes = [];
+      this.consecutive = 0;
+      return { delayMs: BREAKER_PAUSE_MS, breakerOpen: true, recentCrashes };
+    }
+    const delayMs = this.consecutive === 0 ? FIRST_RESTART_DELAY_MS : Math.min(MAX_RESTART_DELAY_MS, BASE_RESTART_DELAY_MS * 2 ** (this.consecutive - 1));
+    this.consecutive += 1;
+    return { delayMs, breakerOpen: false, recentCrashes };
+  }
+}

@@ -1,0 +1,52 @@
+// The PID file: who the running monitor is, for tools that cannot speak the control protocol.
+// It is never the authority (the control endpoint is); it is checked against the OS before use.
+import { rmSync } from 'node:fs';
+import { z } from 'zod';
+import { readJsonFile, writeJsonFile, type JsonRead } from '../fs-util.js';
+import { platform, type ProcessIdentity } from '../platform/index.js';
+
+export const pidRecordSchema = z.object({
+  kind: z.literal('gatehouse-monitor'),
+  pid: z.number().int().positive(),
+  startTime: z.number(),
+  instance: z.string().min(1),
+  argv: z.array(z.string()),
+  version: z.string(),
+  profile: z.string(),
+});
+
+export type PidRecord = z.infer<typeof pidRecordSchema>;
+
+export function readPidFile(path: string): JsonRead<PidRecord> {
+  return readJsonFile(path, pidRecordSchema);
+}
+
+export function writePidFile(path: string, record: PidRecord): void {
+  writeJsonFile(path, record);
+}
+
+/** Remove the PID file only when it still names this instance (a successor may have written its own). */
+export function removePidFileIfOwned(path: string, instance: string): void {
+  const current = readPidFile(path);
+  if (current.kind === 'ok' && current.value.instance !== instance) return;
+  rmSync(path, { force: true });
+}
+
+export type IdentityCheck =
+  | { readonly verdict: 'match' }
+  | { readonly verdict: 'dead' }
+  | { readonly verdict: 'reused'; readonly actualStartTime: number };
+
+/** Is the recorded process still the one that wrote the record? PIDs are reused. */
+export function checkIdentity(identity: ProcessIdentity): IdentityCheck {
+  const actual = platform.processStartTime(identity.pid);
+  if (actual === null) return { verdict: 'dead' };
+  if (actual !== identity.startTime) return { verdict: 'reused', actualStartTime: actual };
+  return { verdict: 'match' };
+}
+
+export function selfIdentity(): ProcessIdentity {
+  const startTime = platform.processStartTime(process.pid);
+  if (startTime === null) throw new Error('cannot read this process start time');
+  return { pid: process.pid, startTime };
+}

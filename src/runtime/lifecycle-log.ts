@@ -1,0 +1,87 @@
+// lifecycle.jsonl: one JSON line per lifecycle event (start, ready, drain, stop, exit). Appended with
+// O_APPEND so the monitor, the worker and the CLI can all write; read tolerantly (a torn last line
+// after a crash is skipped).
+import { appendFileSync, closeSync, fstatSync, openSync, readSync, renameSync, statSync } from 'node:fs';
+import { isErrnoException } from '../errors.js';
+
+const MAX_LOG_BYTES = 1024 * 1024; // rotate to .1 past 1 MiB
+const TAIL_BYTES = 64 * 1024;
+
+export type LifecycleEventName =
+  | 'start' | 'ready' | 'previous_exit_unclean' | 'worker_start' | 'worker_ready' | 'worker_exit'
+  | 'drain_begin' | 'drain_end' | 'stop' | 'exit' | 'start_failed' | 'resume' | 'planned_stop_marker'
+  | 'escalate';
+
+export interface LifecycleEvent {
+  readonly ts: string;
+  readonly event: LifecycleEventName;
+  readonly pid: number;
+  readonly instance?: string;
+  readonly [key: string]: unknown;
+}
+
+export class LifecycleLog {
+  constructor(readonly file: string, private readonly instance?: string) {}
+
+  append(event: LifecycleEventName, fields: Record<string, unknown> = {}): void {
+    const line: LifecycleEvent = { ts: new Date().toISOString(), event, pid: process.pid, instance: this.instance, ...fields };
+    appendFileSync(this.file, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+  }
+
+  /** Keep the file bounded: at boot, move a large log aside. */
+  rotateIfLarge(): void {
+    try {
+      if (statSync(this.file).size > MAX_LOG_BYTES) renameSync(this.file, `${this.file}.1`);
+    } catch (error) {
+      if (!isErrnoException(error, 'ENOENT')) throw error;
+    }
+  }
+
+  /** The last events, oldest first; unparsable lines are skipped. */
+  tail(count = 50): LifecycleEvent[] {
+    return readTailLines(this.file, TAIL_BYTES)
+      .flatMap((line) => {
+        try {
+          const value = JSON.parse(line) as unknown;
+          return typeof value === 'object' && value !== null && 'event' in value ? [value as LifecycleEvent] : [];
+        } catch {
+          return [];
+        }
+      })
+      .slice(-count);
+  }
+}
+
+/** The complete lines in the last `bytes` of a file (none when it is missing). */
+export function readTailLines(file: string, bytes: number): string[] {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    if (isErrnoException(error, 'ENOENT')) return [];
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.max(0, size - bytes);
+    const buffer = Buffer.alloc(size - start);
+    readSync(fd, buffer, 0, buffer.length, start);
+    const lines = buffer.toString('utf8').split('\n');
+    if (start > 0) lines.shift(); // the first line is cut
+    return lines.filter((l) => l.trim() !== '');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Did the previous life end cleanly? Looks for the last 'start' of another instance and whether
+ * an 'exit' of that instance followed it.
+ */
+export function previousLifeUnclean(events: readonly LifecycleEvent[], currentInstance: string): LifecycleEvent | null {
+  const starts = events.filter((e) => e.event === 'start' && e.instance !== currentInstance);
+  const last = starts.at(-1);
+  if (last === undefined) return null;
+  const exited = events.some((e) => e.event === 'exit' && e.instance === last.instance);
+  return exited ? null : last;
+}

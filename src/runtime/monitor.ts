@@ -1,0 +1,203 @@
+// The monitor: the process `run` and `start` launch. It owns the single-instance lock (the control
+// endpoint), the PID file, the state file and the API's listening socket; the gateway work runs in
+// a worker child it supervises. A stop, from any door (control endpoint, planned-stop marker, signal),
+// takes the same path: drain the worker, record what happened, release everything, exit.
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:net';
+import { isDetached, ENV, workerEnv } from '../env.js';
+import { errorMessage, GatehouseError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+import type { GatewayConfig } from '../gateway/config.js';
+import type { ProfilePaths } from '../paths.js';
+import { platform, type ProcessIdentity } from '../platform/index.js';
+import type { HelloReply, StatusReply, StopReply } from '../control/protocol.js';
+import { ENTRY_SCRIPT, VERSION } from '../version.js';
+import { listenApi, type ApiListener } from './api-listener.js';
+import { startControlServer } from './control-server.js';
+import { removePidFileIfOwned, selfIdentity, writePidFile } from './identity.js';
+import { previousLifeUnclean, type LifecycleLog } from './lifecycle-log.js';
+import type { Logger } from './logger.js';
+import { watchPlannedStop, type MarkerWatcher } from './planned-stop.js';
+import { writeStateFile, type GatewayState } from './state-file.js';
+import { WorkerStartError, WorkerSupervisor } from './supervisor.js';
+
+export interface MonitorContext {
+  readonly paths: ProfilePaths;
+  readonly config: GatewayConfig;
+  readonly token: string;
+  readonly log: Logger;
+  readonly lifecycle: LifecycleLog;
+  readonly instance: string;
+  readonly argv: readonly string[];
+}
+
+export function newInstanceId(): string {
+  return `gh_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+}
+
+export class Monitor {
+  private state: GatewayState = 'starting';
+  private reason: string | null = null;
+  private readonly startedAt = new Date().toISOString();
+  private readonly self: ProcessIdentity = selfIdentity();
+  private readonly detached = isDetached();
+  private control: Server | null = null;
+  private api: ApiListener | null = null;
+  private markerWatcher: MarkerWatcher | null = null;
+  private stopping: Promise<never> | null = null;
+  private readonly supervisor: WorkerSupervisor;
+
+  constructor(private readonly ctx: MonitorContext) {
+    this.supervisor = new WorkerSupervisor({
+      entry: ENTRY_SCRIPT,
+      args: ['run', '--profile', ctx.paths.profile],
+      env: workerEnv(ctx.instance),
+      cwd: ctx.paths.dir,
+      log: ctx.log,
+      lifecycle: ctx.lifecycle,
+      onFinal: (code, reason) => { void this.stop(reason, 0, code); },
+      onChange: () => this.writeState(),
+    });
+  }
+
+  /** Take the lock, record who we are, listen, start the worker. Exits the process on failure. */
+  async boot(): Promise<void> {
+    const { paths, log, lifecycle } = this.ctx;
+    this.watchSignals();
+    try {
+      this.control = await startControlServer(platform.controlEndpoint(paths.dir), this.ctx.token, {
+        hello: () => this.hello(),
+        status: () => this.status(),
+        stop: (timeoutMs, reason) => this.requestStop(timeoutMs, reason),
+      });
+    } catch (error) {
+      log.error(errorMessage(error));
+      process.exit(EXIT.FAILURE);
+    }
+    this.recordStart();
+    try {
+      const { api } = this.ctx.config;
+      this.api = await listenApi(api.host, api.port, (socket) => this.supervisor.forward(socket));
+      await this.supervisor.start();
+    } catch (error) {
+      const code = error instanceof WorkerStartError && error.exit.code === EXIT.CONFIG ? EXIT.CONFIG : EXIT.FAILURE;
+      await this.fail(errorMessage(error), code, error instanceof GatehouseError ? error.hint : undefined);
+    }
+    this.state = 'running';
+    this.writeState();
+    lifecycle.append('ready', { api: this.api?.url, workerPid: this.supervisor.worker?.pid });
+    log.info({ api: this.api?.url, workerPid: this.supervisor.worker?.pid }, 'gateway ready');
+  }
+
+  private recordStart(): void {
+    const { paths, log, lifecycle, instance } = this.ctx;
+    lifecycle.rotateIfLarge();
+    const unclean = previousLifeUnclean(lifecycle.tail(200), instance);
+    if (unclean !== null) {
+      lifecycle.append('previous_exit_unclean', { previousInstance: unclean.instance, previousPid: unclean.pid, previousStart: unclean.ts });
+      log.warn({ previousPid: unclean.pid }, 'the previous gateway did not exit cleanly; unanswered messages will be resumed');
+    }
+    lifecycle.append('start', {
+      argv: this.ctx.argv, execPath: process.execPath, version: VERSION, detached: this.detached,
+      tty: process.stdin.isTTY === true, supervised: process.env[ENV.SUPERVISED] === '1',
+    });
+    writePidFile(paths.pidFile, {
+      kind: 'gatehouse-monitor', pid: this.self.pid, startTime: this.self.startTime, instance,
+      argv: [...this.ctx.argv], version: VERSION, profile: paths.profile,
+    });
+    this.writeState();
+    this.watchMarker();
+    log.info({ pid: process.pid, instance, detached: this.detached }, 'monitor started');
+  }
+
+  private watchSignals(): void {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.on(signal, () => { void this.stop(`signal ${signal}`, this.ctx.config.drain.timeoutMs); });
+    }
+  }
+
+  /** The planned-stop marker, for stoppers that cannot speak the control protocol. */
+  private watchMarker(): void {
+    const timeoutMs = this.ctx.config.drain.timeoutMs;
+    this.markerWatcher = watchPlannedStop(
+      this.ctx.paths.plannedStop,
+      this.self,
+      (marker) => {
+        this.ctx.lifecycle.append('planned_stop_marker', { stopperPid: marker.stopperPid });
+        void this.stop(marker.reason ?? `planned-stop marker from pid ${marker.stopperPid}`, marker.timeoutMs ?? timeoutMs);
+      },
+      (verdict) => this.ctx.log.warn({ verdict }, 'removed a planned-stop marker that was not for this gateway'),
+    );
+  }
+
+  private hello(): HelloReply {
+    return { instance: this.ctx.instance, pid: this.self.pid, startTime: this.self.startTime, profile: this.ctx.paths.profile, version: VERSION, state: this.state };
+  }
+
+  private async status(): Promise<StatusReply> {
+    return {
+      ...this.hello(),
+      startedAt: this.startedAt,
+      apiUrl: this.api?.url ?? null,
+      worker: await this.supervisor.ping(),
+      restarts: this.supervisor.restarts,
+      detached: this.detached,
+    };
+  }
+
+  private requestStop(timeoutMs: number | undefined, reason: string): StopReply {
+    const effective = timeoutMs ?? this.ctx.config.drain.timeoutMs;
+    void this.stop(reason, effective);
+    return { accepted: true, timeoutMs: effective };
+  }
+
+  /** Drain and exit; every door leads here, and only the first call does anything. */
+  stop(reason: string, timeoutMs: number, exitCode: number = EXIT.OK): Promise<never> {
+    this.stopping ??= this.drainAndExit(reason, timeoutMs, exitCode);
+    return this.stopping;
+  }
+
+  private async drainAndExit(reason: string, timeoutMs: number, exitCode: number): Promise<never> {
+    const { log, lifecycle } = this.ctx;
+    this.state = 'draining';
+    this.reason = reason;
+    this.writeState();
+    this.markerWatcher?.close();
+    log.info({ reason, timeoutMs }, 'stopping: draining the worker');
+    lifecycle.append('drain_begin', { reason, timeoutMs });
+    const outcome = await this.supervisor.drain(timeoutMs);
+    lifecycle.append('drain_end', { ...outcome });
+    log.info(outcome, 'drain finished');
+    lifecycle.append('stop', { reason });
+    return this.release('stopped', reason, exitCode);
+  }
+
+  private async fail(message: string, exitCode: number, hint?: string): Promise<never> {
+    this.ctx.log.error({ hint }, message);
+    this.ctx.lifecycle.append('start_failed', { reason: message });
+    await this.supervisor.drain(0);
+    return this.release('stopped', message, exitCode);
+  }
+
+  private release(state: GatewayState, reason: string, exitCode: number): never {
+    this.api?.server.close();
+    this.control?.close();
+    removePidFileIfOwned(this.ctx.paths.pidFile, this.ctx.instance);
+    this.state = state;
+    this.reason = reason;
+    this.writeState();
+    this.ctx.lifecycle.append('exit', { code: exitCode, reason });
+    this.ctx.log.info({ code: exitCode }, 'monitor exiting');
+    process.exit(exitCode);
+  }
+
+  private writeState(): void {
+    const worker = this.supervisor.worker;
+    writeStateFile(this.ctx.paths.stateFile, {
+      state: this.state, pid: this.self.pid, startTime: this.self.startTime, instance: this.ctx.instance,
+      startedAt: this.startedAt, updatedAt: new Date().toISOString(), api: this.api === null ? null : { url: this.api.url },
+      worker, reason: this.reason, restarts: this.supervisor.restarts, lastWorkerExit: this.supervisor.lastExit,
+      detached: this.detached,
+    });
+  }
+}

@@ -1,0 +1,91 @@
+// The planned-stop marker: a file naming the exact process (pid + start time) that should drain and
+// stop. For stoppers that cannot speak the control protocol (service managers' stop hooks, updaters).
+// Watched with fs.watch, so the gateway reacts at once; a marker for another process or one older
+// than MARKER_TTL_MS is stale and removed, a malformed one is removed and logged.
+import { watch, rmSync, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { z } from 'zod';
+import { readJsonFile, writeJsonFile } from '../fs-util.js';
+import { platform, type ProcessIdentity } from '../platform/index.js';
+
+export const MARKER_TTL_MS = 60_000;
+
+const markerSchema = z.object({
+  targetPid: z.number().int().positive(),
+  targetStartTime: z.number(),
+  stopperPid: z.number().int(),
+  writtenAt: z.string(),
+  timeoutMs: z.number().int().min(0).optional(),
+  reason: z.string().optional(),
+});
+
+export type PlannedStopMarker = z.infer<typeof markerSchema>;
+
+export function writePlannedStop(file: string, target: ProcessIdentity, options: { timeoutMs?: number; reason?: string } = {}): void {
+  const marker: PlannedStopMarker = {
+    targetPid: target.pid,
+    targetStartTime: target.startTime,
+    stopperPid: process.pid,
+    writtenAt: new Date().toISOString(),
+    ...options,
+  };
+  writeJsonFile(file, marker);
+}
+
+export type MarkerVerdict =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'mine'; readonly marker: PlannedStopMarker }
+  | { readonly kind: 'foreign' }
+  | { readonly kind: 'stale'; readonly why: string }
+  | { readonly kind: 'malformed'; readonly why: string };
+
+/** Classify the marker on disk relative to `self`. Pure apart from reading the file. */
+export function judgeMarker(file: string, self: ProcessIdentity, now = Date.now()): MarkerVerdict {
+  const read = readJsonFile(file, markerSchema);
+  if (read.kind === 'missing') return { kind: 'none' };
+  if (read.kind === 'invalid') return { kind: 'malformed', why: read.reason };
+  const marker = read.value;
+  const age = now - Date.parse(marker.writtenAt);
+  if (!(age <= MARKER_TTL_MS)) return { kind: 'stale', why: `written ${Math.round(age / 1000)} s ago` };
+  if (marker.targetPid === self.pid && marker.targetStartTime === self.startTime) return { kind: 'mine', marker };
+  if (marker.targetPid === self.pid) return { kind: 'stale', why: 'names this pid with another start time (pid reuse)' };
+  // For another process: leave it for that process while it lives, drop it once it is gone.
+  const targetAlive = platform.matchesIdentity({ pid: marker.targetPid, startTime: marker.targetStartTime });
+  return targetAlive ? { kind: 'foreign' } : { kind: 'stale', why: `its target pid ${marker.targetPid} is gone` };
+}
+
+export interface MarkerWatcher {
+  close(): void;
+}
+
+/**
+ * Watch for a marker that names `self`; call onStop once. Also checks once at start, for a marker
+ * written while the gateway was starting.
+ */
+export function watchPlannedStop(
+  file: string,
+  self: ProcessIdentity,
+  onStop: (marker: PlannedStopMarker) => void,
+  onDiscard: (verdict: MarkerVerdict) => void,
+): MarkerWatcher {
+  let fired = false;
+  const check = (): void => {
+    if (fired) return;
+    const verdict = judgeMarker(file, self);
+    if (verdict.kind === 'mine') {
+      fired = true;
+      rmSync(file, { force: true }); // consumed: it must not stop the next instance
+      onStop(verdict.marker);
+    } else if (verdict.kind === 'stale' || verdict.kind === 'malformed') {
+      rmSync(file, { force: true });
+      onDiscard(verdict);
+    }
+  };
+  const name = basename(file);
+  const watcher: FSWatcher = watch(dirname(file), { persistent: false }, (_event, changed) => {
+    if (changed === null || changed === name) check();
+  });
+  watcher.on('error', () => { /* the profile dir went away: nothing left to watch */ });
+  check();
+  return { close: () => watcher.close() };
+}
