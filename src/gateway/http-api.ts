@@ -6,6 +6,7 @@ import type { Dispatcher } from './dispatcher.js';
 import type { SessionStore, StoredMessage } from './store.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
+const DISCARD_LIMIT_BYTES = 16 * 1024 * 1024;
 const MAX_TEXT_CHARS = 100_000;
 const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const RETRY_AFTER_S = '2';
@@ -35,20 +36,23 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
+/**
+ * Read a body of at most MAX_BODY_BYTES. A larger one is read to its end and discarded, so the
+ * client gets its 413 instead of a reset connection; past DISCARD_LIMIT_BYTES the connection is cut.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size > DISCARD_LIMIT_BYTES) req.destroy();
+      else if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES) reject(new HttpError(413, 'too_large', `body over ${MAX_BODY_BYTES} bytes`));
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
     req.on('error', reject);
   });
 }

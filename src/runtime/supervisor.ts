@@ -26,6 +26,7 @@ interface WorkerHandle {
   readonly startTime: number;
   readonly startedAt: number;
   ready: boolean;
+  onReady: (() => void) | null;
   drained: Extract<WorkerToMonitor, { type: 'drained' }> | null;
   inFlightAtDrain: number | null;
   readonly exited: Promise<WorkerExit>;
@@ -62,6 +63,8 @@ export class WorkerSupervisor {
   private current: WorkerHandle | null = null;
   private readonly pending: Socket[] = [];
   private stopping = false;
+  /** The first worker's boot: its failure is reported by start(), not answered with a respawn. */
+  private booting = false;
   private respawnTimer: NodeJS.Timeout | null = null;
   private nextPing = 1;
   private readonly pings = new Map<number, () => void>();
@@ -80,11 +83,16 @@ export class WorkerSupervisor {
 
   /** Start the first worker; resolves once it is ready, rejects if it dies before. */
   async start(): Promise<void> {
+    this.booting = true;
     const handle = this.spawn();
-    await new Promise<void>((resolve, reject) => {
-      const check = setInterval(() => { if (handle.ready) { clearInterval(check); resolve(); } }, 10);
-      void handle.exited.then((exit) => { clearInterval(check); if (!handle.ready) reject(new WorkerStartError(exit)); });
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        handle.onReady = resolve;
+        void handle.exited.then((exit) => { if (!handle.ready) reject(new WorkerStartError(exit)); });
+      });
+    } finally {
+      this.booting = false;
+    }
   }
 
   /** Hand an accepted (paused) connection to the ready worker, or hold it until one is ready. */
@@ -147,7 +155,7 @@ export class WorkerSupervisor {
     const exited = new Promise<WorkerExit>((resolve) => { settle = resolve; });
     const handle: WorkerHandle = {
       child, pid, startTime: platform.processStartTime(pid) ?? Date.now(), startedAt: Date.now(),
-      ready: false, drained: null, inFlightAtDrain: null, exited,
+      ready: false, onReady: null, drained: null, inFlightAtDrain: null, exited,
     };
     this.current = handle;
     this.options.lifecycle.append('worker_start', { workerPid: pid });
@@ -165,6 +173,7 @@ export class WorkerSupervisor {
     switch (message.type) {
       case 'ready':
         handle.ready = true;
+        handle.onReady?.();
         this.options.lifecycle.append('worker_ready', { workerPid: handle.pid, resumed: message.resumed, failedResumes: message.failedResumes });
         if (message.resumed > 0) this.options.lifecycle.append('resume', { workerPid: handle.pid, resumed: message.resumed });
         this.flushPending();
@@ -188,7 +197,7 @@ export class WorkerSupervisor {
     this.lastExit = exit;
     this.options.lifecycle.append('worker_exit', { workerPid: handle.pid, code: exit.code, signal: exit.signal, reason: exit.reason, planned: this.stopping });
     this.options.onChange();
-    if (this.stopping || !handle.ready) return; // a drain, or a boot failure that start() reports
+    if (this.stopping || (this.booting && !handle.ready)) return; // a drain, or a boot failure that start() reports
     if (exit.code === EXIT.CONFIG || exit.code === EXIT.OK) {
       this.options.onFinal(exit.code, exit.code === EXIT.CONFIG ? 'the worker reported a fatal configuration error' : 'the worker stopped');
       return;
