@@ -2,8 +2,7 @@
 import type { Command } from 'commander';
 import { currentRole } from '../env.js';
 import { EXIT } from '../exit-codes.js';
-import { DEFAULT_DRAIN_TIMEOUT_MS, loadConfig } from '../gateway/config.js';
-import type { ProfilePaths } from '../paths.js';
+import { configuredDrainTimeout } from './commands-restart.js';
 import { DEFAULT_START_TIMEOUT_MS, startGateway } from '../control/start.js';
 import { stopGateway } from '../control/stop.js';
 import { runGateway } from '../runtime/run.js';
@@ -50,11 +49,3 @@ export function registerLifecycleCommands(program: Command): void {
     });
 }
 
-/** The configured drain timeout; a broken config must not keep anyone from stopping a gateway. */
-function configuredDrainTimeout(paths: ProfilePaths): number {
-  try {
-    return loadConfig(paths.config).drain.timeoutMs;
-  } catch {
-    return DEFAULT_DRAIN_TIMEOUT_MS;
-  }
-}

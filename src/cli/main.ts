@@ -4,6 +4,7 @@ import { EXIT } from '../exit-codes.js';
 import { VERSION } from '../version.js';
 import { registerInspectCommands } from './commands-inspect.js';
 import { registerLifecycleCommands } from './commands-lifecycle.js';
+import { registerRestartCommands } from './commands-restart.js';
 import { registerSendCommand } from './commands-send.js';
 import { reportError } from './output.js';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerLifecycleCommands(program);
+  registerRestartCommands(program);
   registerInspectCommands(program);
   registerSendCommand(program);
   return program;

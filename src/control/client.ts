@@ -2,7 +2,7 @@
 // failure, with the latency, so status can tell "absent" from "wedged".
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { MAX_CONTROL_LINE_BYTES, type ControlReply, type ControlRequest, type HelloReply, type StatusReply, type StopReply } from './protocol.js';
+import { MAX_CONTROL_LINE_BYTES, type ControlReply, type ControlRequest, type HelloReply, type RestartReply, type StatusReply, type StopReply } from './protocol.js';
 
 export const CONTROL_TIMEOUT_MS = 2_000;
 
@@ -70,3 +70,6 @@ export const requestStatus = (address: string, token: string, timeoutMs?: number
 
 export const requestStop = (address: string, token: string, stopTimeoutMs: number, reason: string): Promise<ControlResult<StopReply>> =>
   controlCall<StopReply>(address, { cmd: 'stop', token, timeoutMs: stopTimeoutMs, reason });
+
+export const requestRestart = (address: string, token: string, full: boolean, reason: string, timeoutMs: number): Promise<ControlResult<RestartReply>> =>
+  controlCall<RestartReply>(address, { cmd: 'restart', token, full, reason }, timeoutMs);

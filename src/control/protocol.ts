@@ -5,7 +5,8 @@ import type { GatewayState } from '../runtime/state-file.js';
 export type ControlRequest =
   | { readonly cmd: 'hello' }
   | { readonly cmd: 'status'; readonly token: string }
-  | { readonly cmd: 'stop'; readonly token: string; readonly timeoutMs?: number; readonly reason?: string };
+  | { readonly cmd: 'stop'; readonly token: string; readonly timeoutMs?: number; readonly reason?: string }
+  | { readonly cmd: 'restart'; readonly token: string; readonly full?: boolean; readonly reason?: string };
 
 export interface HelloReply {
   readonly instance: string;
@@ -14,6 +15,8 @@ export interface HelloReply {
   readonly profile: string;
   readonly version: string;
   readonly state: GatewayState;
+  /** Started by a service manager (systemd, launchd, Task Scheduler): full restarts go through it. */
+  readonly supervised: boolean;
 }
 
 export interface WorkerProbe {
@@ -29,7 +32,14 @@ export interface StatusReply extends HelloReply {
   readonly worker: WorkerProbe;
   readonly restarts: number;
   readonly detached: boolean;
+  readonly lastCrash: { readonly reason: string; readonly code: number | null; readonly signal: string | null; readonly at: string } | null;
+  /** While the crash-loop breaker holds respawns back: until when. */
+  readonly breakerUntil: string | null;
 }
+
+export type RestartReply =
+  | { readonly kind: 'worker'; readonly ok: boolean; readonly oldWorkerPid: number | null; readonly newWorkerPid: number | null; readonly reason: string | null }
+  | { readonly kind: 'full'; readonly via: 'watcher' | 'service-manager' };
 
 export interface StopReply {
   readonly accepted: boolean;

@@ -40,7 +40,8 @@ export class Dispatcher {
 
   /** At boot: queue every message a previous life accepted but did not answer. */
   resumeOpen(): { resumed: number; failed: number } {
-    const open = this.store.openMessages();
+    // Messages this worker already holds (accepted while an older worker drained) are not resumed.
+    const open = this.store.openMessages().filter((m) => !this.open.has(m.id));
     this.store.markResumePending(open.map((m) => m.id));
     let resumed = 0;
     let failed = 0;
@@ -57,9 +58,12 @@ export class Dispatcher {
     return { resumed, failed };
   }
 
-  /** Stop accepting, let running work finish until timeoutMs, then mark the rest resume_pending. */
-  async drain(timeoutMs: number): Promise<DrainResult> {
-    this.accepting = false;
+  /**
+   * Let running work finish until timeoutMs, then mark the rest resume_pending. A stop refuses new
+   * messages meanwhile; a restart keeps accepting the few that still arrive on held connections.
+   */
+  async drain(timeoutMs: number, keepAccepting = false): Promise<DrainResult> {
+    this.accepting = keepAccepting;
     const before = this.open.size;
     const idle = new Promise<void>((resolve) => {
       this.settled = resolve;
@@ -70,6 +74,7 @@ export class Dispatcher {
     const outcome = await Promise.race([idle.then(() => 'idle' as const), deadline]);
     clearTimeout(timer);
     const left = [...this.open];
+    this.accepting = false;
     if (outcome === 'timeout') {
       this.aborter.abort(new Error('drain deadline reached'));
       this.store.markResumePending(left);

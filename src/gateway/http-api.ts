@@ -22,6 +22,10 @@ export interface ApiDeps {
   readonly identity: ApiIdentity;
   readonly store: SessionStore;
   readonly dispatcher: Dispatcher;
+  /** True while this worker hands over to a new one: every answer closes its connection. */
+  readonly closing: () => boolean;
+  /** Ask the monitor to replace the worker (or, full, the monitor too). */
+  readonly requestRestart: (full: boolean) => void;
 }
 
 class HttpError extends Error {
@@ -92,6 +96,13 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): 
     send(res, 401, { error: { code: 'unauthorized', message: 'missing or wrong bearer token' } }, { 'www-authenticate': 'Bearer' });
     return;
   }
+  if (url.pathname === '/v1/admin/restart') {
+    if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
+    const full = url.searchParams.get('full') === '1' || url.searchParams.get('full') === 'true';
+    deps.requestRestart(full);
+    send(res, 202, { restarting: true, full });
+    return;
+  }
   const match = /^\/v1\/sessions\/([^/]+)(\/messages)?$/.exec(url.pathname);
   if (match === null) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
   const sessionId = decodeURIComponent(match[1] ?? '');
@@ -115,6 +126,9 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): 
 
 export function createApiServer(deps: ApiDeps, onError: (error: unknown) => void): Server {
   const server = createServer((req, res) => {
+    // A worker handing over closes each connection after its answer; the client's next request
+    // opens a new connection, which the monitor gives to the new worker.
+    if (deps.closing()) res.setHeader('connection', 'close');
     route(req, res, deps).catch((error: unknown) => {
       if (error instanceof HttpError) {
         if (!res.headersSent) send(res, error.status, { error: { code: error.code, message: error.message } });

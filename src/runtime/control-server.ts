@@ -3,7 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
 import { hello } from '../control/client.js';
-import { MAX_CONTROL_LINE_BYTES, type ControlReply, type ControlRequest, type HelloReply, type StatusReply, type StopReply } from '../control/protocol.js';
+import { MAX_CONTROL_LINE_BYTES, type ControlReply, type ControlRequest, type HelloReply, type RestartReply, type StatusReply, type StopReply } from '../control/protocol.js';
 import { ERROR_CODES, GatehouseError, isErrnoException } from '../errors.js';
 import { tokenMatches } from '../gateway/token.js';
 import type { ControlEndpoint } from '../platform/index.js';
@@ -12,6 +12,7 @@ export interface ControlHandlers {
   hello(): HelloReply;
   status(): Promise<StatusReply>;
   stop(timeoutMs: number | undefined, reason: string): StopReply;
+  restart(full: boolean, reason: string): Promise<RestartReply>;
 }
 
 function reply(socket: Socket, value: ControlReply): void {
@@ -26,6 +27,7 @@ async function dispatch(request: ControlRequest, token: string, handlers: Contro
   switch (request.cmd) {
     case 'status': return { ok: true, data: await handlers.status() };
     case 'stop': return { ok: true, data: handlers.stop(request.timeoutMs, request.reason ?? 'control stop') };
+    case 'restart': return { ok: true, data: await handlers.restart(request.full === true, request.reason ?? 'control restart') };
     default: return { ok: false, error: { code: 'unknown_command', message: `unknown command ${JSON.stringify((request as { cmd?: unknown }).cmd)}` } };
   }
 }

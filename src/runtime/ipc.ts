@@ -1,15 +1,24 @@
 // Messages between the monitor and its worker over the IPC channel.
 
+/** stop: refuse new work (503) and exit; restart: keep serving the connections already held, each
+ *  answered with `Connection: close`, while the new worker takes every new connection. */
+export type DrainMode = 'stop' | 'restart';
+
 export type MonitorToWorker =
   | { readonly type: 'connection' }
-  | { readonly type: 'drain'; readonly timeoutMs: number }
+  | { readonly type: 'drain'; readonly timeoutMs: number; readonly mode: DrainMode }
+  /** No other worker is alive any more: pick up what earlier lives left unanswered. */
+  | { readonly type: 'resume' }
   | { readonly type: 'ping'; readonly id: number };
 
 export type WorkerToMonitor =
-  | { readonly type: 'ready'; readonly resumed: number; readonly failedResumes: number }
+  | { readonly type: 'ready' }
+  | { readonly type: 'resumed'; readonly resumed: number; readonly failed: number }
   | { readonly type: 'pong'; readonly id: number; readonly inFlight: number }
   | { readonly type: 'drain_begin'; readonly inFlight: number }
-  | { readonly type: 'drained'; readonly completed: number; readonly resumePending: number; readonly timedOut: boolean };
+  | { readonly type: 'drained'; readonly completed: number; readonly resumePending: number; readonly timedOut: boolean }
+  /** The API's /v1/admin/restart: the monitor replaces the worker (or, full, itself). */
+  | { readonly type: 'restart_request'; readonly full: boolean };
 
 export function isWorkerMessage(value: unknown): value is WorkerToMonitor {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';

@@ -10,7 +10,7 @@ const TAIL_BYTES = 64 * 1024;
 export type LifecycleEventName =
   | 'start' | 'ready' | 'previous_exit_unclean' | 'worker_start' | 'worker_ready' | 'worker_exit'
   | 'drain_begin' | 'drain_end' | 'stop' | 'exit' | 'start_failed' | 'resume' | 'planned_stop_marker'
-  | 'escalate';
+  | 'escalate' | 'worker_replaced' | 'breaker_open' | 'restart' | 'respawn_watch' | 'respawn';
 
 export interface LifecycleEvent {
   readonly ts: string;

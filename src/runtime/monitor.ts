@@ -10,7 +10,8 @@ import { EXIT } from '../exit-codes.js';
 import type { GatewayConfig } from '../gateway/config.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
-import type { HelloReply, StatusReply, StopReply } from '../control/protocol.js';
+import type { HelloReply, RestartReply, StatusReply, StopReply } from '../control/protocol.js';
+import { armRespawn, DEFAULT_RESPAWN_DEADLINE_MS } from '../control/respawn.js';
 import { ENTRY_SCRIPT, VERSION } from '../version.js';
 import { listenApi, type ApiListener } from './api-listener.js';
 import { startControlServer } from './control-server.js';
@@ -57,6 +58,8 @@ export class Monitor {
       lifecycle: ctx.lifecycle,
       onFinal: (code, reason) => { void this.stop(reason, 0, code); },
       onChange: () => this.writeState(),
+      onRestartRequest: (full) => { void this.restart(full, 'API /v1/admin/restart'); },
+      restartDrainMs: ctx.config.drain.timeoutMs,
     });
   }
 
@@ -69,6 +72,7 @@ export class Monitor {
         hello: () => this.hello(),
         status: () => this.status(),
         stop: (timeoutMs, reason) => this.requestStop(timeoutMs, reason),
+        restart: (full, reason) => this.restart(full, reason),
       });
     } catch (error) {
       log.error(errorMessage(error));
@@ -99,7 +103,7 @@ export class Monitor {
     }
     lifecycle.append('start', {
       argv: this.ctx.argv, execPath: process.execPath, version: VERSION, detached: this.detached,
-      tty: process.stdin.isTTY === true, supervised: process.env[ENV.SUPERVISED] === '1',
+      tty: process.stdin.isTTY === true, supervised: this.supervised,
     });
     writePidFile(paths.pidFile, {
       kind: 'gatehouse-monitor', pid: this.self.pid, startTime: this.self.startTime, instance,
@@ -114,6 +118,35 @@ export class Monitor {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       process.on(signal, () => { void this.stop(`signal ${signal}`, this.ctx.config.drain.timeoutMs); });
     }
+    // SIGUSR1: replace the worker (zero downtime), as `gatehouse restart` does.
+    process.on('SIGUSR1', () => { void this.restart(false, 'signal SIGUSR1'); });
+  }
+
+  private get supervised(): boolean {
+    return process.env[ENV.SUPERVISED] === '1';
+  }
+
+  /**
+   * Replace the worker with no refused connection; or, full, replace the monitor too: under a
+   * service manager by exiting 75 so the manager starts it again, otherwise through a detached
+   * watcher that starts the new monitor once this one has exited.
+   */
+  async restart(full: boolean, reason: string): Promise<RestartReply> {
+    this.ctx.lifecycle.append('restart', { full, reason });
+    if (!full) {
+      const outcome = await this.supervisor.replace(reason);
+      return outcome.ok
+        ? { kind: 'worker', ok: true, oldWorkerPid: outcome.oldPid, newWorkerPid: outcome.newPid, reason: null }
+        : { kind: 'worker', ok: false, oldWorkerPid: this.supervisor.worker?.pid ?? null, newWorkerPid: null, reason: outcome.reason };
+    }
+    const timeoutMs = this.ctx.config.drain.timeoutMs;
+    if (this.supervised) {
+      void this.stop(`full restart (${reason}) through the service manager`, timeoutMs, EXIT.RESTART);
+      return { kind: 'full', via: 'service-manager' };
+    }
+    armRespawn(this.ctx.paths, { target: this.self, caller: null, reason: `full restart (${reason})`, stopIfRunning: false, deadlineMs: DEFAULT_RESPAWN_DEADLINE_MS });
+    void this.stop(`full restart (${reason})`, timeoutMs);
+    return { kind: 'full', via: 'watcher' };
   }
 
   /** The planned-stop marker, for stoppers that cannot speak the control protocol. */
@@ -131,7 +164,10 @@ export class Monitor {
   }
 
   private hello(): HelloReply {
-    return { instance: this.ctx.instance, pid: this.self.pid, startTime: this.self.startTime, profile: this.ctx.paths.profile, version: VERSION, state: this.state };
+    return {
+      instance: this.ctx.instance, pid: this.self.pid, startTime: this.self.startTime, profile: this.ctx.paths.profile,
+      version: VERSION, state: this.state, supervised: this.supervised,
+    };
   }
 
   private async status(): Promise<StatusReply> {
@@ -142,6 +178,8 @@ export class Monitor {
       worker: await this.supervisor.ping(),
       restarts: this.supervisor.restarts,
       detached: this.detached,
+      lastCrash: this.supervisor.lastCrash,
+      breakerUntil: this.supervisor.breakerUntil === null ? null : new Date(this.supervisor.breakerUntil).toISOString(),
     };
   }
 

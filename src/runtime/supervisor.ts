@@ -1,36 +1,22 @@
-// The monitor's side of the worker: spawn it, hand it connections, ping it, drain it, and respawn
-// it when it dies (at once for exit 75, with backoff and a crash-loop breaker otherwise; never after
-// exit 78, fatal configuration, or exit 0, a stop the worker was asked for).
-import type { ChildProcess } from 'node:child_process';
+// The monitor's side of the worker: spawn it, hand it connections, ping it, drain it, replace it
+// without refusing a connection, and respawn it when it dies (at once for exit 75, with backoff and
+// a crash-loop breaker otherwise; never after exit 78, fatal configuration, or exit 0, a stop).
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { describeExit, EXIT } from '../exit-codes.js';
-import { platform } from '../platform/index.js';
-import { spawnWorkerProcess } from '../platform/spawn.js';
+import { EXIT } from '../exit-codes.js';
 import { RestartBackoff } from './backoff.js';
 import { killProcessTree } from './process-tree.js';
-import { isWorkerMessage, type MonitorToWorker, type WorkerToMonitor } from './ipc.js';
+import type { DrainMode, WorkerToMonitor } from './ipc.js';
 import type { LifecycleLog } from './lifecycle-log.js';
 import type { WorkerExit } from './state-file.js';
+import { spawnWorker, type WorkerHandle } from './worker-handle.js';
 
 /** Connections accepted while no worker is ready wait here; past this many, new ones are closed. */
 export const MAX_PENDING_CONNECTIONS = 1024;
 /** After its drain deadline, a worker gets this long to exit before it is killed. */
 export const DRAIN_EXIT_GRACE_MS = 5_000;
 export const PING_TIMEOUT_MS = 1_000;
-
-interface WorkerHandle {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly startTime: number;
-  readonly startedAt: number;
-  ready: boolean;
-  onReady: (() => void) | null;
-  drained: Extract<WorkerToMonitor, { type: 'drained' }> | null;
-  inFlightAtDrain: number | null;
-  readonly exited: Promise<WorkerExit>;
-}
 
 export interface SupervisorOptions {
   readonly entry: string;
@@ -43,6 +29,10 @@ export interface SupervisorOptions {
   readonly onFinal: (code: number, reason: string) => void;
   /** Something status shows changed (restart count, last exit, breaker). */
   readonly onChange: () => void;
+  /** The worker relayed an API restart request. */
+  readonly onRestartRequest: (full: boolean) => void;
+  /** How long a worker replaced by a restart may drain. */
+  readonly restartDrainMs: number;
   readonly backoff?: RestartBackoff;
 }
 
@@ -53,6 +43,10 @@ export interface DrainOutcome {
   readonly killed: boolean;
 }
 
+export type ReplaceOutcome =
+  | { readonly ok: true; readonly oldPid: number | null; readonly newPid: number }
+  | { readonly ok: false; readonly reason: string };
+
 export class WorkerStartError extends Error {
   constructor(readonly exit: WorkerExit) {
     super(`the worker exited before it was ready (${exit.reason})`);
@@ -60,17 +54,20 @@ export class WorkerStartError extends Error {
 }
 
 export class WorkerSupervisor {
+  /** The worker that receives new connections. */
   private current: WorkerHandle | null = null;
+  /** Workers replaced by a restart, finishing what they hold. */
+  private readonly retiring = new Set<WorkerHandle>();
   private readonly pending: Socket[] = [];
   private stopping = false;
-  /** The first worker's boot: its failure is reported by start(), not answered with a respawn. */
-  private booting = false;
+  private replacing: Promise<ReplaceOutcome> | null = null;
   private respawnTimer: NodeJS.Timeout | null = null;
   private nextPing = 1;
   private readonly pings = new Map<number, () => void>();
   private readonly backoff: RestartBackoff;
   restarts = 0;
   lastExit: WorkerExit | null = null;
+  lastCrash: WorkerExit | null = null;
   breakerUntil: number | null = null;
 
   constructor(private readonly options: SupervisorOptions) {
@@ -81,123 +78,140 @@ export class WorkerSupervisor {
     return this.current === null ? null : { pid: this.current.pid, startTime: this.current.startTime };
   }
 
-  /** Start the first worker; resolves once it is ready, rejects if it dies before. */
+  /** Start the first worker; resolves once it serves, rejects if it dies before it is ready. */
   async start(): Promise<void> {
-    this.booting = true;
     const handle = this.spawn();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        handle.onReady = resolve;
-        void handle.exited.then((exit) => { if (!handle.ready) reject(new WorkerStartError(exit)); });
-      });
-    } finally {
-      this.booting = false;
-    }
+    const exit = await handle.readyOrExit;
+    if (exit !== null) throw new WorkerStartError(exit);
+    this.promote(handle);
   }
 
-  /** Hand an accepted (paused) connection to the ready worker, or hold it until one is ready. */
-  forward(socket: Socket): void {
-    if (this.stopping && this.current === null) {
-      socket.destroy();
-      return;
+  /**
+   * Replace the worker with no refused connection: start a new one, switch new connections to it
+   * once it is ready, and let the old one finish what it holds. A new worker that cannot start
+   * (a broken config, say) leaves the old one serving.
+   */
+  replace(reason: string): Promise<ReplaceOutcome> {
+    this.replacing ??= this.doReplace(reason).finally(() => { this.replacing = null; });
+    return this.replacing;
+  }
+
+  private async doReplace(reason: string): Promise<ReplaceOutcome> {
+    if (this.stopping) return { ok: false, reason: 'the gateway is stopping' };
+    const old = this.current;
+    const candidate = this.spawn();
+    const exit = await candidate.readyOrExit;
+    if (exit !== null) {
+      this.options.log.error({ exit: exit.reason }, 'restart refused: the new worker did not start; the old one keeps serving');
+      return { ok: false, reason: `the new worker did not start (${exit.reason})` };
     }
+    if (old !== null) this.retire(old, this.options.restartDrainMs);
+    this.promote(candidate);
+    this.restarts += 1;
+    this.options.lifecycle.append('worker_replaced', { reason, oldWorkerPid: old?.pid ?? null, newWorkerPid: candidate.pid });
+    this.options.onChange();
+    return { ok: true, oldPid: old?.pid ?? null, newPid: candidate.pid };
+  }
+
+  /** Hand an accepted (paused) connection to the serving worker, or hold it until one serves. */
+  forward(socket: Socket): void {
     const worker = this.current;
-    if (worker === null || !worker.ready) {
-      if (this.pending.length >= MAX_PENDING_CONNECTIONS) socket.destroy();
+    if (worker === null) {
+      if (this.stopping || this.pending.length >= MAX_PENDING_CONNECTIONS) socket.destroy();
       else this.pending.push(socket);
       return;
     }
-    const message: MonitorToWorker = { type: 'connection' };
-    worker.child.send(message, socket, { keepOpen: false }, (error) => {
-      if (error !== null && error !== undefined) this.pending.push(socket); // the worker went away: the next one serves it
+    worker.child.send({ type: 'connection' }, socket, { keepOpen: false }, (error) => {
+      if (error !== null && error !== undefined) this.forward(socket); // that worker just went away: the next one serves it
     });
   }
 
   async ping(timeoutMs = PING_TIMEOUT_MS): Promise<{ pid: number | null; responsive: boolean; latencyMs: number | null }> {
     const worker = this.current;
-    if (worker === null || !worker.ready) return { pid: worker?.pid ?? null, responsive: false, latencyMs: null };
+    if (worker === null) return { pid: null, responsive: false, latencyMs: null };
     const id = this.nextPing++;
     const started = performance.now();
     const answered = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => { this.pings.delete(id); resolve(false); }, timeoutMs);
       this.pings.set(id, () => { clearTimeout(timer); resolve(true); });
-      this.send(worker, { type: 'ping', id });
+      worker.send({ type: 'ping', id });
     });
     return { pid: worker.pid, responsive: answered, latencyMs: answered ? Math.round((performance.now() - started) * 10) / 10 : null };
   }
 
-  /** Stop for good: ask the worker to drain for timeoutMs, kill it if it has not exited by then. */
+  /** Stop for good: every worker drains for timeoutMs and is killed if it has not exited by then. */
   async drain(timeoutMs: number): Promise<DrainOutcome> {
     this.stopping = true;
     if (this.respawnTimer !== null) clearTimeout(this.respawnTimer);
     const worker = this.current;
-    if (worker === null) {
-      this.closePending();
-      return { inFlight: null, completed: null, resumePending: null, killed: false };
-    }
-    this.send(worker, { type: 'drain', timeoutMs });
-    let killed = false;
-    const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), timeoutMs + DRAIN_EXIT_GRACE_MS).unref());
-    if ((await Promise.race([worker.exited, grace])) === 'late') {
-      this.options.log.warn({ workerPid: worker.pid }, 'worker did not exit after its drain deadline; killing it');
-      killProcessTree(worker, 'SIGKILL');
-      killed = true;
-      await worker.exited;
-    }
-    this.closePending();
-    return { inFlight: worker.inFlightAtDrain, completed: worker.drained?.completed ?? null, resumePending: worker.drained?.resumePending ?? null, killed };
+    const others = [...this.retiring].map((w) => this.drainOne(w, timeoutMs, 'restart'));
+    const outcome = worker === null ? { killed: false } : await this.drainOne(worker, timeoutMs, 'stop');
+    await Promise.all(others);
+    for (const socket of this.pending.splice(0)) socket.destroy();
+    return {
+      inFlight: worker?.inFlightAtDrain ?? null, completed: worker?.drained?.completed ?? null,
+      resumePending: worker?.drained?.resumePending ?? null, killed: outcome.killed,
+    };
+  }
+
+  private async drainOne(worker: WorkerHandle, timeoutMs: number, mode: DrainMode): Promise<{ killed: boolean }> {
+    worker.send({ type: 'drain', timeoutMs, mode });
+    const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), timeoutMs + DRAIN_EXIT_GRACE_MS).unref());
+    if ((await Promise.race([worker.exited, late])) !== 'late') return { killed: false };
+    this.options.log.warn({ workerPid: worker.pid }, 'worker did not exit after its drain deadline; killing it');
+    killProcessTree(worker, 'SIGKILL');
+    await worker.exited;
+    return { killed: true };
+  }
+
+  private retire(worker: WorkerHandle, timeoutMs: number): void {
+    this.retiring.add(worker);
+    void this.drainOne(worker, timeoutMs, 'restart');
+  }
+
+  /** Make a ready worker the one that serves; it resumes old work once no other worker is alive. */
+  private promote(worker: WorkerHandle): void {
+    this.current = worker;
+    for (const socket of this.pending.splice(0)) this.forward(socket);
+    if (this.retiring.size === 0) worker.send({ type: 'resume' });
+    this.options.onChange();
   }
 
   private spawn(): WorkerHandle {
-    const child = spawnWorkerProcess(this.options.entry, this.options.args, { env: this.options.env, cwd: this.options.cwd });
-    const pid = child.pid ?? -1;
-    let settle: (exit: WorkerExit) => void = () => {};
-    const exited = new Promise<WorkerExit>((resolve) => { settle = resolve; });
-    const handle: WorkerHandle = {
-      child, pid, startTime: platform.processStartTime(pid) ?? Date.now(), startedAt: Date.now(),
-      ready: false, onReady: null, drained: null, inFlightAtDrain: null, exited,
-    };
-    this.current = handle;
-    this.options.lifecycle.append('worker_start', { workerPid: pid });
-    child.on('message', (message: unknown) => { if (isWorkerMessage(message)) this.onMessage(handle, message); });
-    child.on('error', (error) => this.options.log.error({ err: error }, 'worker process error'));
-    child.on('exit', (code, signal) => {
-      const exit: WorkerExit = { code, signal, at: new Date().toISOString(), reason: describeExit(code, signal) };
-      this.onExit(handle, exit);
-      settle(exit);
-    });
+    const handle = spawnWorker(this.options, (h, message) => this.onMessage(h, message), (h, exit) => this.onExit(h, exit));
+    this.options.lifecycle.append('worker_start', { workerPid: handle.pid });
     return handle;
   }
 
   private onMessage(handle: WorkerHandle, message: WorkerToMonitor): void {
     switch (message.type) {
       case 'ready':
-        handle.ready = true;
-        handle.onReady?.();
-        this.options.lifecycle.append('worker_ready', { workerPid: handle.pid, resumed: message.resumed, failedResumes: message.failedResumes });
-        if (message.resumed > 0) this.options.lifecycle.append('resume', { workerPid: handle.pid, resumed: message.resumed });
-        this.flushPending();
-        this.options.onChange();
+        this.options.lifecycle.append('worker_ready', { workerPid: handle.pid });
+        break;
+      case 'resumed':
+        if (message.resumed + message.failed > 0) this.options.lifecycle.append('resume', { workerPid: handle.pid, ...message });
         break;
       case 'pong':
         this.pings.get(message.id)?.();
         this.pings.delete(message.id);
         break;
-      case 'drain_begin':
-        handle.inFlightAtDrain = message.inFlight;
+      case 'restart_request':
+        this.options.onRestartRequest(message.full);
         break;
-      case 'drained':
-        handle.drained = message;
-        break;
+      default:
+        break; // drain progress is kept on the handle
     }
   }
 
   private onExit(handle: WorkerHandle, exit: WorkerExit): void {
-    if (this.current === handle) this.current = null;
     this.lastExit = exit;
-    this.options.lifecycle.append('worker_exit', { workerPid: handle.pid, code: exit.code, signal: exit.signal, reason: exit.reason, planned: this.stopping });
+    const retired = this.retiring.delete(handle);
+    this.options.lifecycle.append('worker_exit', { workerPid: handle.pid, code: exit.code, signal: exit.signal, reason: exit.reason, planned: this.stopping || retired });
+    if (retired && this.retiring.size === 0 && !this.stopping) this.current?.send({ type: 'resume' });
+    if (this.current === handle) this.current = null;
     this.options.onChange();
-    if (this.stopping || (this.booting && !handle.ready)) return; // a drain, or a boot failure that start() reports
+    // A drain, a retired worker, or one that died before it served (start() or replace() reports that).
+    if (this.stopping || retired || !handle.ready) return;
     if (exit.code === EXIT.CONFIG || exit.code === EXIT.OK) {
       this.options.onFinal(exit.code, exit.code === EXIT.CONFIG ? 'the worker reported a fatal configuration error' : 'the worker stopped');
       return;
@@ -206,33 +220,26 @@ export class WorkerSupervisor {
   }
 
   private scheduleRespawn(handle: WorkerHandle, exit: WorkerExit): void {
-    const decision = exit.code === EXIT.RESTART
-      ? { delayMs: 0, breakerOpen: false, recentCrashes: 0 }
-      : this.backoff.onCrash(handle.startedAt);
+    const planned = exit.code === EXIT.RESTART;
+    if (!planned) this.lastCrash = exit;
+    const decision = planned ? { delayMs: 0, breakerOpen: false, recentCrashes: 0 } : this.backoff.onCrash(handle.startedAt);
     this.breakerUntil = decision.breakerOpen ? Date.now() + decision.delayMs : null;
+    if (decision.breakerOpen) this.options.lifecycle.append('breaker_open', { crashes: decision.recentCrashes, pauseMs: decision.delayMs });
     this.options.log.warn({ workerPid: handle.pid, exit: exit.reason, delayMs: decision.delayMs, breakerOpen: decision.breakerOpen }, 'worker died; respawning');
-    this.respawnTimer = setTimeout(() => {
-      this.respawnTimer = null;
-      this.breakerUntil = null;
-      this.restarts += 1;
-      this.spawn();
-      this.options.onChange();
-    }, decision.delayMs);
+    this.respawnTimer = setTimeout(() => void this.respawn(), decision.delayMs);
   }
 
-  private send(worker: WorkerHandle, message: MonitorToWorker): void {
-    if (!worker.child.connected) return;
-    worker.child.send(message, (error) => {
-      if (error !== null && error !== undefined) this.options.log.debug({ err: error }, 'could not reach the worker');
-    });
-  }
-
-  private flushPending(): void {
-    const waiting = this.pending.splice(0);
-    for (const socket of waiting) this.forward(socket);
-  }
-
-  private closePending(): void {
-    for (const socket of this.pending.splice(0)) socket.destroy();
+  private async respawn(): Promise<void> {
+    this.respawnTimer = null;
+    this.breakerUntil = null;
+    this.restarts += 1;
+    const handle = this.spawn();
+    this.options.onChange();
+    const exit = await handle.readyOrExit;
+    if (exit === null) this.promote(handle);
+    else if (exit.code === EXIT.CONFIG) this.options.onFinal(EXIT.CONFIG, 'the worker reported a fatal configuration error');
+    else if (!this.stopping) this.scheduleRespawn(handle, exit);
   }
 }
+
+

@@ -2,6 +2,7 @@
 // the connections the monitor hands it, drains when asked, and exits at once when the monitor is
 // gone (IPC disconnect), so no orphan ever holds the port.
 import type { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ENV, isDetached } from '../env.js';
 import { GatehouseError, errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -12,8 +13,10 @@ import { createApiServer } from '../gateway/http-api.js';
 import { SessionStore } from '../gateway/store.js';
 import { readToken } from '../gateway/token.js';
 import type { ProfilePaths } from '../paths.js';
-import type { MonitorToWorker, WorkerToMonitor } from './ipc.js';
+import type { DrainMode, MonitorToWorker, WorkerToMonitor } from './ipc.js';
 import { createLogger, type Logger } from './logger.js';
+
+const CONNECTION_POLL_MS = 20;
 
 /** Send to the monitor; resolves once the message is handed to the channel (before an exit). */
 function tell(message: WorkerToMonitor): Promise<void> {
@@ -30,6 +33,11 @@ function loadOrExit(paths: ProfilePaths, log: Logger): GatewayConfig {
     log.fatal({ code: error instanceof GatehouseError ? error.code : undefined }, errorMessage(error));
     process.exit(EXIT.CONFIG);
   }
+}
+
+/** Wait until every held connection closed, or the deadline passed. */
+async function connectionsClosed(connections: Set<Socket>, deadline: number): Promise<void> {
+  while (connections.size > 0 && Date.now() < deadline) await sleep(CONNECTION_POLL_MS);
 }
 
 export async function runWorker(paths: ProfilePaths): Promise<never> {
@@ -56,33 +64,50 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
   const { store, movedAside } = SessionStore.open(paths.database);
   if (movedAside !== null) log.error({ movedTo: movedAside.file, reason: movedAside.reason }, 'the session database was unreadable; kept it aside and started a new one');
   const dispatcher = new Dispatcher(store, createAgent(config.agent), log);
+  const connections = new Set<Socket>();
+  let handingOver = false;
   const server = createApiServer(
-    { token, identity: { pid: process.ppid, instance: process.env[ENV.INSTANCE] ?? 'unknown' }, store, dispatcher },
+    {
+      token, store, dispatcher,
+      identity: { pid: process.ppid, instance: process.env[ENV.INSTANCE] ?? 'unknown' },
+      closing: () => handingOver,
+      requestRestart: (full) => { void tell({ type: 'restart_request', full }); },
+    },
     (error) => log.error({ err: error }, 'API request failed'),
   );
 
   let draining: Promise<void> | null = null;
-  const drain = (timeoutMs: number): Promise<void> => {
+  const drain = (timeoutMs: number, mode: DrainMode): Promise<void> => {
     draining ??= (async () => {
+      const deadline = Date.now() + timeoutMs;
       void tell({ type: 'drain_begin', inFlight: dispatcher.inFlight });
-      log.info({ inFlight: dispatcher.inFlight, timeoutMs }, 'draining');
-      const result = await dispatcher.drain(timeoutMs);
+      log.info({ inFlight: dispatcher.inFlight, timeoutMs, mode }, 'draining');
+      if (mode === 'restart') {
+        // New connections already go to the new worker; finish the held ones first, so no request
+        // that is already on its way is refused.
+        handingOver = true;
+        server.closeIdleConnections();
+        await connectionsClosed(connections, deadline);
+      }
+      const result = await dispatcher.drain(Math.max(0, deadline - Date.now()), false);
       log.info(result, 'drained');
       await tell({ type: 'drained', ...result });
-      server.close();
       server.closeAllConnections();
       store.close();
       process.exit(EXIT.OK);
     })();
     return draining;
   };
-  process.on('SIGTERM', () => { void drain(config.drain.timeoutMs); });
+  process.on('SIGTERM', () => { void drain(config.drain.timeoutMs, 'stop'); });
 
+  let resumed = false;
   process.on('message', (message: MonitorToWorker, handle: unknown) => {
     switch (message.type) {
       case 'connection': {
         const socket = handle as Socket | undefined;
         if (socket === undefined) return;
+        connections.add(socket);
+        socket.once('close', () => connections.delete(socket));
         server.emit('connection', socket);
         socket.resume();
         break;
@@ -91,14 +116,20 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
         void tell({ type: 'pong', id: message.id, inFlight: dispatcher.inFlight });
         break;
       case 'drain':
-        void drain(message.timeoutMs);
+        void drain(message.timeoutMs, message.mode);
         break;
+      case 'resume': {
+        if (resumed) return; // exactly once per life
+        resumed = true;
+        const counts = dispatcher.resumeOpen();
+        if (counts.resumed + counts.failed > 0) log.info(counts, 'resuming messages an earlier worker left unanswered');
+        void tell({ type: 'resumed', ...counts });
+        break;
+      }
     }
   });
 
-  const { resumed, failed } = dispatcher.resumeOpen();
-  if (resumed + failed > 0) log.info({ resumed, failed }, 'resuming messages a previous life left unanswered');
-  await tell({ type: 'ready', resumed, failedResumes: failed });
+  await tell({ type: 'ready' });
   log.info({ agent: config.agent.kind }, 'worker ready');
   return new Promise<never>(() => {});
 }

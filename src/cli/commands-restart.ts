@@ -1,0 +1,57 @@
+// restart, update-respawn, and the hidden respawn watcher command.
+import { Option, type Command } from 'commander';
+import { DEFAULT_DRAIN_TIMEOUT_MS, loadConfig } from '../gateway/config.js';
+import { restartGateway } from '../control/restart.js';
+import { DEFAULT_RESPAWN_DEADLINE_MS, parseIdentity, RESPAWN_WATCH_COMMAND } from '../control/respawn.js';
+import { armUpdateRespawn } from '../control/update-respawn.js';
+import type { ProfilePaths } from '../paths.js';
+import { runRespawnWatcher } from '../runtime/respawn-watcher.js';
+import { fail, say, warn } from './output.js';
+import { parseCount, pathsFor, withProfile, type ProfileOption } from './options.js';
+
+/** The configured drain timeout; a broken config must not keep anyone from stopping a gateway. */
+export function configuredDrainTimeout(paths: ProfilePaths): number {
+  try {
+    return loadConfig(paths.config).drain.timeoutMs;
+  } catch {
+    return DEFAULT_DRAIN_TIMEOUT_MS;
+  }
+}
+
+export function registerRestartCommands(program: Command): void {
+  withProfile(program.command('restart'))
+    .description('replace the worker with no refused connection; --full restarts the monitor too')
+    .option('--full', 'restart the monitor too (through the service manager when one started it)')
+    .action(async (options: ProfileOption & { full?: boolean }) => {
+      const paths = pathsFor(options);
+      const result = await restartGateway(paths, options.full === true, configuredDrainTimeout(paths));
+      if (result.ok) say(result.message);
+      else fail(result.message);
+      process.exitCode = result.exitCode;
+    });
+
+  program.command('update-respawn')
+    .description('for updaters: respawn every running gateway once the caller has exited')
+    .option('--caller-pid <pid>', 'the process to outlive (default: the parent of this command)', parseCount)
+    .action(async (options: { callerPid?: number }) => {
+      const callerPid = options.callerPid ?? process.ppid;
+      const { armed, callerFound } = await armUpdateRespawn(callerPid);
+      if (!callerFound) warn(`caller pid ${callerPid} is not running; the respawn happens as soon as the gateways stop`);
+      if (armed.length === 0) say('no running gateway to respawn');
+      for (const a of armed) say(`${a.profile}: respawn armed for pid ${a.gatewayPid} (watcher pid ${a.watcherPid}, after pid ${callerPid} exits)`);
+    });
+
+  withProfile(program.command(RESPAWN_WATCH_COMMAND, { hidden: true }))
+    .requiredOption('--target <pid:start>', 'the monitor to replace')
+    .option('--caller <pid:start>', 'wait for this process to exit first')
+    .option('--reason <text>', 'why', 'respawn')
+    .addOption(new Option('--deadline-ms <ms>').argParser(parseCount).default(DEFAULT_RESPAWN_DEADLINE_MS))
+    .option('--stop-if-running', 'ask a still-running target to stop once the caller is gone')
+    .action(async (options: ProfileOption & { target: string; caller?: string; reason: string; deadlineMs: number; stopIfRunning?: boolean }) => {
+      process.exitCode = await runRespawnWatcher(pathsFor(options), {
+        target: parseIdentity(options.target),
+        caller: options.caller === undefined ? null : parseIdentity(options.caller),
+        reason: options.reason, deadlineMs: options.deadlineMs, stopIfRunning: options.stopIfRunning === true,
+      });
+    });
+}

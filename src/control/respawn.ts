@@ -1,0 +1,55 @@
+// Arming a respawn: a detached watcher process that outlives its caller (an updater, a restarting
+// monitor), waits for the caller and the old monitor to be gone, then starts the new monitor once.
+import { ENV } from '../env.js';
+import type { ProfilePaths } from '../paths.js';
+import { platform, type ProcessIdentity } from '../platform/index.js';
+import { spawnDetached } from '../platform/spawn.js';
+import { ENTRY_SCRIPT } from '../version.js';
+
+/** How long a watcher waits for its caller and the old monitor before giving up. */
+export const DEFAULT_RESPAWN_DEADLINE_MS = 120_000;
+export const RESPAWN_WATCH_COMMAND = '__respawn-watch';
+
+export interface RespawnRequest {
+  /** The monitor to replace; the watcher never starts a new one while it lives. */
+  readonly target: ProcessIdentity;
+  /** Wait for this process to exit first (an updater). */
+  readonly caller: ProcessIdentity | null;
+  readonly reason: string;
+  /** Once the caller is gone, ask a still-running target to drain and stop. */
+  readonly stopIfRunning: boolean;
+  readonly deadlineMs: number;
+}
+
+export function identityOf(pid: number): ProcessIdentity | null {
+  const startTime = platform.processStartTime(pid);
+  return startTime === null ? null : { pid, startTime };
+}
+
+export function respawnArgs(profile: string, request: RespawnRequest): string[] {
+  return [
+    ENTRY_SCRIPT, RESPAWN_WATCH_COMMAND, '--profile', profile,
+    '--target', `${request.target.pid}:${request.target.startTime}`,
+    ...(request.caller === null ? [] : ['--caller', `${request.caller.pid}:${request.caller.startTime}`]),
+    '--reason', request.reason,
+    '--deadline-ms', String(request.deadlineMs),
+    ...(request.stopIfRunning ? ['--stop-if-running'] : []),
+  ];
+}
+
+/** Start the watcher through the one detached spawn used everywhere; returns its pid. */
+export function armRespawn(paths: ProfilePaths, request: RespawnRequest): number {
+  const env = { ...process.env };
+  delete env[ENV.ROLE];
+  delete env[ENV.SUPERVISED];
+  delete env[ENV.INSTANCE];
+  return spawnDetached(process.execPath, respawnArgs(paths.profile, request), { env, cwd: paths.dir, logFile: paths.gatewayLog }).pid;
+}
+
+export function parseIdentity(value: string): ProcessIdentity {
+  const [pid, startTime] = value.split(':').map(Number);
+  if (!Number.isInteger(pid) || pid === undefined || pid <= 0 || startTime === undefined || !Number.isFinite(startTime)) {
+    throw new Error(`expected PID:STARTTIME, got ${JSON.stringify(value)}`);
+  }
+  return { pid, startTime };
+}
