@@ -16,7 +16,7 @@ export function writeJsonFile(path: string, value: unknown): void {
 export type JsonRead<T> =
   | { readonly kind: 'ok'; readonly value: T }
   | { readonly kind: 'missing' }
-  | { readonly kind: 'invalid'; readonly reason: string };
+  | { readonly kind: 'invalid'; readonly reason: string; readonly empty?: boolean };
 
 /** Read and validate a JSON file; never throws for a missing, empty, corrupt or foreign file. */
 export function readJsonFile<T>(path: string, schema: z.ZodType<T>): JsonRead<T> {
@@ -27,7 +27,7 @@ export function readJsonFile<T>(path: string, schema: z.ZodType<T>): JsonRead<T>
     if (isErrnoException(error, 'ENOENT')) return { kind: 'missing' };
     return { kind: 'invalid', reason: `cannot read: ${errorMessage(error)}` };
   }
-  if (text.trim() === '') return { kind: 'invalid', reason: 'file is empty' };
+  if (text.trim() === '') return { kind: 'invalid', reason: 'file is empty', empty: true };
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -20,6 +20,21 @@ export type ControlResult<T> =
   | { readonly ok: true; readonly data: T; readonly latencyMs: number }
   | { readonly ok: false; readonly kind: ControlFailureKind; readonly detail: string; readonly latencyMs: number };
 
+/** A reply of the right shape, or null: an answer from something that is not a gateway. */
+function parseReply(line: string): ControlReply | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const reply = value as { ok?: unknown; error?: { code?: unknown; message?: unknown } };
+  if (reply.ok === true) return reply as ControlReply;
+  if (reply.ok === false && typeof reply.error?.code === 'string' && typeof reply.error.message === 'string') return reply as ControlReply;
+  return null;
+}
+
 export function controlCall<T>(address: string, request: ControlRequest, timeoutMs = CONTROL_TIMEOUT_MS): Promise<ControlResult<T>> {
   const started = performance.now();
   const elapsed = (): number => Math.round((performance.now() - started) * 10) / 10;
@@ -44,10 +59,8 @@ export function controlCall<T>(address: string, request: ControlRequest, timeout
         if (buffer.length > MAX_CONTROL_LINE_BYTES) finish({ ok: false, kind: 'error', detail: 'answer too long', latencyMs: elapsed() });
         return;
       }
-      let reply: ControlReply;
-      try {
-        reply = JSON.parse(buffer.slice(0, newline)) as ControlReply;
-      } catch {
+      const reply = parseReply(buffer.slice(0, newline));
+      if (reply === null) {
         finish({ ok: false, kind: 'error', detail: 'garbled answer', latencyMs: elapsed() });
         return;
       }

@@ -55,6 +55,28 @@ function workerProbe(o: Observations): Probe {
   return { id: 'worker', ok: false, detail: `worker ${w.pid === null ? 'absent' : `pid ${w.pid} did not answer`}`, hint: '`gatehouse stop` then `gatehouse start`' };
 }
 
+function restartsProbe(o: Observations): Probe {
+  if (o.status === null || !o.status.ok) return { id: 'restarts', ok: false, detail: 'unknown (the monitor did not answer)' };
+  const s = o.status.data;
+  const crash = s.lastCrash === null ? 'no crash' : `last crash ${s.lastCrash.reason} at ${s.lastCrash.at}`;
+  const breaker = s.breakerUntil === null ? 'breaker closed' : `breaker open until ${s.breakerUntil}`;
+  const detail = `${s.restarts} restarts; ${crash}; ${breaker}`;
+  if (s.breakerUntil !== null) return { id: 'restarts', ok: false, detail, hint: 'the worker keeps crashing: read `gatehouse logs`; `gatehouse restart` tries again now' };
+  return { id: 'restarts', ok: true, detail };
+}
+
+/** Windows only: a monitor inside a job (its start could not break away) dies when that job closes. */
+function jobProbe(o: Observations): Probe | null {
+  if (o.status === null || !o.status.ok || o.status.data.job === 'n/a') return null;
+  const job = o.status.data.job;
+  if (job === 'none') return { id: 'job', ok: true, detail: 'outside every job object: it survives the app that started it' };
+  return {
+    id: 'job', ok: false,
+    detail: job === 'in-job' ? 'inside a job object (the starter forbade breakaway): it may die when that app exits' : 'job membership unknown',
+    hint: 'install the autostart task (`gatehouse install`) so it is started outside the job',
+  };
+}
+
 function stateProbe(o: Observations): Probe {
   const r = o.stateFile;
   if (r.kind === 'missing') return { id: 'state-file', ok: false, detail: 'no state file (never started here)' };
@@ -76,7 +98,8 @@ function lifecycleProbe(o: Observations): Probe {
 }
 
 export function deepProbes(o: Observations): Probe[] {
-  const probes = [pidFileProbe(o), controlProbe(o), identityProbe(o), livenessProbe(o), workerProbe(o), stateProbe(o), lifecycleProbe(o)];
+  const probes = [pidFileProbe(o), controlProbe(o), identityProbe(o), livenessProbe(o), workerProbe(o), restartsProbe(o), jobProbe(o), stateProbe(o), lifecycleProbe(o)]
+    .filter((p): p is Probe => p !== null);
   const anyFailed = probes.some((p) => !p.ok);
   if (!anyFailed) return probes;
   const log = o.paths.gatewayLog;

@@ -33,6 +33,8 @@ export interface StatusReply extends HelloReply {
   readonly restarts: number;
   readonly detached: boolean;
   readonly lastCrash: { readonly reason: string; readonly code: number | null; readonly signal: string | null; readonly at: string } | null;
+  /** Windows: whether the monitor sits in a job object (breakaway refused) and may die with it. */
+  readonly job: 'none' | 'in-job' | 'unknown' | 'n/a';
   /** While the crash-loop breaker holds respawns back: until when. */
   readonly breakerUntil: string | null;
 }

@@ -28,6 +28,8 @@ export interface StartResult {
   readonly exitCode: number;
   /** The gateway's own account of a failure, from its log. */
   readonly details: readonly string[];
+  /** How the gateway was detached from this caller (setsid, breakaway, breakaway-refused...). */
+  readonly detachedHow?: string;
 }
 
 interface ChildExit { code: number | null; signal: NodeJS.Signals | null }
@@ -64,7 +66,9 @@ export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_STAR
     env: detachedMonitorEnv(), cwd: paths.dir, logFile: paths.gatewayLog,
   });
   let exited: ChildExit | null = null;
-  spawned.child.on('exit', (code, signal) => { exited = { code, signal }; });
+  spawned.child?.on('exit', (code, signal) => { exited = { code, signal }; });
+  // Without a ChildProcess (Windows) the exit code is unknown; liveness tells that it is gone.
+  const noteGone = (): void => { if (exited === null && spawned.child === null && !platform.isAlive(spawned.pid)) exited = { code: null, signal: null }; };
   const failure = (message: string, exitCode: number = EXIT.FAILURE): StartResult => ({
     ok: false, alreadyRunning: false, pid: spawned.pid, apiUrl: null, message, exitCode,
     details: problems(linesSince(paths.gatewayLog, logOffset)),
@@ -73,11 +77,12 @@ export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_STAR
   const deadline = Date.now() + timeoutMs;
   let apiUrl: string | null = null;
   while (apiUrl === null) {
+    noteGone();
     if (exited !== null) {
       const winner = await alreadyRunning(address); // lost a race with a concurrent start
       if (winner !== null) return winner;
       const { code, signal } = exited as ChildExit;
-      return failure(`the gateway exited while starting (${signal ?? `exit ${code}`})`, code === EXIT.CONFIG ? EXIT.CONFIG : EXIT.FAILURE);
+      return failure(`the gateway exited while starting (${signal ?? (code === null ? 'exit code unknown' : `exit ${code}`)})`, code === EXIT.CONFIG ? EXIT.CONFIG : EXIT.FAILURE);
     }
     if (Date.now() > deadline) return failure(`the gateway did not answer within ${timeoutMs} ms (pid ${spawned.pid} may still be starting)`);
     const answer = await hello(address, PROBE_TIMEOUT_MS);
@@ -94,7 +99,7 @@ export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_STAR
   if (exited !== null || !platform.isAlive(spawned.pid) || !still.ok || still.data.pid !== spawned.pid) {
     return failure('the gateway answered, then died within the confirm window');
   }
-  return { ok: true, alreadyRunning: false, pid: spawned.pid, apiUrl, message: `started (pid ${spawned.pid})`, exitCode: EXIT.OK, details: [] };
+  return { ok: true, alreadyRunning: false, pid: spawned.pid, apiUrl, message: `started (pid ${spawned.pid})`, exitCode: EXIT.OK, details: [], detachedHow: spawned.detachedHow };
 }
 
 async function runningApiUrl(paths: ProfilePaths, address: string): Promise<string | null> {

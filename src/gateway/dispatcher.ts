@@ -64,7 +64,7 @@ export class Dispatcher {
    */
   async drain(timeoutMs: number, keepAccepting = false): Promise<DrainResult> {
     this.accepting = keepAccepting;
-    const before = this.open.size;
+    const atStart = new Set(this.open);
     const idle = new Promise<void>((resolve) => {
       this.settled = resolve;
       if (this.open.size === 0) resolve();
@@ -79,7 +79,7 @@ export class Dispatcher {
       this.aborter.abort(new Error('drain deadline reached'));
       this.store.markResumePending(left);
     }
-    return { completed: before - left.length, resumePending: left.length, timedOut: outcome === 'timeout' };
+    return { completed: [...atStart].filter((id) => !this.open.has(id)).length, resumePending: left.length, timedOut: outcome === 'timeout' };
   }
 
   private enqueue(message: StoredMessage): void {

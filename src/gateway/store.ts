@@ -40,6 +40,17 @@ CREATE INDEX IF NOT EXISTS messages_open ON messages (status) WHERE role = 'user
 CREATE UNIQUE INDEX IF NOT EXISTS one_reply_per_message ON messages (reply_to) WHERE reply_to IS NOT NULL;
 `;
 
+const SQLITE_CORRUPT = 11;
+const SQLITE_NOTADB = 26;
+
+class IntegrityError extends Error {}
+
+function isUnreadableDatabase(error: unknown): boolean {
+  if (error instanceof IntegrityError) return true;
+  const code = (error as { errcode?: unknown }).errcode;
+  return typeof code === 'number' && ((code & 0xff) === SQLITE_CORRUPT || (code & 0xff) === SQLITE_NOTADB);
+}
+
 const OPEN_STATUSES = "('queued', 'processing', 'resume_pending')";
 const BUSY_TIMEOUT_MS = 5_000;
 
@@ -69,7 +80,9 @@ export class SessionStore {
     try {
       return { store: new SessionStore(SessionStore.openChecked(file)), movedAside: null };
     } catch (error) {
-      if (!existsSync(file)) throw error; // not a corrupt file but an unusable directory: say so
+      // Only a file SQLite calls corrupt or foreign is moved aside; a locked database, a full disk or
+      // an I/O error is reported as it is, never mistaken for corruption.
+      if (!existsSync(file) || !isUnreadableDatabase(error)) throw error;
       const aside = `${file}.corrupt-${Date.now()}`;
       renameSync(file, aside);
       for (const suffix of ['-wal', '-shm']) {
@@ -83,7 +96,7 @@ export class SessionStore {
     const db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS });
     try {
       const check = db.prepare('PRAGMA quick_check').get() as { quick_check?: string } | undefined;
-      if (check?.quick_check !== 'ok') throw new Error(`quick_check: ${check?.quick_check ?? 'no answer'}`);
+      if (check?.quick_check !== 'ok') throw new IntegrityError(`quick_check: ${check?.quick_check ?? 'no answer'}`);
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
       db.exec(SCHEMA);
       return db;

@@ -7,7 +7,7 @@ import {
   allProcStats, isZombie, listeningInodes, pidHoldingSocket, readCommandLine, readProcStat, startTimeFromTicks,
 } from './linux-proc.js';
 import { runBounded } from './spawn.js';
-import type { ControlEndpoint, Platform, PortOwner, ProcessIdentity } from './types.js';
+import type { ControlEndpoint, InstanceLock, Platform, PortOwner, ProcessIdentity } from './types.js';
 
 // sockaddr_un.sun_path holds 104 bytes on macOS and 108 on Linux, terminator included.
 const MAX_SOCKET_PATH = 100;
@@ -16,6 +16,9 @@ const PS_TIMEOUT_MS = 5_000;
 function endpointHash(profileDir: string): string {
   return createHash('sha256').update(`${userInfo().uid}\0${profileDir}`).digest('hex').slice(0, 24);
 }
+
+/** On POSIX only one process can listen on the control socket: that is the lock. */
+const socketIsTheLock = (): InstanceLock => ({ release: () => {} });
 
 /** Send a signal; ESRCH means it is already gone. */
 function sendSignal(pid: number, signal: NodeJS.Signals): boolean {
@@ -76,6 +79,8 @@ export const linux: Platform = {
     return pid === null ? null : { pid, command: readCommandLine(pid) ?? '?' };
   },
   commandLine: readCommandLine,
+  instanceLock: socketIsTheLock,
+  jobMembership: () => 'n/a',
 };
 
 interface PsRow { pid: number; ppid: number; stat: string; lstart: number }
@@ -124,4 +129,6 @@ export const posixPs: Platform = {
     const result = runBounded('ps', ['-o', 'command=', '-p', String(pid)], { timeoutMs: PS_TIMEOUT_MS });
     return result.ok ? result.stdout.trim() || null : null;
   },
+  instanceLock: socketIsTheLock,
+  jobMembership: () => 'n/a',
 };

@@ -2,6 +2,7 @@
 // hides windows on Windows and bounds how long it may take.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { spawnDetachedWin32 } from './win32.js';
 
 const KILL_GRACE_MS = 2_000;
 
@@ -121,16 +122,23 @@ export interface DetachedSpawnOptions {
 
 export interface DetachedSpawn {
   readonly pid: number;
-  readonly child: ChildProcess;
-  /** How the process was detached, for the lifecycle log and status. */
+  /** Present where Node started the process (POSIX): its exit can be observed with the code. */
+  readonly child: ChildProcess | null;
+  /** How the process was detached (setsid, breakaway, breakaway-refused...), for the log and status. */
   readonly detachedHow: string;
 }
 
 /**
  * Start a process that outlives its caller, its terminal and its process group: on POSIX a new
- * session (setsid), so neither a hangup nor a kill of the caller's group reaches it.
+ * session (setsid), so neither a hangup nor a kill of the caller's group reaches it; on Windows
+ * CreateProcessW with breakaway from the caller's job (Node's detached cannot escape a job), and
+ * without it when the job forbids breakaway.
  */
 export function spawnDetached(command: string, args: readonly string[], options: DetachedSpawnOptions): DetachedSpawn {
+  if (process.platform === 'win32') {
+    const spawned = spawnDetachedWin32(command, args, options);
+    return { pid: spawned.pid, child: null, detachedHow: spawned.detachedHow };
+  }
   const fd = openSync(options.logFile, 'a', 0o600);
   try {
     const child = spawn(command, args, {

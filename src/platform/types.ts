@@ -21,6 +21,13 @@ export interface PortOwner {
   readonly command: string;
 }
 
+export interface InstanceLock {
+  release(): void;
+}
+
+/** Whether this process sits in a job object that can take it down (Windows); n/a elsewhere. */
+export type JobMembership = 'none' | 'in-job' | 'unknown' | 'n/a';
+
 export interface Platform {
   readonly name: 'linux' | 'darwin' | 'posix' | 'win32';
   /** Start time of a live (non-zombie) process, or null when there is none. */
@@ -39,4 +46,11 @@ export interface Platform {
   findPortOwner(host: string, port: number): PortOwner | null;
   /** Command line of a process, for messages. */
   commandLine(pid: number): string | null;
+  /**
+   * The OS-held single-instance lock of a profile, taken before the control endpoint; null when a
+   * live process holds it. Where listening on the endpoint is itself exclusive, a no-op lock.
+   */
+  instanceLock(profileDir: string): InstanceLock | null;
+  /** Is this process inside a job object (and so may die with whoever owns that job)? */
+  jobMembership(): JobMembership;
 }

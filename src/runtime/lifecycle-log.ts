@@ -25,7 +25,9 @@ export class LifecycleLog {
 
   append(event: LifecycleEventName, fields: Record<string, unknown> = {}): void {
     const line: LifecycleEvent = { ts: new Date().toISOString(), event, pid: process.pid, instance: this.instance, ...fields };
-    appendFileSync(this.file, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+    // A writer that died mid-line (a crash) left a torn line: end it, so this event is not glued to it.
+    const prefix = endsTorn(this.file) ? '\n' : '';
+    appendFileSync(this.file, `${prefix}${JSON.stringify(line)}\n`, { mode: 0o600 });
   }
 
   /** Keep the file bounded: at boot, move a large log aside. */
@@ -49,6 +51,25 @@ export class LifecycleLog {
         }
       })
       .slice(-count);
+  }
+}
+
+function endsTorn(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    if (isErrnoException(error, 'ENOENT')) return false;
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    closeSync(fd);
   }
 }
 

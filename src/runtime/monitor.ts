@@ -67,6 +67,11 @@ export class Monitor {
   async boot(): Promise<void> {
     const { paths, log, lifecycle } = this.ctx;
     this.watchSignals();
+    // Windows: the named mutex is the lock (a named pipe is not exclusive under Wine); elsewhere a no-op.
+    if (platform.instanceLock(paths.dir) === null) {
+      log.error('another gateway already runs this profile (its single-instance lock is held)');
+      process.exit(EXIT.FAILURE);
+    }
     try {
       this.control = await startControlServer(platform.controlEndpoint(paths.dir), this.ctx.token, {
         hello: () => this.hello(),
@@ -103,7 +108,7 @@ export class Monitor {
     }
     lifecycle.append('start', {
       argv: this.ctx.argv, execPath: process.execPath, version: VERSION, detached: this.detached,
-      tty: process.stdin.isTTY === true, supervised: this.supervised,
+      tty: process.stdin.isTTY === true, supervised: this.supervised, job: platform.jobMembership(),
     });
     writePidFile(paths.pidFile, {
       kind: 'gatehouse-monitor', pid: this.self.pid, startTime: this.self.startTime, instance,
@@ -179,6 +184,7 @@ export class Monitor {
       restarts: this.supervisor.restarts,
       detached: this.detached,
       lastCrash: this.supervisor.lastCrash,
+      job: platform.jobMembership(),
       breakerUntil: this.supervisor.breakerUntil === null ? null : new Date(this.supervisor.breakerUntil).toISOString(),
     };
   }

@@ -9,6 +9,8 @@ import { readJsonFile, writeJsonFile } from '../fs-util.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
 
 export const MARKER_TTL_MS = 60_000;
+/** A writer that is not atomic (a shell's `echo > file`) shows an empty or half file for a moment. */
+const MALFORMED_RECHECK_MS = 250;
 
 const markerSchema = z.object({
   targetPid: z.number().int().positive(),
@@ -42,7 +44,8 @@ export type MarkerVerdict =
 /** Classify the marker on disk relative to `self`. Pure apart from reading the file. */
 export function judgeMarker(file: string, self: ProcessIdentity, now = Date.now()): MarkerVerdict {
   const read = readJsonFile(file, markerSchema);
-  if (read.kind === 'missing') return { kind: 'none' };
+  // An empty file is a marker still being written (a shell's `echo > file`): nothing to judge yet.
+  if (read.kind === 'missing' || (read.kind === 'invalid' && read.empty === true)) return { kind: 'none' };
   if (read.kind === 'invalid') return { kind: 'malformed', why: read.reason };
   const marker = read.value;
   const age = now - Date.parse(marker.writtenAt);
@@ -69,16 +72,21 @@ export function watchPlannedStop(
   onDiscard: (verdict: MarkerVerdict) => void,
 ): MarkerWatcher {
   let fired = false;
-  const check = (): void => {
+  let recheck: NodeJS.Timeout | null = null;
+  const check = (settled = false): void => {
     if (fired) return;
     const verdict = judgeMarker(file, self);
     if (verdict.kind === 'mine') {
       fired = true;
       rmSync(file, { force: true }); // consumed: it must not stop the next instance
       onStop(verdict.marker);
-    } else if (verdict.kind === 'stale' || verdict.kind === 'malformed') {
+    } else if (verdict.kind === 'stale' || (verdict.kind === 'malformed' && settled)) {
       rmSync(file, { force: true });
       onDiscard(verdict);
+    } else if (verdict.kind === 'malformed' && recheck === null) {
+      // Maybe still being written: judge it again once the writer is done.
+      recheck = setTimeout(() => { recheck = null; check(true); }, MALFORMED_RECHECK_MS);
+      recheck.unref();
     }
   };
   const name = basename(file);
@@ -87,5 +95,10 @@ export function watchPlannedStop(
   });
   watcher.on('error', () => { /* the profile dir went away: nothing left to watch */ });
   check();
-  return { close: () => watcher.close() };
+  return {
+    close: () => {
+      if (recheck !== null) clearTimeout(recheck);
+      watcher.close();
+    },
+  };
 }

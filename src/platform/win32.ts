@@ -1,0 +1,263 @@
+// Process primitives for Windows, through kernel32 (win32-kernel32.ts). Import this module only on
+// win32: every call goes to kernel32, which refuses to load elsewhere.
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import { isErrnoException } from '../errors.js';
+import {
+  CREATE_BREAKAWAY_FROM_JOB, CREATE_NEW_PROCESS_GROUP, CREATE_NO_WINDOW, CREATE_UNICODE_ENVIRONMENT, CURRENT_PROCESS,
+  ERROR_ACCESS_DENIED, FILE_APPEND_DATA, FILE_SHARE_READ_WRITE_DELETE, GENERIC_READ, INVALID_HANDLE_VALUE,
+  NULL_HANDLE, OPEN_ALWAYS, OPEN_EXISTING, PROCESS_QUERY_LIMITED_INFORMATION, SYNCHRONIZE, WAIT_ABANDONED,
+  WAIT_OBJECT_0, WAIT_TIMEOUT, fileTimeToMs, kernel32, type FileTime, type ProcessInformation,
+} from './win32-kernel32.js';
+import type { ControlEndpoint, Platform, ProcessIdentity } from './types.js';
+
+/** What liveness and identity need; enough for another user's process where Windows allows it. */
+const QUERY_ACCESS = SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION;
+/** Every child: its own group (a Ctrl+C/Ctrl+Break in the caller's console does not reach it) and a
+ * hidden console that its own console children inherit. Never DETACHED_PROCESS (see DESIGN.md). */
+const DETACHED_FLAGS = CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW | CREATE_UNICODE_ENVIRONMENT;
+
+/** Names are global per machine: the user and the profile path (case-folded, as Windows paths are) key them. */
+function objectHash(profileDir: string): string {
+  const user = `${process.env.USERDOMAIN ?? ''}\\${userInfo().username}`.toLowerCase();
+  return createHash('sha256').update(`${user}\0${resolve(profileDir).toLowerCase()}`).digest('hex').slice(0, 24);
+}
+
+/** Open a process for querying; null when it does not exist (or, rarely, we may not look at it). */
+function openProcess(pid: number): number | null {
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  const handle = kernel32().OpenProcess(QUERY_ACCESS, 0, pid);
+  return handle === NULL_HANDLE ? null : handle;
+}
+
+/** An exited process stays openable while anyone holds a handle to it: only the wait tells. */
+function runningStartTime(handle: number): number | null {
+  const k = kernel32();
+  if (k.WaitForSingleObject(handle, 0) !== WAIT_TIMEOUT) return null;
+  const creation: Partial<FileTime> = {};
+  if (k.GetProcessTimes(handle, creation, {}, {}, {}) === 0) return null;
+  return fileTimeToMs(creation as FileTime);
+}
+
+function startTimeOf(pid: number): number | null {
+  const handle = openProcess(pid);
+  if (handle === null) return null;
+  try {
+    return runningStartTime(handle);
+  } finally {
+    kernel32().CloseHandle(handle);
+  }
+}
+
+/** Quote one argument the way CommandLineToArgvW and the MSVC runtime (and so node.exe) parse it. */
+export function quoteWindowsArg(arg: string): string {
+  if (arg !== '' && !/[\s"]/.test(arg)) return arg;
+  // Backslashes are literal except before a quote: double those, and those before the closing quote.
+  return `"${arg.replace(/(\\*)"/g, '$1$1\\"').replace(/(\\+)$/, '$1$1')}"`;
+}
+
+export function windowsCommandLine(command: string, args: readonly string[]): string {
+  return [command, ...args].map(quoteWindowsArg).join(' ');
+}
+
+/** A CREATE_UNICODE_ENVIRONMENT block: KEY=VALUE\0 ... \0, sorted case-insensitively as Windows expects. */
+export function environmentBlock(env: NodeJS.ProcessEnv): Buffer {
+  const entries = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[0] !== '' && !e[0].includes('='));
+  entries.sort(([a], [b]) => (a.toUpperCase() < b.toUpperCase() ? -1 : a.toUpperCase() > b.toUpperCase() ? 1 : 0));
+  return Buffer.from(`${entries.map(([k, v]) => `${k}=${v}\0`).join('')}\0`, 'utf16le');
+}
+
+export interface Win32SpawnOptions {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** stdout and stderr are appended here; stdin is NUL. */
+  readonly logFile: string;
+  /** Try CREATE_BREAKAWAY_FROM_JOB first (default). false: stay in the caller's job on purpose. */
+  readonly breakaway?: boolean;
+}
+
+/**
+ * How the child was detached, as observed (IsProcessInJob on the child right after creation):
+ * - `breakaway`: the caller is in a job, the job allowed breakaway, the child is in no job;
+ * - `no-job`: the caller is in no job, so there was nothing to escape;
+ * - `breakaway-refused`: the caller's job forbids breakaway (ERROR_ACCESS_DENIED): the child was
+ *   started inside it and dies with it if the job is KILL_ON_JOB_CLOSE;
+ * - `in-job`: the child is in a job although no refusal was seen (breakaway not asked for, or a job
+ *   that Windows applies anyway).
+ */
+export type DetachedHow = 'breakaway' | 'no-job' | 'breakaway-refused' | 'in-job';
+
+export interface Win32Spawn {
+  readonly pid: number;
+  /** Creation time read from the process handle before it was closed: identity without a pid race. */
+  readonly startTime: number;
+  /** True when the child is outside every job (it cannot die with the caller's job). */
+  readonly breakaway: boolean;
+  readonly detachedHow: DetachedHow;
+}
+
+function openStdHandle(path: string, access: number, disposition: number): number {
+  const handle = kernel32().CreateFileW(path, access, FILE_SHARE_READ_WRITE_DELETE, true, disposition);
+  if (handle === INVALID_HANDLE_VALUE) throw win32Error(`open ${path}`, kernel32().GetLastError());
+  return handle;
+}
+
+function win32Error(what: string, code: number): Error & { winError: number } {
+  return Object.assign(new Error(`${what} failed: Win32 error ${code}`), { winError: code });
+}
+
+/** True when `handle` (a process) is in some job; null when Windows would not say. */
+function inAnyJob(handle: number): boolean | null {
+  const result = [0];
+  return kernel32().IsProcessInJob(handle, NULL_HANDLE, result) === 0 ? null : result[0] !== 0;
+}
+
+/** True when the calling process is in a job (Node's own job, a terminal's, a CI runner's...). */
+export function callerInJob(): boolean | null {
+  return inAnyJob(CURRENT_PROCESS);
+}
+
+/**
+ * Start a process that outlives its caller: CreateProcessW with CREATE_NEW_PROCESS_GROUP |
+ * CREATE_NO_WINDOW | CREATE_BREAKAWAY_FROM_JOB; when a job forbids breakaway (ERROR_ACCESS_DENIED),
+ * once more without it. The caller records `detachedHow` in the lifecycle log and shows it in status.
+ */
+export function spawnDetachedWin32(command: string, args: readonly string[], options: Win32SpawnOptions): Win32Spawn {
+  const k = kernel32();
+  const commandLine = windowsCommandLine(command, args);
+  const environment = environmentBlock(options.env);
+  const callerJob = callerInJob();
+  const stdin = openStdHandle('NUL', GENERIC_READ, OPEN_EXISTING);
+  let out: number = NULL_HANDLE;
+  try {
+    out = openStdHandle(options.logFile, FILE_APPEND_DATA, OPEN_ALWAYS);
+    const stdio = { hStdInput: stdin, hStdOutput: out, hStdError: out };
+    const create = (flags: number): { info: ProcessInformation | null; error: number } => {
+      const info: Partial<ProcessInformation> = {};
+      const ok = k.CreateProcessW(commandLine, flags, environment, options.cwd, stdio, info);
+      return ok === 0 ? { info: null, error: k.GetLastError() } : { info: info as ProcessInformation, error: 0 };
+    };
+    const askBreakaway = options.breakaway !== false;
+    let attempt = create(DETACHED_FLAGS | (askBreakaway ? CREATE_BREAKAWAY_FROM_JOB : 0));
+    const refused = askBreakaway && attempt.info === null && attempt.error === ERROR_ACCESS_DENIED;
+    if (refused) attempt = create(DETACHED_FLAGS);
+    if (attempt.info === null) throw win32Error(`CreateProcessW ${commandLine}`, attempt.error);
+    const { hProcess, hThread, dwProcessId } = attempt.info;
+    try {
+      const creation: Partial<FileTime> = {};
+      k.GetProcessTimes(hProcess, creation, {}, {}, {});
+      const childJob = inAnyJob(hProcess);
+      const detachedHow: DetachedHow = refused ? 'breakaway-refused'
+        : childJob === true ? 'in-job' : callerJob === false ? 'no-job' : 'breakaway';
+      return { pid: dwProcessId, startTime: fileTimeToMs(creation as FileTime), breakaway: childJob === false, detachedHow };
+    } finally {
+      k.CloseHandle(hThread);
+      k.CloseHandle(hProcess);
+    }
+  } finally {
+    k.CloseHandle(stdin);
+    if (out !== NULL_HANDLE) k.CloseHandle(out);
+  }
+}
+
+export interface NamedMutex {
+  readonly name: string;
+  /** Release and close; the OS also does both when the owner dies. Call from the acquiring thread. */
+  release(): void;
+}
+
+/** The single-instance lock's name for a profile: per user and profile, across sessions. */
+export function profileMutexName(profileDir: string): string {
+  return `Global\\gatehouse-${objectHash(profileDir)}`;
+}
+
+/**
+ * Own the named mutex, or null when a live process owns it. Ownership is decided by waiting on the
+ * mutex, not by ERROR_ALREADY_EXISTS alone: a status probe holding an unowned handle must not look
+ * like a running gateway, and a mutex abandoned by a crashed owner (WAIT_ABANDONED) is ours to take.
+ */
+export function acquireNamedMutex(name: string): NamedMutex | null {
+  const k = kernel32();
+  const handle = k.CreateMutexW(null, 0, name);
+  if (handle === NULL_HANDLE) throw win32Error(`CreateMutexW ${name}`, k.GetLastError());
+  const waited = k.WaitForSingleObject(handle, 0);
+  if (waited !== WAIT_OBJECT_0 && waited !== WAIT_ABANDONED) {
+    k.CloseHandle(handle);
+    return null;
+  }
+  let held = true;
+  return {
+    name,
+    release() {
+      if (!held) return;
+      held = false;
+      k.ReleaseMutex(handle);
+      k.CloseHandle(handle);
+    },
+  };
+}
+
+export const win32: Platform = {
+  name: 'win32',
+  processStartTime: startTimeOf,
+  isAlive(pid) {
+    const handle = openProcess(pid);
+    if (handle === null) return false;
+    try {
+      return kernel32().WaitForSingleObject(handle, 0) === WAIT_TIMEOUT;
+    } finally {
+      kernel32().CloseHandle(handle);
+    }
+  },
+  matchesIdentity(identity: ProcessIdentity) {
+    return startTimeOf(identity.pid) === identity.startTime;
+  },
+  descendants(pid) {
+    const rows = kernel32().listProcesses() ?? [];
+    const children = new Map<number, number[]>();
+    for (const r of rows) {
+      if (r.th32ProcessID !== r.th32ParentProcessID) children.set(r.th32ParentProcessID, [...(children.get(r.th32ParentProcessID) ?? []), r.th32ProcessID]);
+    }
+    const found: ProcessIdentity[] = [];
+    // Windows keeps a child's parent pid after the parent died, and pids are reused: a "child" that
+    // started before its parent is another process's orphan, not a descendant.
+    const visit = (parent: number, parentStart: number, depth: number): void => {
+      if (depth > 64) return;
+      for (const child of children.get(parent) ?? []) {
+        const start = startTimeOf(child);
+        if (start === null || start < parentStart) continue;
+        visit(child, start, depth + 1);
+        found.push({ pid: child, startTime: start });
+      }
+    };
+    const rootStart = startTimeOf(pid);
+    if (rootStart !== null) visit(pid, rootStart, 0);
+    return found;
+  },
+  signal(pid, signal) {
+    // libuv maps SIGTERM, SIGKILL and SIGINT to TerminateProcess: a hard stop. Graceful stop goes
+    // through the control pipe instead.
+    try {
+      process.kill(pid, signal);
+      return true;
+    } catch (error) {
+      if (isErrnoException(error, 'ESRCH')) return false;
+      throw error;
+    }
+  },
+  controlEndpoint(profileDir): ControlEndpoint {
+    // Any local user may open a named pipe, and Wine 8 lets a second server listen on the same name:
+    // the owner checks who answers, and the lock is the named mutex, not the pipe.
+    return { address: `\\\\.\\pipe\\gatehouse-${objectHash(profileDir)}`, needsOwnershipCheck: true, file: null };
+  },
+  // Not implemented: GetExtendedTcpTable (iphlpapi) could tell; until then "unknown".
+  findPortOwner: () => null,
+  // Another process's command line needs its PEB (or WMI, which Wine lacks): not read here.
+  commandLine: () => null,
+  instanceLock: (profileDir) => acquireNamedMutex(profileMutexName(profileDir)),
+  jobMembership() {
+    const inJob = callerInJob();
+    return inJob === null ? 'unknown' : inJob ? 'in-job' : 'none';
+  },
+};

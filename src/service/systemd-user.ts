@@ -1,0 +1,172 @@
+// The systemd user-unit backend: writes the unit into an injected directory and drives
+// `systemctl --user` through a bounded runner. Decisions come from files and exit statuses and the
+// machine-readable `systemctl show` output, never from message text.
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileSync as writeAtomicSync } from 'atomically';
+import { errorMessage, isErrnoException } from '../errors.js';
+import { runBounded, type RunOptions, type RunResult } from '../platform/spawn.js';
+import type { InstallOptions, ServiceBackend, ServiceResult, ServiceSpec, ServiceState, ServiceStatus } from './types.js';
+import { DEFAULT_DRAIN_TIMEOUT_MS, stopTimeoutSeconds } from './spec.js';
+import { parseSystemdUnit, parseUnitFile, renderSystemdUnit, systemdUnitName, unitValue } from './systemd-unit.js';
+
+/** Any systemctl call but a stop: reload, enable and start return once the job is queued or done. */
+export const SYSTEMCTL_TIMEOUT_MS = 30_000;
+/** A stop waits for the drain: the unit's TimeoutStopSec plus this. */
+const STOP_CALL_MARGIN_MS = 10_000;
+const MS_PER_SECOND = 1_000;
+const UNIT_FILE_MODE = 0o644;
+export const DEFAULT_LINGER_DIR = '/var/lib/systemd/linger';
+
+export type CommandRunner = (command: string, args: readonly string[], options: RunOptions) => RunResult;
+
+export interface SystemdUserOptions {
+  /** `$XDG_CONFIG_HOME/systemd/user` (systemdUserDir()): never defaulted here, so tests cannot miss it. */
+  readonly unitDir: string;
+  readonly run?: CommandRunner;
+  /** Environment of systemctl calls (XDG_RUNTIME_DIR, DBUS_SESSION_BUS_ADDRESS). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Where logind records lingering users; linger keeps the manager running without a login. */
+  readonly lingerDir?: string;
+  readonly user?: string;
+}
+
+const ok = (detail: string): ServiceResult => ({ ok: true, exitCode: 0, timedOut: false, detail });
+
+function failure(what: string, result: RunResult): ServiceResult {
+  const why = result.timedOut ? 'timed out' : result.spawnError ?? `exit ${result.exitCode}`;
+  const output = `${result.stderr}${result.stdout}`.trim();
+  return { ok: false, exitCode: result.exitCode, timedOut: result.timedOut, detail: `${what}: ${why}${output ? `: ${output}` : ''}` };
+}
+
+export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBackend & { linger(): string } {
+  const run = options.run ?? runBounded;
+  const unitPath = (profile: string): string => join(options.unitDir, systemdUnitName(profile));
+  const systemctl = (args: readonly string[], timeoutMs = SYSTEMCTL_TIMEOUT_MS): RunResult =>
+    run('systemctl', ['--user', ...args], { timeoutMs, env: options.env ?? process.env });
+
+  const readUnit = (profile: string): string | null => {
+    try {
+      return readFileSync(unitPath(profile), 'utf8');
+    } catch (error) {
+      if (isErrnoException(error, 'ENOENT')) return null;
+      throw error;
+    }
+  };
+
+  /** How long `systemctl stop` may block: the installed unit's own stop deadline, plus a margin. */
+  const stopCallTimeoutMs = (profile: string): number => {
+    const text = readUnit(profile);
+    let seconds = stopTimeoutSeconds(DEFAULT_DRAIN_TIMEOUT_MS);
+    try {
+      const value = text === null ? undefined : Number(unitValue(parseUnitFile(text), 'Service', 'TimeoutStopSec'));
+      if (value !== undefined && Number.isFinite(value)) seconds = value;
+    } catch {
+      // A unit we cannot parse still gets stopped, with the default deadline.
+    }
+    return seconds * MS_PER_SECOND + STOP_CALL_MARGIN_MS;
+  };
+
+  const isActive = (profile: string): boolean => systemctl(['is-active', '--quiet', systemdUnitName(profile)]).ok;
+
+  /** One call; returns the failure to report, or null when it succeeded. */
+  const step = (what: string, args: readonly string[], timeoutMs?: number): ServiceResult | null => {
+    const result = systemctl(args, timeoutMs);
+    return result.ok ? null : failure(what, result);
+  };
+
+  const backend = {
+    kind: 'systemd-user' as const,
+
+    render: (spec: ServiceSpec) => [{ path: unitPath(spec.profile), content: renderSystemdUnit(spec), mode: UNIT_FILE_MODE, role: 'systemd user unit' }],
+
+    parse: (content: string | Uint8Array) => parseSystemdUnit(typeof content === 'string' ? content : Buffer.from(content).toString('utf8')),
+
+    async install(spec: ServiceSpec, opts: InstallOptions): Promise<ServiceResult> {
+      const name = systemdUnitName(spec.profile);
+      const text = renderSystemdUnit(spec);
+      const before = readUnit(spec.profile);
+      const changed = before !== text;
+      const notes: string[] = [];
+      if (changed) {
+        mkdirSync(options.unitDir, { recursive: true });
+        writeAtomicSync(unitPath(spec.profile), text, { mode: UNIT_FILE_MODE });
+        notes.push(before === null ? `wrote ${unitPath(spec.profile)}` : `rewrote ${unitPath(spec.profile)} (it had drifted)`);
+      } else notes.push('unit unchanged');
+      const wasActive = isActive(spec.profile);
+      const failed =
+        step('daemon-reload', ['daemon-reload']) ??
+        (opts.login ? step('enable', ['enable', name]) : step('disable', ['disable', name])) ??
+        (opts.start ? step('start', [changed && wasActive ? 'restart' : 'start', name], stopCallTimeoutMs(spec.profile)) : null);
+      if (failed) return failed;
+      notes.push(opts.login ? 'enabled at login' : 'not enabled at login');
+      if (opts.start) {
+        // Observe, do not assume: the manager must report the unit active now.
+        if (!isActive(spec.profile)) return { ok: false, exitCode: null, timedOut: false, detail: `${name} is not active after start` };
+        notes.push(changed && wasActive ? 'restarted with the new definition' : wasActive ? 'already running' : 'started');
+      }
+      notes.push(backend.linger());
+      return ok(notes.join('; '));
+    },
+
+    async uninstall(profile: string): Promise<ServiceResult> {
+      const name = systemdUnitName(profile);
+      const path = unitPath(profile);
+      if (existsSync(path)) {
+        const failed = step('disable --now', ['disable', '--now', name], stopCallTimeoutMs(profile));
+        if (failed) return failed;
+        try {
+          rmSync(path, { force: true });
+        } catch (error) {
+          return { ok: false, exitCode: null, timedOut: false, detail: `cannot remove ${path}: ${errorMessage(error)}` };
+        }
+      }
+      const failed = step('daemon-reload', ['daemon-reload']);
+      if (failed) return failed;
+      // Forgets a failed state of the removed unit; fails harmlessly when there is none.
+      systemctl(['reset-failed', name]);
+      return ok(`removed ${name}`);
+    },
+
+    isInstalled: async (profile: string) => {
+      const text = readUnit(profile);
+      return text !== null && parseSystemdUnit(text).ok;
+    },
+
+    isEnabled: async (profile: string) => systemctl(['is-enabled', '--quiet', systemdUnitName(profile)]).ok,
+
+    start: async (profile: string) => step('start', ['start', systemdUnitName(profile)]) ?? ok('started'),
+    stop: async (profile: string) => step('stop', ['stop', systemdUnitName(profile)], stopCallTimeoutMs(profile)) ?? ok('stopped'),
+    restart: async (profile: string) => step('restart', ['restart', systemdUnitName(profile)], stopCallTimeoutMs(profile)) ?? ok('restarted'),
+
+    async status(profile: string): Promise<ServiceStatus> {
+      const name = systemdUnitName(profile);
+      const installed = readUnit(profile) !== null;
+      const result = systemctl(['show', name, '--property=ActiveState,SubState,UnitFileState,MainPID']);
+      const props = new Map(result.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const active = props.get('ActiveState');
+      const state: ServiceState = !installed ? 'not-installed' : !result.ok || active === undefined ? 'unknown'
+        : active === 'active' || active === 'reloading' || active === 'deactivating' ? 'running' : 'stopped';
+      return {
+        kind: 'systemd-user',
+        installed,
+        enabled: props.get('UnitFileState') === 'enabled',
+        state,
+        files: installed ? [unitPath(profile)] : [],
+        detail: result.ok ? [...props].map(([k, v]) => `${k}=${v}`).join(' ') : failure('systemctl show', result).detail,
+      };
+    },
+
+    /** One line on lingering: without it, the user manager (and the gateway) stops at logout. */
+    linger(): string {
+      const user = options.user ?? process.env['USER'];
+      if (user === undefined) return 'linger: unknown user, not checked';
+      const dir = options.lingerDir ?? DEFAULT_LINGER_DIR;
+      if (!existsSync(dir)) return `linger: cannot check (${dir} does not exist)`;
+      return existsSync(join(dir, user))
+        ? 'linger: on (runs without a login session)'
+        : `linger: off (stops at logout); to keep it running: loginctl enable-linger ${user}`;
+    },
+  };
+  return backend;
+}

@@ -1,0 +1,97 @@
+// config.json: defaults, and clear GH_CONFIG_INVALID errors that name the file and the field.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { apiUrl, DEFAULT_CONFIG, loadConfig } from '../../src/gateway/config.js';
+import { ERROR_CODES, GatehouseError } from '../../src/errors.js';
+import { tempDir } from './helpers.js';
+
+const DEFAULTS = {
+  api: { host: '127.0.0.1', port: 8790, allowRemote: false },
+  agent: { kind: 'echo', delayMs: 0 },
+  drain: { timeoutMs: 30_000 },
+};
+
+function configFile(t: Parameters<typeof tempDir>[0], content: string | object): string {
+  const file = join(tempDir(t), 'config.json');
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+function assertInvalid(file: string, ...mentions: Array<string | RegExp>): void {
+  assert.throws(() => loadConfig(file), (error: unknown) => {
+    assert.ok(error instanceof GatehouseError, `a GatehouseError: ${String(error)}`);
+    assert.equal(error.code, ERROR_CODES.CONFIG_INVALID);
+    assert.equal(error.code, 'GH_CONFIG_INVALID');
+    assert.ok(error.message.includes(file), `names the file: ${error.message}`);
+    for (const m of mentions) {
+      if (typeof m === 'string') assert.ok(error.message.includes(m), `mentions ${m}: ${error.message}`);
+      else assert.match(error.message, m);
+    }
+    assert.ok(error.hint?.includes(file));
+    return true;
+  });
+}
+
+test('a missing config file means the defaults', (t) => {
+  assert.deepEqual(loadConfig(join(tempDir(t), 'config.json')), DEFAULTS);
+  assert.deepEqual(DEFAULT_CONFIG, DEFAULTS);
+});
+
+test('an empty object or a partial config is completed with defaults', (t) => {
+  assert.deepEqual(loadConfig(configFile(t, {})), DEFAULTS);
+  assert.deepEqual(loadConfig(configFile(t, { api: { port: 9000 }, agent: { kind: 'echo', delayMs: 5 } })), {
+    ...DEFAULTS, api: { host: '127.0.0.1', port: 9000, allowRemote: false }, agent: { kind: 'echo', delayMs: 5 },
+  });
+});
+
+test('an empty file and bad JSON are rejected', (t) => {
+  assertInvalid(configFile(t, ''), /empty/);
+  assertInvalid(configFile(t, '{"api": {"port": 8790,}}'), /not valid JSON/);
+});
+
+test('a wrong type names the field path', (t) => {
+  assertInvalid(configFile(t, { api: { port: 'abc' } }), 'api.port');
+  assertInvalid(configFile(t, { api: { port: 70_000 } }), 'api.port');
+  assertInvalid(configFile(t, { api: { port: 1.5 } }), 'api.port');
+  assertInvalid(configFile(t, { drain: { timeoutMs: -1 } }), 'drain.timeoutMs');
+  assertInvalid(configFile(t, { agent: { kind: 'echo', delayMs: 'soon' } }), 'agent.delayMs');
+  assertInvalid(configFile(t, '[]'), /top level/);
+});
+
+test('unknown keys are rejected and named', (t) => {
+  assertInvalid(configFile(t, { apii: {} }), 'apii');
+  assertInvalid(configFile(t, { api: { prot: 1 } }), /api: .*prot/);
+  assertInvalid(configFile(t, { agent: { kind: 'echo', command: 'x' } }), /agent: .*command/);
+});
+
+test('an unknown agent kind or a command agent without a command is rejected', (t) => {
+  assertInvalid(configFile(t, { agent: { kind: 'gpt' } }), 'agent');
+  assertInvalid(configFile(t, { agent: { kind: 'command' } }), 'agent.command');
+  assertInvalid(configFile(t, { agent: { kind: 'command', command: '' } }), 'agent.command');
+});
+
+test('a non-loopback host needs allowRemote', (t) => {
+  for (const host of ['0.0.0.0', '192.168.1.5', 'example.com', '::']) {
+    assertInvalid(configFile(t, { api: { host } }), 'api.host', /loopback/);
+  }
+  for (const host of ['127.0.0.1', '127.8.9.10', '::1', 'localhost']) {
+    assert.equal(loadConfig(configFile(t, { api: { host } })).api.host, host);
+  }
+  const remote = loadConfig(configFile(t, { api: { host: '0.0.0.0', allowRemote: true } }));
+  assert.deepEqual(remote.api, { host: '0.0.0.0', port: 8790, allowRemote: true });
+});
+
+test('a valid command agent config gets its defaults', (t) => {
+  const config = loadConfig(configFile(t, { agent: { kind: 'command', command: '/usr/bin/cat' }, drain: { timeoutMs: 0 } }));
+  assert.deepEqual(config, { ...DEFAULTS, agent: { kind: 'command', command: '/usr/bin/cat', args: [], timeoutMs: 120_000 }, drain: { timeoutMs: 0 } });
+  const full = loadConfig(configFile(t, { agent: { kind: 'command', command: 'bot', args: ['--x', 'a b'], timeoutMs: 500 } }));
+  assert.deepEqual(full.agent, { kind: 'command', command: 'bot', args: ['--x', 'a b'], timeoutMs: 500 });
+});
+
+test('apiUrl brackets IPv6 hosts', () => {
+  assert.equal(apiUrl('127.0.0.1', 8790), 'http://127.0.0.1:8790');
+  assert.equal(apiUrl('::1', 80), 'http://[::1]:80');
+  assert.equal(apiUrl('localhost', 1), 'http://localhost:1');
+});
