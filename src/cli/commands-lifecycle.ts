@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { currentRole } from '../env.js';
 import { EXIT } from '../exit-codes.js';
-import { configuredDrainTimeout } from './commands-restart.js';
+import { drainTimeoutOrDefault } from '../gateway/config.js';
 import { DEFAULT_START_TIMEOUT_MS, startGateway } from '../control/start.js';
 import { stopGateway } from '../control/stop.js';
 import { runGateway } from '../runtime/run.js';
@@ -40,7 +40,7 @@ export function registerLifecycleCommands(program: Command): void {
     .option('--timeout <seconds>', 'how long in-flight work may drain (default: drain.timeoutMs from config, 30 s)', parseSeconds)
     .action(async (options: ProfileOption & { timeout?: number }) => {
       const paths = pathsFor(options);
-      const timeoutMs = options.timeout ?? configuredDrainTimeout(paths);
+      const timeoutMs = options.timeout ?? drainTimeoutOrDefault(paths.config);
       const result = await stopGateway(paths, { timeoutMs, reason: 'gatehouse stop' });
       if (!result.wasRunning) say('gatehouse is not running');
       else if (result.ok) say(`gatehouse stopped (pid ${result.pid}) ${dim(result.steps.join('; '))}`);

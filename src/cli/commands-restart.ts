@@ -1,22 +1,12 @@
 // restart, update-respawn, and the hidden respawn watcher command.
 import { Option, type Command } from 'commander';
-import { DEFAULT_DRAIN_TIMEOUT_MS, loadConfig } from '../gateway/config.js';
+import { drainTimeoutOrDefault } from '../gateway/config.js';
 import { restartGateway } from '../control/restart.js';
 import { DEFAULT_RESPAWN_DEADLINE_MS, parseIdentity, RESPAWN_WATCH_COMMAND } from '../control/respawn.js';
 import { armUpdateRespawn } from '../control/update-respawn.js';
-import type { ProfilePaths } from '../paths.js';
 import { runRespawnWatcher } from '../runtime/respawn-watcher.js';
 import { fail, say, warn } from './output.js';
 import { parseCount, pathsFor, withProfile, type ProfileOption } from './options.js';
-
-/** The configured drain timeout; a broken config must not keep anyone from stopping a gateway. */
-export function configuredDrainTimeout(paths: ProfilePaths): number {
-  try {
-    return loadConfig(paths.config).drain.timeoutMs;
-  } catch {
-    return DEFAULT_DRAIN_TIMEOUT_MS;
-  }
-}
 
 export function registerRestartCommands(program: Command): void {
   withProfile(program.command('restart'))
@@ -24,7 +14,7 @@ export function registerRestartCommands(program: Command): void {
     .option('--full', 'restart the monitor too (through the service manager when one started it)')
     .action(async (options: ProfileOption & { full?: boolean }) => {
       const paths = pathsFor(options);
-      const result = await restartGateway(paths, options.full === true, configuredDrainTimeout(paths));
+      const result = await restartGateway(paths, options.full === true, drainTimeoutOrDefault(paths.config));
       if (result.ok) say(result.message);
       else fail(result.message);
       process.exitCode = result.exitCode;

@@ -68,3 +68,12 @@ export function loadConfig(file: string): GatewayConfig {
 export function apiUrl(host: string, port: number): string {
   return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 }
+
+/** The configured drain timeout; a broken config must not keep anyone from stopping a gateway. */
+export function drainTimeoutOrDefault(file: string): number {
+  try {
+    return loadConfig(file).drain.timeoutMs;
+  } catch {
+    return DEFAULT_DRAIN_TIMEOUT_MS; // the gateway itself reports the broken config when it starts
+  }
+}

@@ -1,4 +1,4 @@
-// Restart pacing for the worker: the first respawn at once, then exponential delays, a reset after
+// Restart pacing for the worker: the first respawn at once, then exponential delays with jitter, a reset after
 // a long healthy run, and a crash-loop breaker (too many crashes in a window -> a long pause).
 // The clock is injectable so tests drive it without waiting.
 
@@ -12,6 +12,9 @@ export const CRASH_LOOP_COUNT = 5;
 export const CRASH_LOOP_WINDOW_MS = 60_000;
 /** ... and then waits this long before the next try. */
 export const BREAKER_PAUSE_MS = 5 * 60_000;
+/** Delays are spread by a random factor in [1 - JITTER, 1 + JITTER], so gateways that crashed
+ * together (a shared dependency went away) do not come back in lockstep. */
+export const JITTER = 0.5;
 
 export interface Clock {
   now(): number;
@@ -30,7 +33,8 @@ export class RestartBackoff {
   private crashes: number[] = [];
   private consecutive = 0;
 
-  constructor(private readonly clock: Clock = systemClock) {}
+  /** `random` returns [0, 1); 0.5 means no jitter (tests pin it). */
+  constructor(private readonly clock: Clock = systemClock, private readonly random: () => number = Math.random) {}
 
   /** Record a crash of a worker that started at startedAt; say how long to wait before the next one. */
   onCrash(startedAt: number): RestartDecision {
@@ -43,7 +47,8 @@ export class RestartBackoff {
       this.consecutive = 0;
       return { delayMs: BREAKER_PAUSE_MS, breakerOpen: true, recentCrashes };
     }
-    const delayMs = this.consecutive === 0 ? FIRST_RESTART_DELAY_MS : Math.min(MAX_RESTART_DELAY_MS, BASE_RESTART_DELAY_MS * 2 ** (this.consecutive - 1));
+    const base = this.consecutive === 0 ? FIRST_RESTART_DELAY_MS : Math.min(MAX_RESTART_DELAY_MS, BASE_RESTART_DELAY_MS * 2 ** (this.consecutive - 1));
+    const delayMs = Math.round(base * (1 - JITTER + 2 * JITTER * this.random()));
     this.consecutive += 1;
     return { delayMs, breakerOpen: false, recentCrashes };
   }

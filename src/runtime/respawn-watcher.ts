@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway } from '../control/start.js';
 import { stopGateway } from '../control/stop.js';
-import { DEFAULT_DRAIN_TIMEOUT_MS, loadConfig } from '../gateway/config.js';
+import { drainTimeoutOrDefault } from '../gateway/config.js';
 import { errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { ensureProfileDirs, type ProfilePaths } from '../paths.js';
@@ -15,14 +15,6 @@ import { startControlServer } from './control-server.js';
 import { LifecycleLog } from './lifecycle-log.js';
 import { createLogger } from './logger.js';
 import { waitGone } from './process-tree.js';
-
-function drainTimeout(paths: ProfilePaths): number {
-  try {
-    return loadConfig(paths.config).drain.timeoutMs;
-  } catch {
-    return DEFAULT_DRAIN_TIMEOUT_MS; // the new monitor will report the broken config itself
-  }
-}
 
 /** Hold the per-profile watcher lock for this process's life; false when another watcher has it. */
 async function takeWatcherLock(paths: ProfilePaths): Promise<boolean> {
@@ -61,7 +53,7 @@ export async function runRespawnWatcher(paths: ProfilePaths, request: RespawnReq
     return give(`the caller (pid ${request.caller.pid}) still runs after ${request.deadlineMs} ms`);
   }
   if (request.stopIfRunning && platform.matchesIdentity(request.target)) {
-    const stopped = await stopGateway(paths, { timeoutMs: drainTimeout(paths), reason: request.reason });
+    const stopped = await stopGateway(paths, { timeoutMs: drainTimeoutOrDefault(paths.config), reason: request.reason });
     log.info({ steps: stopped.steps }, 'stopped the old gateway for the respawn');
   }
   if (!(await waitGone(request.target, Math.max(0, deadline - Date.now())))) {

@@ -6,6 +6,9 @@ import {
   RestartBackoff, type Clock,
 } from '../../src/runtime/backoff.js';
 
+/** random() = 0.5 gives a jitter factor of exactly 1. */
+const NO_JITTER = (): number => 0.5;
+
 class FakeClock implements Clock {
   constructor(public t = 1_000_000) {}
   now(): number { return this.t; }
@@ -22,7 +25,7 @@ test('the constants describe the documented policy', () => {
 
 test('first crash restarts at once, then delays grow exponentially', () => {
   const clock = new FakeClock();
-  const backoff = new RestartBackoff(clock);
+  const backoff = new RestartBackoff(clock, NO_JITTER);
   const delays: number[] = [];
   // Four quick crashes (below the breaker threshold), each worker lived 1 s.
   for (let i = 0; i < CRASH_LOOP_COUNT - 1; i += 1) {
@@ -37,7 +40,7 @@ test('first crash restarts at once, then delays grow exponentially', () => {
 
 test('delays are capped at MAX_RESTART_DELAY_MS when crashes are spread out (no breaker)', () => {
   const clock = new FakeClock();
-  const backoff = new RestartBackoff(clock);
+  const backoff = new RestartBackoff(clock, NO_JITTER);
   const delays: number[] = [];
   // 16 s apart: at most 4 crashes fall in any 60 s window, so the breaker never opens;
   // each worker ran 1 s, far below HEALTHY_RUN_MS, so the backoff keeps growing.
@@ -53,7 +56,7 @@ test('delays are capped at MAX_RESTART_DELAY_MS when crashes are spread out (no 
 
 test('a worker that ran HEALTHY_RUN_MS resets the backoff to an immediate restart', () => {
   const clock = new FakeClock();
-  const backoff = new RestartBackoff(clock);
+  const backoff = new RestartBackoff(clock, NO_JITTER);
   clock.advance(1_000);
   assert.equal(backoff.onCrash(clock.now() - 10).delayMs, 0);
   clock.advance(1_000);
@@ -73,7 +76,7 @@ test('a worker that ran HEALTHY_RUN_MS resets the backoff to an immediate restar
 
 test('one ms short of a healthy run does not reset the backoff', () => {
   const clock = new FakeClock();
-  const backoff = new RestartBackoff(clock);
+  const backoff = new RestartBackoff(clock, NO_JITTER);
   backoff.onCrash(clock.now());
   const started = clock.now();
   clock.advance(HEALTHY_RUN_MS - 1);
@@ -82,7 +85,7 @@ test('one ms short of a healthy run does not reset the backoff', () => {
 
 test('the breaker opens at CRASH_LOOP_COUNT crashes within the window and pauses BREAKER_PAUSE_MS', () => {
   const clock = new FakeClock();
-  const backoff = new RestartBackoff(clock);
+  const backoff = new RestartBackoff(clock, NO_JITTER);
   const decisions = [];
   for (let i = 0; i < CRASH_LOOP_COUNT; i += 1) {
     clock.advance(100);
@@ -99,7 +102,7 @@ test('the breaker opens at CRASH_LOOP_COUNT crashes within the window and pauses
 
 test('crashes older than the window do not count towards the breaker', () => {
   const clock = new FakeClock();
-  const backoff = new RestartBackoff(clock);
+  const backoff = new RestartBackoff(clock, NO_JITTER);
   for (let i = 0; i < CRASH_LOOP_COUNT - 1; i += 1) {
     clock.advance(10);
     backoff.onCrash(clock.now() - 5);
@@ -109,4 +112,14 @@ test('crashes older than the window do not count towards the breaker', () => {
   const decision = backoff.onCrash(clock.now() - 5);
   assert.equal(decision.breakerOpen, false);
   assert.equal(decision.recentCrashes, 1);
+});
+
+test('jitter spreads each delay within +-50% and never delays the first restart', () => {
+  const clock = new FakeClock();
+  const low = new RestartBackoff(clock, () => 0);
+  const high = new RestartBackoff(clock, () => 0.999_999);
+  assert.equal(low.onCrash(clock.t).delayMs, 0);
+  assert.equal(high.onCrash(clock.t).delayMs, 0);
+  assert.equal(low.onCrash(clock.advance(1)).delayMs, BASE_RESTART_DELAY_MS / 2);
+  assert.equal(high.onCrash(clock.t).delayMs, Math.round(BASE_RESTART_DELAY_MS * 1.5));
 });
