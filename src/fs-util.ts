@@ -1,5 +1,5 @@
 // Small file helpers: atomic private writes and reads that tell missing, empty and corrupt apart.
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, statSync } from 'node:fs';
 import { writeFileSync as writeAtomicSync } from 'atomically';
 import { isErrnoException, errorMessage } from './errors.js';
 import type { z } from 'zod';
@@ -44,4 +44,16 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
     .join('; ');
+}
+
+/** Keep a log bounded: past maxBytes, move it to `<file>.1` (replacing an older one). */
+export function rotateIfLarge(file: string, maxBytes: number): boolean {
+  try {
+    if (statSync(file).size <= maxBytes) return false;
+    renameSync(file, `${file}.1`);
+    return true;
+  } catch (error) {
+    if (isErrnoException(error, 'ENOENT')) return false;
+    throw error;
+  }
 }

@@ -9,6 +9,7 @@ import { platform } from '../platform/index.js';
 import { spawnDetached } from '../platform/spawn.js';
 import { readToken } from '../gateway/token.js';
 import { ENTRY_SCRIPT } from '../version.js';
+import { rotateIfLarge } from '../fs-util.js';
 import { hello, requestStatus } from './client.js';
 import { fileSize, linesSince, problems } from './log-excerpt.js';
 
@@ -16,6 +17,8 @@ export const DEFAULT_START_TIMEOUT_MS = 30_000;
 /** The first answer must survive this long: a gateway that answers and dies is not started. */
 export const DEFAULT_START_CONFIRM_MS = 1_000;
 const POLL_MS = 100;
+/** The gateway log is moved to gateway.log.1 at start once it is past this size. */
+export const MAX_GATEWAY_LOG_BYTES = 10 * 1024 * 1024;
 const PROBE_TIMEOUT_MS = 1_000;
 const HEALTH_TIMEOUT_MS = 2_000;
 
@@ -61,6 +64,8 @@ export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_STAR
   const running = await alreadyRunning(address);
   if (running !== null) return running;
 
+  // Rotated here, before the new monitor opens it as its stdout: a running gateway never loses its file.
+  rotateIfLarge(paths.gatewayLog, MAX_GATEWAY_LOG_BYTES);
   const logOffset = fileSize(paths.gatewayLog);
   const spawned = spawnDetached(process.execPath, [ENTRY_SCRIPT, 'run', '--profile', paths.profile], {
     env: detachedMonitorEnv(), cwd: paths.dir, logFile: paths.gatewayLog,

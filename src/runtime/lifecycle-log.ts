@@ -1,7 +1,8 @@
 // lifecycle.jsonl: one JSON line per lifecycle event (start, ready, drain, stop, exit). Appended with
 // O_APPEND so the monitor, the worker and the CLI can all write; read tolerantly (a torn last line
 // after a crash is skipped).
-import { appendFileSync, closeSync, fstatSync, openSync, readSync, renameSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { rotateIfLarge } from '../fs-util.js';
 import { isErrnoException } from '../errors.js';
 
 const MAX_LOG_BYTES = 1024 * 1024; // rotate to .1 past 1 MiB
@@ -32,11 +33,7 @@ export class LifecycleLog {
 
   /** Keep the file bounded: at boot, move a large log aside. */
   rotateIfLarge(): void {
-    try {
-      if (statSync(this.file).size > MAX_LOG_BYTES) renameSync(this.file, `${this.file}.1`);
-    } catch (error) {
-      if (!isErrnoException(error, 'ENOENT')) throw error;
-    }
+    rotateIfLarge(this.file, MAX_LOG_BYTES);
   }
 
   /** The last events, oldest first; unparsable lines are skipped. */

@@ -7,6 +7,8 @@ import { loadConfig, type GatewayConfig } from '../gateway/config.js';
 import { ensureToken } from '../gateway/token.js';
 import { ensureProfileDirs, type ProfilePaths } from '../paths.js';
 import { stopGateway } from '../control/stop.js';
+import { MAX_GATEWAY_LOG_BYTES } from '../control/start.js';
+import { rotateIfLarge } from '../fs-util.js';
 import { LifecycleLog } from './lifecycle-log.js';
 import { createLogger } from './logger.js';
 import { Monitor, newInstanceId } from './monitor.js';
@@ -18,6 +20,8 @@ export interface RunOptions {
 
 export async function runGateway(paths: ProfilePaths, options: RunOptions): Promise<void> {
   ensureProfileDirs(paths);
+  // A detached monitor's log was rotated by `start`, which opened it as the monitor's stdout.
+  if (!isDetached()) rotateIfLarge(paths.gatewayLog, MAX_GATEWAY_LOG_BYTES);
   const log = createLogger({ file: paths.gatewayLog, role: 'monitor', echo: !isDetached() });
   const instance = newInstanceId();
   const lifecycle = new LifecycleLog(paths.lifecycleLog, instance);

@@ -125,3 +125,17 @@ test('logs -n prints the last lines; logs -f follows new ones', async (t) => {
   await eventually('logs -f to show the stop', () => seen.includes('monitor exiting'));
   follow.kill('SIGTERM');
 });
+
+test('start moves a gateway log past 10 MiB to gateway.log.1 and keeps it', async (t) => {
+  const { mkdirSync, writeFileSync, statSync, readFileSync } = await import('node:fs');
+  const home = new TestHome();
+  t.after(() => home.cleanup());
+  home.writeConfig({});
+  mkdirSync(home.paths().logDir, { recursive: true });
+  const old = `${'{"level":30,"time":1,"msg":"old life"}\n'.repeat(300_000)}`;
+  writeFileSync(home.paths().gatewayLog, old);
+  await home.start();
+  assert.equal(readFileSync(`${home.paths().gatewayLog}.1`, 'utf8'), old, 'the old log is kept whole');
+  assert.ok(statSync(home.paths().gatewayLog).size < 1024 * 1024);
+  assert.match(readFileSync(home.paths().gatewayLog, 'utf8'), /gateway ready/);
+});
