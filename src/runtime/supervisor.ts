@@ -116,14 +116,23 @@ export class WorkerSupervisor {
   /** Hand an accepted (paused) connection to the serving worker, or hold it until one serves. */
   forward(socket: Socket): void {
     const worker = this.current;
-    if (worker === null) {
-      if (this.stopping || this.pending.length >= MAX_PENDING_CONNECTIONS) socket.destroy();
-      else this.pending.push(socket);
+    if (worker === null || !worker.child.connected) {
+      this.hold(socket);
       return;
     }
     worker.child.send({ type: 'connection' }, socket, { keepOpen: false }, (error) => {
-      if (error !== null && error !== undefined) this.forward(socket); // that worker just went away: the next one serves it
+      if (error === null || error === undefined) return;
+      // The worker went away under us: the next worker serves the connection. (Never forward
+      // again from here: that worker may still be `current` until its exit is processed.)
+      if (!worker.child.connected) this.hold(socket);
+      else socket.destroy();
     });
+  }
+
+  /** Keep a connection until a worker serves; promote() hands them over. */
+  private hold(socket: Socket): void {
+    if (this.stopping || this.pending.length >= MAX_PENDING_CONNECTIONS) socket.destroy();
+    else this.pending.push(socket);
   }
 
   async ping(timeoutMs = PING_TIMEOUT_MS): Promise<{ pid: number | null; responsive: boolean; latencyMs: number | null }> {
