@@ -7,7 +7,7 @@ import { DEFAULT_START_TIMEOUT_MS, startGateway } from '../control/start.js';
 import { stopGateway } from '../control/stop.js';
 import { runGateway } from '../runtime/run.js';
 import { runWorker } from '../runtime/worker.js';
-import { fail, say, dim } from './output.js';
+import { dim, fail, printJson, say } from './output.js';
 import { parseSeconds, pathsFor, withProfile, type ProfileOption } from './options.js';
 
 export function registerLifecycleCommands(program: Command): void {
@@ -24,9 +24,11 @@ export function registerLifecycleCommands(program: Command): void {
   withProfile(program.command('start'))
     .description('start the gateway detached; exits 0 only once it answered and stayed alive')
     .option('--timeout <seconds>', 'how long to wait for it to answer', parseSeconds, DEFAULT_START_TIMEOUT_MS)
-    .action(async (options: ProfileOption & { timeout: number }) => {
+    .option('--json', 'print the result as one JSON object')
+    .action(async (options: ProfileOption & { timeout: number; json?: boolean }) => {
       const result = await startGateway(pathsFor(options), options.timeout);
-      if (result.ok) {
+      if (options.json === true) printJson(result);
+      else if (result.ok) {
         say(result.alreadyRunning ? `gatehouse is already running (pid ${result.pid})` : `gatehouse started (pid ${result.pid}) ${dim(`api ${result.apiUrl}`)}`);
       } else {
         fail(result.message);
@@ -38,11 +40,13 @@ export function registerLifecycleCommands(program: Command): void {
   withProfile(program.command('stop'))
     .description('stop gracefully: drain in-flight work up to --timeout, then escalate')
     .option('--timeout <seconds>', 'how long in-flight work may drain (default: drain.timeoutMs from config, 30 s)', parseSeconds)
-    .action(async (options: ProfileOption & { timeout?: number }) => {
+    .option('--json', 'print the result as one JSON object')
+    .action(async (options: ProfileOption & { timeout?: number; json?: boolean }) => {
       const paths = pathsFor(options);
       const timeoutMs = options.timeout ?? drainTimeoutOrDefault(paths.config);
       const result = await stopGateway(paths, { timeoutMs, reason: 'gatehouse stop' });
-      if (!result.wasRunning) say('gatehouse is not running');
+      if (options.json === true) printJson(result);
+      else if (!result.wasRunning) say('gatehouse is not running');
       else if (result.ok) say(`gatehouse stopped (pid ${result.pid}) ${dim(result.steps.join('; '))}`);
       else fail(`${result.message} ${dim(result.steps.join('; '))}`);
       process.exitCode = result.ok ? EXIT.OK : EXIT.FAILURE;

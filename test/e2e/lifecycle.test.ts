@@ -139,3 +139,20 @@ test('start moves a gateway log past 10 MiB to gateway.log.1 and keeps it', asyn
   assert.ok(statSync(home.paths().gatewayLog).size < 1024 * 1024);
   assert.match(readFileSync(home.paths().gatewayLog, 'utf8'), /gateway ready/);
 });
+
+test('start --json and stop --json print one object each on stdout', async (t) => {
+  const home = new TestHome();
+  t.after(() => home.cleanup());
+  home.writeConfig({});
+  const start = await home.cli(['start', '--json']);
+  assert.equal(start.code, 0, start.stderr);
+  const started = JSON.parse(start.stdout) as { ok: boolean; pid: number; apiUrl: string; detachedHow: string };
+  assert.equal(started.ok, true);
+  assert.ok(isAlive(started.pid));
+  assert.equal(started.apiUrl, home.apiUrl());
+  assert.equal(started.detachedHow, 'setsid');
+  const stop = await home.cli(['stop', '--json']);
+  const stopped = JSON.parse(stop.stdout) as { ok: boolean; wasRunning: boolean; pid: number; steps: string[] };
+  assert.deepEqual([stopped.ok, stopped.wasRunning, stopped.pid], [true, true, started.pid]);
+  assert.deepEqual(stopped.steps, ['asked to drain over the control endpoint']);
+});
