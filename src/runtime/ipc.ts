@@ -5,7 +5,8 @@
 export type DrainMode = 'stop' | 'restart';
 
 export type MonitorToWorker =
-  | { readonly type: 'connection' }
+  /** With a socket handle. `id` comes back in a connection_ack once the worker owns it. */
+  | { readonly type: 'connection'; readonly id: number }
   | { readonly type: 'drain'; readonly timeoutMs: number; readonly mode: DrainMode }
   /** No other worker is alive any more: pick up what earlier lives left unanswered. */
   | { readonly type: 'resume' }
@@ -13,6 +14,7 @@ export type MonitorToWorker =
 
 export type WorkerToMonitor =
   | { readonly type: 'ready' }
+  | { readonly type: 'connection_ack'; readonly id: number }
   | { readonly type: 'resumed'; readonly resumed: number; readonly failed: number }
   | { readonly type: 'pong'; readonly id: number; readonly inFlight: number }
   | { readonly type: 'drain_begin'; readonly inFlight: number }

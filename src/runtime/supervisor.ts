@@ -63,6 +63,7 @@ export class WorkerSupervisor {
   private replacing: Promise<ReplaceOutcome> | null = null;
   private respawnTimer: NodeJS.Timeout | null = null;
   private nextPing = 1;
+  private nextConnection = 1;
   private readonly pings = new Map<number, () => void>();
   private readonly backoff: RestartBackoff;
   restarts = 0;
@@ -120,10 +121,14 @@ export class WorkerSupervisor {
       this.hold(socket);
       return;
     }
-    worker.child.send({ type: 'connection' }, socket, { keepOpen: false }, (error) => {
-      if (error === null || error === undefined) return;
-      // The worker went away under us: the next worker serves the connection. (Never forward
-      // again from here: that worker may still be `current` until its exit is processed.)
+    // keepOpen: the monitor keeps its copy until the worker acknowledges (connection_ack). Node
+    // sends handles one at a time and silently drops the ones still queued when the child dies; a
+    // copy we still hold is handed to the next worker instead of hanging its client forever.
+    const id = this.nextConnection++;
+    worker.unacked.set(id, socket);
+    worker.child.send({ type: 'connection', id }, socket, { keepOpen: true }, (error) => {
+      if (error === null || error === undefined || !worker.unacked.delete(id)) return;
+      // Never forward again from here: that worker may still be `current` until its exit is processed.
       if (!worker.child.connected) this.hold(socket);
       else socket.destroy();
     });
@@ -218,6 +223,10 @@ export class WorkerSupervisor {
     this.options.lifecycle.append('worker_exit', { workerPid: handle.pid, code: exit.code, signal: exit.signal, reason: exit.reason, planned: this.stopping || retired });
     if (retired && this.retiring.size === 0 && !this.stopping) this.current?.send({ type: 'resume' });
     if (this.current === handle) this.current = null;
+    // Connections it never took: the serving worker takes them, or the next one does.
+    const untaken = [...handle.unacked.values()];
+    handle.unacked.clear();
+    for (const socket of untaken) this.forward(socket);
     this.options.onChange();
     // A drain, a retired worker, or one that died before it served (start() or replace() reports that).
     if (this.stopping || retired || !handle.ready) return;

@@ -1,5 +1,6 @@
 // One worker child as the monitor sees it: the process, its identity, and what it reported.
 import type { ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { describeExit } from '../exit-codes.js';
 import { platform } from '../platform/index.js';
 import { spawnWorkerProcess } from '../platform/spawn.js';
@@ -14,6 +15,8 @@ export interface WorkerHandle {
   ready: boolean;
   drained: Extract<WorkerToMonitor, { type: 'drained' }> | null;
   inFlightAtDrain: number | null;
+  /** Connections sent but not yet acknowledged: the monitor keeps its copy until the worker owns them. */
+  readonly unacked: Map<number, Socket>;
   /** Resolves with null once ready, or with the exit if it died first. */
   readonly readyOrExit: Promise<WorkerExit | null>;
   readonly exited: Promise<WorkerExit>;
@@ -40,7 +43,7 @@ export function spawnWorker(
   const readyOrExit = new Promise<WorkerExit | null>((resolve) => { settleReady = resolve; });
   const handle: WorkerHandle = {
     child, pid, startTime: platform.processStartTime(pid) ?? Date.now(), startedAt: Date.now(),
-    ready: false, drained: null, inFlightAtDrain: null, readyOrExit, exited,
+    ready: false, drained: null, inFlightAtDrain: null, unacked: new Map(), readyOrExit, exited,
     send(message) {
       if (!child.connected) return;
       child.send(message, () => { /* a worker that just exited cannot be told anything: its exit is handled */ });
@@ -51,6 +54,10 @@ export function spawnWorker(
     if (message.type === 'ready') {
       handle.ready = true;
       settleReady(null);
+    } else if (message.type === 'connection_ack') {
+      // The worker holds its own descriptor: closing ours does not close the connection.
+      handle.unacked.get(message.id)?.destroy();
+      handle.unacked.delete(message.id);
     } else if (message.type === 'drain_begin') {
       handle.inFlightAtDrain = message.inFlight;
     } else if (message.type === 'drained') {

@@ -106,6 +106,8 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
       case 'connection': {
         const socket = handle as Socket | undefined;
         if (socket === undefined) return;
+        // Before reading a byte: from now on the connection is ours, the monitor drops its copy.
+        void tell({ type: 'connection_ack', id: message.id });
         connections.add(socket);
         socket.once('close', () => connections.delete(socket));
         server.emit('connection', socket);

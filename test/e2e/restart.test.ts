@@ -147,3 +147,32 @@ test('update-respawn survives its caller group being SIGKILLed; every profile co
     assert.equal(typeof pid, 'number');
   }
 });
+
+test('connections in flight to a worker that is SIGKILLed are served by the next one, never left hanging', async (t) => {
+  const home = new TestHome();
+  t.after(() => home.cleanup());
+  home.writeConfig({});
+  await home.start();
+  const url = home.apiUrl();
+  const worker = workerPid(home);
+  const HANG_MS = 15_000;
+  // Fresh connections (no keep-alive), fired in bursts, with the kill in the middle of them.
+  const one = (): Promise<string> => new Promise((resolve) => {
+    const req = request(`${url}/healthz`, { agent: false, timeout: HANG_MS }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(String(res.statusCode)));
+    });
+    req.on('timeout', () => { req.destroy(); resolve('hang'); });
+    req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    req.end();
+  });
+  const outcomes: Array<Promise<string>> = [];
+  for (let i = 0; i < 60; i += 1) {
+    if (i === 20) process.kill(worker, 'SIGKILL');
+    outcomes.push(one());
+    if (i % 5 === 4) await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  const results = await Promise.all(outcomes);
+  assert.equal(results.filter((r) => r === 'hang').length, 0, results.join(','));
+  assert.ok(results.filter((r) => r === '200').length >= 50, results.join(','));
+});
