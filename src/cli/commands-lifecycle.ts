@@ -30,6 +30,7 @@ export function registerLifecycleCommands(program: Command): void {
       if (options.json === true) printJson(result);
       else if (result.ok) {
         say(result.alreadyRunning ? `gatehouse is already running (pid ${result.pid})` : `gatehouse started (pid ${result.pid}) ${dim(`api ${result.apiUrl}`)}`);
+        if (result.mayDieWithCaller === true) process.stderr.write(`warning: ${result.message}\n`);
       } else {
         fail(result.message);
         for (const line of result.details) process.stderr.write(`  ${line}\n`);

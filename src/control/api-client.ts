@@ -1,4 +1,5 @@
 // A small client of the gateway's HTTP API, for `send` and for tests.
+import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -28,16 +29,37 @@ export class ApiError extends Error {
 export class ApiClient {
   constructor(private readonly baseUrl: string, private readonly token: string) {}
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  // node:http, not fetch: undici cannot connect under Wine (and a small client needs no more).
+  private request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise<T>((resolve, reject) => {
+      const req = httpRequest(`${this.baseUrl}${path}`, {
+        method,
+        timeout: REQUEST_TIMEOUT_MS,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+        },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          let data: { error?: { code?: string; message?: string } } = {};
+          try {
+            data = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof data;
+          } catch {
+            // not JSON: reported by status below
+          }
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status >= 300) reject(new ApiError(status, data.error?.code ?? 'http_error', data.error?.message ?? `HTTP ${status}`));
+          else resolve(data as T);
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer from ${this.baseUrl} within ${REQUEST_TIMEOUT_MS} ms`)));
+      req.on('error', reject);
+      req.end(payload);
     });
-    const data = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
-    if (!response.ok) throw new ApiError(response.status, data.error?.code ?? 'http_error', data.error?.message ?? `HTTP ${response.status}`);
-    return data as T;
   }
 
   async send(sessionId: string, text: string): Promise<string> {

@@ -1,6 +1,7 @@
 // `gatehouse start`: launch the monitor detached, then claim success only after it answered on the
 // control endpoint and over HTTP, and was still alive after a confirm window. On failure, say why,
 // in the gateway's own words from its log.
+import { get as httpGet } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { detachedMonitorEnv, ENV } from '../env.js';
 import { EXIT } from '../exit-codes.js';
@@ -10,6 +11,7 @@ import { spawnDetached } from '../platform/spawn.js';
 import { readToken } from '../gateway/token.js';
 import { ENTRY_SCRIPT } from '../version.js';
 import { rotateIfLarge } from '../fs-util.js';
+import { LifecycleLog } from '../runtime/lifecycle-log.js';
 import { hello, requestStatus } from './client.js';
 import { fileSize, linesSince, problems } from './log-excerpt.js';
 
@@ -33,6 +35,8 @@ export interface StartResult {
   readonly details: readonly string[];
   /** How the gateway was detached from this caller (setsid, breakaway, breakaway-refused...). */
   readonly detachedHow?: string;
+  /** Windows: the caller's job forbade breakaway, so the gateway may die with the caller. */
+  readonly mayDieWithCaller?: boolean;
 }
 
 interface ChildExit { code: number | null; signal: NodeJS.Signals | null }
@@ -48,14 +52,19 @@ async function alreadyRunning(address: string): Promise<StartResult | null> {
   return { ok: true, alreadyRunning: true, pid: answer.data.pid, apiUrl: null, message: `already running (pid ${answer.data.pid})`, exitCode: EXIT.OK, details: [] };
 }
 
-async function healthy(apiUrl: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${apiUrl}/healthz`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
-    await response.body?.cancel();
-    return response.status === 200;
-  } catch {
-    return false; // not answering yet
-  }
+/**
+ * GET /healthz answers 200. Through node:http, not fetch: undici's connect fails under Wine
+ * ("connect UNKNOWN"), and a probe this basic should depend on as little as possible.
+ */
+function healthy(apiUrl: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = httpGet(`${apiUrl}/healthz`, { timeout: HEALTH_TIMEOUT_MS }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', () => resolve(false)); // not answering yet
+  });
 }
 
 export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<StartResult> {
@@ -69,6 +78,11 @@ export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_STAR
   const logOffset = fileSize(paths.gatewayLog);
   const spawned = spawnDetached(process.execPath, [ENTRY_SCRIPT, 'run', '--profile', paths.profile], {
     env: detachedMonitorEnv(), cwd: paths.dir, logFile: paths.gatewayLog,
+  });
+  // How it was detached (Windows: did it break away from our job?), in the lifecycle log for status.
+  new LifecycleLog(paths.lifecycleLog).append('detached', {
+    childPid: spawned.pid, how: spawned.detachedHow, mayDieWithCaller: spawned.mayDieWithCaller,
+    ...(spawned.mayDieWithCaller ? { warning: 'the job of the process that ran `start` forbids breakaway: the gateway may die when that process exits' } : {}),
   });
   let exited: ChildExit | null = null;
   spawned.child?.on('exit', (code, signal) => { exited = { code, signal }; });
@@ -104,7 +118,13 @@ export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_STAR
   if (exited !== null || !platform.isAlive(spawned.pid) || !still.ok || still.data.pid !== spawned.pid) {
     return failure('the gateway answered, then died within the confirm window');
   }
-  return { ok: true, alreadyRunning: false, pid: spawned.pid, apiUrl, message: `started (pid ${spawned.pid})`, exitCode: EXIT.OK, details: [], detachedHow: spawned.detachedHow };
+  const message = spawned.mayDieWithCaller
+    ? `started (pid ${spawned.pid}), but inside the caller's job (it forbids breakaway): it may die when the process that ran \`start\` exits`
+    : `started (pid ${spawned.pid})`;
+  return {
+    ok: true, alreadyRunning: false, pid: spawned.pid, apiUrl, message, exitCode: EXIT.OK, details: [],
+    detachedHow: spawned.detachedHow, mayDieWithCaller: spawned.mayDieWithCaller,
+  };
 }
 
 async function runningApiUrl(paths: ProfilePaths, address: string): Promise<string | null> {

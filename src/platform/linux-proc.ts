@@ -117,3 +117,27 @@ export function pidHoldingSocket(inodes: Set<string>): number | null {
   }
   return null;
 }
+
+/** argv of a process from /proc/PID/cmdline; null when it is gone or not ours to read. */
+export function readArgv(pid: number): string[] | null {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const argv = raw.split('\0');
+    if (argv.at(-1) === '') argv.pop();
+    return argv;
+  } catch {
+    return null;
+  }
+}
+
+/** One variable of a process's environment: null when unset, undefined when it cannot be read. */
+export function readEnvVar(pid: number, name: string): string | null | undefined {
+  let raw: string;
+  try {
+    raw = readFileSync(`/proc/${pid}/environ`, 'utf8'); // another user's: EACCES
+  } catch {
+    return undefined;
+  }
+  const entry = raw.split('\0').find((e) => e.startsWith(`${name}=`));
+  return entry === undefined ? null : entry.slice(name.length + 1);
+}

@@ -4,8 +4,9 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { isErrnoException } from '../errors.js';
 import {
-  allProcStats, isZombie, listeningInodes, pidHoldingSocket, readCommandLine, readProcStat, startTimeFromTicks,
+  allProcStats, isZombie, listeningInodes, pidHoldingSocket, readArgv, readCommandLine, readEnvVar, readProcStat, startTimeFromTicks,
 } from './linux-proc.js';
+import { ENV } from '../env.js';
 import { runBounded } from './spawn.js';
 import type { ControlEndpoint, InstanceLock, Platform, PortOwner, ProcessIdentity } from './types.js';
 
@@ -16,6 +17,9 @@ const PS_TIMEOUT_MS = 5_000;
 function endpointHash(profileDir: string): string {
   return createHash('sha256').update(`${userInfo().uid}\0${profileDir}`).digest('hex').slice(0, 24);
 }
+
+/** A detached POSIX monitor is in its own session: any of these is meant for it. */
+const POSIX_STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** On POSIX only one process can listen on the control socket: that is the lock. */
 const socketIsTheLock = (): InstanceLock => ({ release: () => {} });
@@ -81,6 +85,15 @@ export const linux: Platform = {
   commandLine: readCommandLine,
   instanceLock: socketIsTheLock,
   jobMembership: () => 'n/a',
+  stopSignals: () => POSIX_STOP_SIGNALS,
+  restartSignal: 'SIGUSR1',
+  absorbConsoleSignals: () => false,
+  processRows() {
+    return allProcStats().filter((s) => !isZombie(s)).flatMap((s) => {
+      const argv = readArgv(s.pid);
+      return argv === null ? [] : [{ pid: s.pid, ppid: s.ppid, argv, gatehouseHome: readEnvVar(s.pid, ENV.HOME) }];
+    });
+  },
 };
 
 interface PsRow { pid: number; ppid: number; stat: string; lstart: number }
@@ -131,4 +144,9 @@ export const posixPs: Platform = {
   },
   instanceLock: socketIsTheLock,
   jobMembership: () => 'n/a',
+  stopSignals: () => POSIX_STOP_SIGNALS,
+  restartSignal: 'SIGUSR1',
+  absorbConsoleSignals: () => false,
+  // `ps` prints argv joined by spaces, which cannot be split back reliably: not implemented.
+  processRows: () => null,
 };

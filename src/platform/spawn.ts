@@ -1,10 +1,67 @@
-// The one door for child processes: no other module imports node:child_process. Every call here
-// hides windows on Windows and bounds how long it may take.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// The one door for child processes: no other module imports node:child_process (test/unit/one-door
+// checks it). The options of every kind of child are computed by one pure function,
+// spawnOptionsFor(kind, platform), so what each OS gets is tested without starting anything. On
+// Windows every child hides its window (windowsHide, and no inherited stdio slot: libuv adds
+// CREATE_NO_WINDOW only then), and none uses `detached` (DETACHED_PROCESS: a console-less process,
+// whose console children flash) or `shell` (cmd.exe re-parses the arguments).
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { cmdShimCommandLine } from './cmd-shim.js';
 import { spawnDetachedWin32 } from './win32.js';
 
 const KILL_GRACE_MS = 2_000;
+
+/**
+ * - `bounded`: a short OS tool run synchronously (ps, systemctl, taskkill), output captured;
+ * - `program`: an agent program, stdin/stdout/stderr piped;
+ * - `worker`: the monitor's worker child, with an IPC channel;
+ * - `detached`: a process that outlives its caller (POSIX only: Windows uses CreateProcessW);
+ * - `cmd-shim`: cmd.exe running a .cmd/.bat shim (Windows only), arguments passed verbatim.
+ */
+export type SpawnKind = 'bounded' | 'program' | 'worker' | 'detached' | 'cmd-shim';
+
+/** A stdio slot; 'log' is where the caller passes the log file's descriptor. */
+export type StdioSlot = 'pipe' | 'ignore' | 'inherit' | 'ipc' | 'log';
+
+/** The options that decide how a child is created; env, cwd and the like are added by each caller. */
+export interface DoorOptions {
+  readonly stdio: readonly StdioSlot[];
+  readonly windowsHide: true;
+  readonly detached: boolean;
+  readonly shell: false;
+  readonly windowsVerbatimArguments: boolean;
+}
+
+/** How a child of `kind` is created on `os`. Pure: no I/O, so both OSes are tested anywhere. */
+export function spawnOptionsFor(kind: SpawnKind, os: NodeJS.Platform): DoorOptions {
+  const win = os === 'win32';
+  const base = { windowsHide: true, shell: false, windowsVerbatimArguments: false } as const;
+  switch (kind) {
+    case 'bounded':
+      return { ...base, stdio: ['pipe', 'pipe', 'pipe'], detached: false };
+    case 'program':
+      // POSIX: its own process group, so Ctrl+C in a foreground `run` reaches the monitor, which
+      // drains; the agent program is not interrupted by the terminal behind the monitor's back, and
+      // a timeout kills the whole group. Windows: never detached (see the header).
+      return { ...base, stdio: ['pipe', 'pipe', 'pipe'], detached: !win };
+    case 'worker':
+      // POSIX: the worker shares the monitor's stdout/stderr (the log file when detached, the
+      // terminal in a foreground run). Windows: an inherited slot would stop libuv from adding
+      // CREATE_NO_WINDOW; the worker would then share the monitor's console, or, when the monitor
+      // has none (embedded in a GUI app, started by a console-less parent), get a new visible one.
+      // Passing the log file's fd is an inherited slot too. So the worker's stdout and stderr are
+      // pipes that the monitor relays to its own (spawnWorkerProcess), and the worker gets its own
+      // hidden console, out of reach of a Ctrl+C typed in the monitor's terminal.
+      return { ...base, stdio: win ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'], detached: false };
+    case 'detached':
+      if (win) throw new Error('on Windows a detached process is created with CreateProcessW (spawnDetachedWin32), not child_process');
+      return { ...base, stdio: ['ignore', 'log', 'log'], detached: true };
+    case 'cmd-shim':
+      if (!win) throw new Error('.cmd shims exist on Windows only');
+      // The command line for cmd.exe is built by cmdShimCommandLine and must reach it unchanged.
+      return { ...base, stdio: ['pipe', 'pipe', 'pipe'], detached: false, windowsVerbatimArguments: true };
+  }
+}
 
 /** One shape for success and failure; callers never parse message text. */
 export interface RunResult {
@@ -25,17 +82,25 @@ export interface RunOptions {
   readonly cwd?: string;
 }
 
-/** Run a short OS tool synchronously, bounded. Exit 0 is ok; interpreting output is the caller's job. */
-export function runBounded(command: string, args: readonly string[], options: RunOptions): RunResult {
+/** Node's spawn options for a door, with the log file's descriptor in the 'log' slots. */
+function nodeOptions(door: DoorOptions, logFd?: number): SpawnOptions {
+  const stdio = door.stdio.map((slot) => {
+    if (slot !== 'log') return slot;
+    if (logFd === undefined) throw new Error('this kind of child needs a log file descriptor');
+    return logFd;
+  });
+  return { stdio, windowsHide: door.windowsHide, detached: door.detached, shell: door.shell, windowsVerbatimArguments: door.windowsVerbatimArguments };
+}
+
+function runSync(command: string, args: readonly string[], door: DoorOptions, options: RunOptions): RunResult {
   const result = spawnSync(command, args, {
+    ...nodeOptions(door),
     input: options.input,
     env: options.env,
     cwd: options.cwd,
     timeout: options.timeoutMs,
     killSignal: 'SIGKILL',
     encoding: 'utf8',
-    windowsHide: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const timedOut = (result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
   const spawnError = result.error !== undefined && !timedOut ? result.error.message : null;
@@ -50,17 +115,26 @@ export function runBounded(command: string, args: readonly string[], options: Ru
   };
 }
 
+/** Run a short OS tool synchronously, bounded. Exit 0 is ok; interpreting output is the caller's job. */
+export function runBounded(command: string, args: readonly string[], options: RunOptions): RunResult {
+  return runSync(command, args, spawnOptionsFor('bounded', process.platform), options);
+}
+
+/**
+ * Run a .cmd or .bat shim (npm.cmd and the like) through cmd.exe, bounded. Node refuses to start a
+ * .cmd without a shell (CVE-2024-27980), and a shell re-parses the arguments: the command line is
+ * built by cmdShimCommandLine, which escapes every character cmd.exe would act on and refuses the
+ * arguments it cannot carry (CR, LF, NUL) with an error before anything runs. Windows only.
+ */
+export function runCmdShim(shim: string, args: readonly string[], options: RunOptions): RunResult {
+  const comspec = process.env.ComSpec ?? process.env.COMSPEC ?? `${process.env.SystemRoot ?? 'C:\\Windows'}\\System32\\cmd.exe`;
+  const line = cmdShimCommandLine(shim, args);
+  return runSync(comspec, ['/d', '/v:off', '/s', '/c', `"${line}"`], spawnOptionsFor('cmd-shim', process.platform), options);
+}
+
 /** Run a program asynchronously with stdin `input`, killing its whole process group after timeoutMs. */
 export function runProgram(command: string, args: readonly string[], options: RunOptions): { result: Promise<RunResult>; child: ChildProcess } {
-  const child = spawn(command, args, {
-    env: options.env,
-    cwd: options.cwd,
-    windowsHide: true,
-    // Own process group: Ctrl+C in a foreground `run` reaches the monitor, which drains; the agent
-    // program must not be interrupted by the terminal behind the monitor's back.
-    detached: process.platform !== 'win32',
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(command, args, { ...nodeOptions(spawnOptionsFor('program', process.platform)), env: options.env, cwd: options.cwd });
   const result = new Promise<RunResult>((resolve) => {
     let stdout = '';
     let stderr = '';
@@ -100,17 +174,21 @@ export interface WorkerSpawnOptions {
 }
 
 /**
- * Start the worker child with an IPC channel. It shares the monitor's stdout/stderr (the log file
- * when detached) and dies with the monitor: it exits when the IPC channel closes.
+ * Start the worker child with an IPC channel. Its output reaches the monitor's stdout/stderr (the
+ * log file when detached): inherited on POSIX, relayed through pipes on Windows (see
+ * spawnOptionsFor). It dies with the monitor: it exits when the IPC channel closes.
  */
 export function spawnWorkerProcess(entry: string, args: readonly string[], options: WorkerSpawnOptions): ChildProcess {
-  return spawn(process.execPath, [...process.execArgv, entry, ...args], {
+  const child = spawn(process.execPath, [...process.execArgv, entry, ...args], {
+    ...nodeOptions(spawnOptionsFor('worker', process.platform)),
     env: options.env,
     cwd: options.cwd,
-    windowsHide: true,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'json',
   });
+  // Relayed, never ended: the monitor's own stdout/stderr outlive any one worker.
+  child.stdout?.on('error', () => {}).pipe(process.stdout, { end: false });
+  child.stderr?.on('error', () => {}).pipe(process.stderr, { end: false });
+  return child;
 }
 
 export interface DetachedSpawnOptions {
@@ -124,8 +202,10 @@ export interface DetachedSpawn {
   readonly pid: number;
   /** Present where Node started the process (POSIX): its exit can be observed with the code. */
   readonly child: ChildProcess | null;
-  /** How the process was detached (setsid, breakaway, breakaway-refused...), for the log and status. */
+  /** How the process was detached (setsid, breakaway, no-job, breakaway-refused, in-job), for the log and status. */
   readonly detachedHow: string;
+  /** True when it may die with a job object its caller is in (Windows, breakaway refused). */
+  readonly mayDieWithCaller: boolean;
 }
 
 /**
@@ -137,20 +217,14 @@ export interface DetachedSpawn {
 export function spawnDetached(command: string, args: readonly string[], options: DetachedSpawnOptions): DetachedSpawn {
   if (process.platform === 'win32') {
     const spawned = spawnDetachedWin32(command, args, options);
-    return { pid: spawned.pid, child: null, detachedHow: spawned.detachedHow };
+    return { pid: spawned.pid, child: null, detachedHow: spawned.detachedHow, mayDieWithCaller: !spawned.breakaway };
   }
   const fd = openSync(options.logFile, 'a', 0o600);
   try {
-    const child = spawn(command, args, {
-      env: options.env,
-      cwd: options.cwd,
-      detached: true,
-      windowsHide: true,
-      stdio: ['ignore', fd, fd],
-    });
+    const child = spawn(command, args, { ...nodeOptions(spawnOptionsFor('detached', process.platform), fd), env: options.env, cwd: options.cwd });
     if (child.pid === undefined) throw new Error(`could not start ${command}`);
     child.unref();
-    return { pid: child.pid, child, detachedHow: 'setsid' };
+    return { pid: child.pid, child, detachedHow: 'setsid', mayDieWithCaller: false };
   } finally {
     closeSync(fd);
   }

@@ -1,5 +1,6 @@
 // The process primitives every OS implements. Everything outside platform/ and service/ uses only
 // this interface, never process.platform.
+import type { ProcessRow } from './discovery.js';
 
 /** Who a process is: a pid alone is not enough, pids are reused. startTime is ms since the epoch. */
 export interface ProcessIdentity {
@@ -53,4 +54,25 @@ export interface Platform {
   instanceLock(profileDir: string): InstanceLock | null;
   /** Is this process inside a job object (and so may die with whoever owns that job)? */
   jobMembership(): JobMembership;
+  /**
+   * The signals on which the monitor drains and stops. `noTerminal`: started detached or without a
+   * terminal. POSIX: SIGINT, SIGTERM, SIGHUP always. Windows: Ctrl+C, Ctrl+Break and the console
+   * window's close in a foreground run; none without a terminal (see absorbConsoleSignals), where a
+   * stop comes through the control pipe or the planned-stop marker.
+   */
+  stopSignals(noTerminal: boolean): readonly NodeJS.Signals[];
+  /** The signal that asks the monitor for a zero-downtime worker restart; null where none exists. */
+  readonly restartSignal: NodeJS.Signals | null;
+  /**
+   * For a process with no terminal of its own (a detached monitor, a worker): ignore console
+   * control events (Windows: Ctrl+C, Ctrl+Break, close), so that an event sent to a console it
+   * shares cannot end it without a drain. True when something was done; a no-op on POSIX, where a
+   * detached process is in its own session and a signal is always meant for it.
+   */
+  absorbConsoleSignals(): boolean;
+  /**
+   * Every process with its argv (and GATEHOUSE_HOME where readable), for discovery by command line
+   * (platform/discovery.ts); null where this OS's list is not implemented.
+   */
+  processRows(): ProcessRow[] | null;
 }

@@ -41,6 +41,9 @@ export const FILE_SHARE_READ_WRITE_DELETE = 0x1 | 0x2 | 0x4;
 export const OPEN_EXISTING = 3;
 export const OPEN_ALWAYS = 4;
 export const FILE_ATTRIBUTE_NORMAL = 0x80;
+// Console control events (wincon.h).
+export const CTRL_C_EVENT = 0;
+export const CTRL_BREAK_EVENT = 1;
 // Toolhelp.
 export const TH32CS_SNAPPROCESS = 0x2;
 // Handles are declared as intptr_t so that JS sees plain numbers: 0 is NULL, -1 INVALID_HANDLE_VALUE
@@ -79,6 +82,12 @@ export interface Kernel32 {
     stdio: StartupInfo | null, out: Partial<ProcessInformation>): Bool;
   /** All processes at one instant (CreateToolhelp32Snapshot), or null when the snapshot failed. */
   listProcesses(): ProcessEntry[] | null;
+  /** handler null + ignore 1: this process (and children it creates later) ignores Ctrl+C. */
+  SetConsoleCtrlHandler(handler: null, ignore: Bool): Bool;
+  GenerateConsoleCtrlEvent(event: number, processGroup: number): Bool;
+  AttachConsole(pid: number): Bool;
+  FreeConsole(): Bool;
+  GetConsoleWindow(): number;
 }
 
 /** A FILETIME as whole milliseconds since the Unix epoch (whole, so that identities compare equal). */
@@ -162,6 +171,11 @@ function bind(koffi: typeof KoffiModule): Kernel32 {
     AssignProcessToJobObject: f('BOOL AssignProcessToJobObject(HANDLE job, HANDLE process)'),
     CreateMutexW: f('HANDLE CreateMutexW(void *sa, BOOL owner, const char16_t *name)'),
     ReleaseMutex: f('BOOL ReleaseMutex(HANDLE h)'),
+    SetConsoleCtrlHandler: f('BOOL SetConsoleCtrlHandler(void *handler, BOOL add)'),
+    GenerateConsoleCtrlEvent: f('BOOL GenerateConsoleCtrlEvent(uint32_t event, uint32_t group)'),
+    AttachConsole: f('BOOL AttachConsole(uint32_t pid)'),
+    FreeConsole: f('BOOL FreeConsole()'),
+    GetConsoleWindow: f('HANDLE GetConsoleWindow()'),
     CreateFileW(name, access, share, inheritable, disposition) {
       const sa = { nLength: koffi.sizeof('SECURITY_ATTRIBUTES'), lpSecurityDescriptor: null, bInheritHandle: inheritable ? 1 : 0 };
       return createFile(name, access, share, sa, disposition, FILE_ATTRIBUTE_NORMAL, NULL_HANDLE) as number;

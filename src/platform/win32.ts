@@ -1,16 +1,21 @@
 // Process primitives for Windows, through kernel32 (win32-kernel32.ts). Import this module only on
 // win32: every call goes to kernel32, which refuses to load elsewhere.
 import { createHash } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { isErrnoException } from '../errors.js';
 import {
   CREATE_BREAKAWAY_FROM_JOB, CREATE_NEW_PROCESS_GROUP, CREATE_NO_WINDOW, CREATE_UNICODE_ENVIRONMENT, CURRENT_PROCESS,
   ERROR_ACCESS_DENIED, FILE_APPEND_DATA, FILE_SHARE_READ_WRITE_DELETE, GENERIC_READ, INVALID_HANDLE_VALUE,
-  NULL_HANDLE, OPEN_ALWAYS, OPEN_EXISTING, PROCESS_QUERY_LIMITED_INFORMATION, SYNCHRONIZE, WAIT_ABANDONED,
+  NULL_HANDLE, OPEN_ALWAYS, OPEN_EXISTING, PROCESS_QUERY_LIMITED_INFORMATION, PROCESS_TERMINATE, SYNCHRONIZE, WAIT_ABANDONED,
   WAIT_OBJECT_0, WAIT_TIMEOUT, fileTimeToMs, kernel32, type FileTime, type ProcessInformation,
 } from './win32-kernel32.js';
+import { runBounded } from './spawn.js';
 import type { ControlEndpoint, Platform, ProcessIdentity } from './types.js';
+
+const TASKKILL_TIMEOUT_MS = 10_000;
+/** Exit code given to a process we end with TerminateProcess (taskkill /F uses 1 too). */
+const TERMINATED_EXIT_CODE = 1;
 
 /** What liveness and identity need; enough for another user's process where Windows allows it. */
 const QUERY_ACCESS = SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION;
@@ -198,6 +203,42 @@ export function acquireNamedMutex(name: string): NamedMutex | null {
   };
 }
 
+/** System tools by absolute path: a PATH entry must never decide which taskkill runs. */
+function systemTool(name: string): string {
+  return join(process.env.SystemRoot ?? process.env.windir ?? 'C:\\Windows', 'System32', name);
+}
+
+export type TerminateHow = 'taskkill' | 'TerminateProcess' | 'gone' | 'failed';
+
+/**
+ * End one process, hard: `taskkill /F /PID n` first (what an admin would run, and what the logs
+ * show), then TerminateProcess when taskkill is missing or fails. Never `/T`: the tree is walked by
+ * the caller, which checks every descendant's start time (killProcessTree), while /T follows parent
+ * pids that Windows keeps after a parent died and so can reach an unrelated process that reused
+ * one; /T is also not implemented by Wine's taskkill. Callers check identity first.
+ */
+export function terminate(pid: number): TerminateHow {
+  if (!win32.isAlive(pid)) return 'gone';
+  const result = runBounded(systemTool('taskkill.exe'), ['/F', '/PID', String(pid)], { timeoutMs: TASKKILL_TIMEOUT_MS });
+  if (result.ok) return 'taskkill';
+  const k = kernel32();
+  const handle = k.OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE, 0, pid);
+  if (handle === NULL_HANDLE) return win32.isAlive(pid) ? 'failed' : 'gone';
+  try {
+    return k.TerminateProcess(handle, TERMINATED_EXIT_CODE) !== 0 ? 'TerminateProcess' : win32.isAlive(pid) ? 'failed' : 'gone';
+  } finally {
+    k.CloseHandle(handle);
+  }
+}
+
+/** Ignore Ctrl+C for this process (and what it starts later), and Ctrl+Break and close in Node. */
+function absorbConsoleSignals(): boolean {
+  // Node's default for SIGBREAK and SIGHUP with no listener is to end the process; a listener keeps
+  // it. SetConsoleCtrlHandler(NULL, TRUE) makes Windows itself drop Ctrl+C for this process.
+  for (const signal of ['SIGINT', 'SIGBREAK', 'SIGHUP'] as const) process.on(signal, () => {});
+  return kernel32().SetConsoleCtrlHandler(null, 1) !== 0;
+}
+
 export const win32: Platform = {
   name: 'win32',
   processStartTime: startTimeOf,
@@ -236,8 +277,13 @@ export const win32: Platform = {
     return found;
   },
   signal(pid, signal) {
-    // libuv maps SIGTERM, SIGKILL and SIGINT to TerminateProcess: a hard stop. Graceful stop goes
-    // through the control pipe instead.
+    // Windows has no SIGTERM: libuv would map it and SIGKILL to TerminateProcess anyway. Graceful
+    // stop goes through the control pipe or the planned-stop marker instead.
+    if (signal === 'SIGTERM' || signal === 'SIGKILL') {
+      const how = terminate(pid);
+      if (how === 'failed') throw new Error(`could not end pid ${pid} (taskkill and TerminateProcess failed)`);
+      return how !== 'gone';
+    }
     try {
       process.kill(pid, signal);
       return true;
@@ -260,4 +306,14 @@ export const win32: Platform = {
     const inJob = callerInJob();
     return inJob === null ? 'unknown' : inJob ? 'in-job' : 'none';
   },
+  // With a terminal: Ctrl+C, Ctrl+Break and closing the console window drain (Windows gives a
+  // closing console a few seconds). Without one, nothing: absorbConsoleSignals ignores them all.
+  stopSignals: (noTerminal) => (noTerminal ? [] : ['SIGINT', 'SIGBREAK', 'SIGHUP']),
+  // SIGUSR1 does not exist on Windows: a restart comes through the control pipe.
+  restartSignal: null,
+  absorbConsoleSignals,
+  // Not implemented yet. Plan: Toolhelp for pids and parents, each command line natively through
+  // NtQueryInformationProcess(ProcessCommandLineInformation), then `wmic process get` and PowerShell
+  // Get-CimInstance Win32_Process as bounded fallbacks (neither gives command lines under Wine 8).
+  processRows: () => null,
 };

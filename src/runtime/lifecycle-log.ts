@@ -11,7 +11,9 @@ const TAIL_BYTES = 64 * 1024;
 export type LifecycleEventName =
   | 'start' | 'ready' | 'previous_exit_unclean' | 'worker_start' | 'worker_ready' | 'worker_exit'
   | 'drain_begin' | 'drain_end' | 'stop' | 'exit' | 'start_failed' | 'resume' | 'planned_stop_marker'
-  | 'escalate' | 'worker_replaced' | 'breaker_open' | 'restart' | 'respawn_watch' | 'respawn';
+  | 'escalate' | 'worker_replaced' | 'breaker_open' | 'restart' | 'respawn_watch' | 'respawn'
+  /** Written by `start`: how the monitor was detached from the caller (setsid, breakaway...). */
+  | 'detached';
 
 export interface LifecycleEvent {
   readonly ts: string;

@@ -42,6 +42,11 @@ export class Monitor {
   private readonly startedAt = new Date().toISOString();
   private readonly self: ProcessIdentity = selfIdentity();
   private readonly detached = isDetached();
+  /**
+   * Read once, before the worker exists: a process never leaves a job, and under Wine 8
+   * IsProcessInJob reports a process in a job once it has put a child into its own (libuv's) job.
+   */
+  private readonly job = platform.jobMembership();
   private control: Server | null = null;
   private api: ApiListener | null = null;
   private markerWatcher: MarkerWatcher | null = null;
@@ -106,10 +111,12 @@ export class Monitor {
       lifecycle.append('previous_exit_unclean', { previousInstance: unclean.instance, previousPid: unclean.pid, previousStart: unclean.ts });
       log.warn({ previousPid: unclean.pid }, 'the previous gateway did not exit cleanly; unanswered messages will be resumed');
     }
+    const job = this.job;
     lifecycle.append('start', {
       argv: this.ctx.argv, execPath: process.execPath, version: VERSION, detached: this.detached,
-      tty: process.stdin.isTTY === true, supervised: this.supervised, job: platform.jobMembership(),
+      tty: process.stdin.isTTY === true, supervised: this.supervised, job,
     });
+    if (job === 'in-job') log.warn('this gateway runs inside a job object (its starter forbade breakaway): it may die when the app that started it exits');
     writePidFile(paths.pidFile, {
       kind: 'gatehouse-monitor', pid: this.self.pid, startTime: this.self.startTime, instance,
       argv: [...this.ctx.argv], version: VERSION, profile: paths.profile,
@@ -120,11 +127,16 @@ export class Monitor {
   }
 
   private watchSignals(): void {
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    // No terminal (started by `start`, a service, a script): console events are not for us (Windows;
+    // a no-op on POSIX). A foreground run keeps Ctrl+C, which drains.
+    const noTerminal = this.detached || process.stdin.isTTY !== true;
+    if (noTerminal) platform.absorbConsoleSignals();
+    for (const signal of platform.stopSignals(noTerminal)) {
       process.on(signal, () => { void this.stop(`signal ${signal}`, this.ctx.config.drain.timeoutMs); });
     }
-    // SIGUSR1: replace the worker (zero downtime), as `gatehouse restart` does.
-    process.on('SIGUSR1', () => { void this.restart(false, 'signal SIGUSR1'); });
+    // SIGUSR1 on POSIX: replace the worker (zero downtime), as `gatehouse restart` does.
+    const restart = platform.restartSignal;
+    if (restart !== null) process.on(restart, () => { void this.restart(false, `signal ${restart}`); });
   }
 
   private get supervised(): boolean {
@@ -184,7 +196,7 @@ export class Monitor {
       restarts: this.supervisor.restarts,
       detached: this.detached,
       lastCrash: this.supervisor.lastCrash,
-      job: platform.jobMembership(),
+      job: this.job,
       breakerUntil: this.supervisor.breakerUntil === null ? null : new Date(this.supervisor.breakerUntil).toISOString(),
     };
   }

@@ -7,6 +7,8 @@ const POLL_MS = 50;
 
 /** Signal a process and its descendants (deepest first); returns how many were signalled. */
 export function killProcessTree(root: ProcessIdentity, signal: NodeJS.Signals): number {
+  // A root that is not the recorded process any more (pid reused): its children are someone else's.
+  if (!platform.matchesIdentity(root)) return 0;
   const targets = [...platform.descendants(root.pid), root];
   let signalled = 0;
   for (const target of targets) {

@@ -13,6 +13,7 @@ import { createApiServer } from '../gateway/http-api.js';
 import { SessionStore } from '../gateway/store.js';
 import { readToken } from '../gateway/token.js';
 import type { ProfilePaths } from '../paths.js';
+import { platform } from '../platform/index.js';
 import type { DrainMode, MonitorToWorker, WorkerToMonitor } from './ipc.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -52,6 +53,8 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
     process.exit(EXIT.FAILURE);
   });
   // Ctrl+C reaches the whole foreground group: the monitor coordinates the drain, not us.
+  // (Windows: the worker has its own hidden console; console events there are ignored too.)
+  platform.absorbConsoleSignals();
   process.on('SIGINT', () => {});
   process.on('SIGHUP', () => {});
 

@@ -99,3 +99,18 @@ test('the control endpoint is a named pipe per profile that a server can listen 
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+test('terminate ends a live process with taskkill /F /PID, and reports a gone one', { skip: skipUnlessWin32, timeout: 90_000 }, async () => {
+  const { terminate } = await import('../../src/platform/win32.js');
+  const child = spawn(process.execPath, ['-e', `setTimeout(() => {}, ${CHILD_LIFETIME_MS})`], { stdio: 'ignore', windowsHide: true });
+  await new Promise((resolve) => child.once('spawn', resolve));
+  const pid = child.pid ?? assert.fail('no pid');
+  try {
+    assert.equal(terminate(pid), 'taskkill', 'taskkill.exe ran and succeeded');
+    await waitForExit(child, STEP_TIMEOUT_MS);
+    assert.equal(win32.isAlive(pid), false);
+    assert.equal(terminate(pid), 'gone');
+  } finally {
+    child.kill();
+  }
+});
