@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { fileSize } from '../control/log-excerpt.js';
 import { observe, summarize, type GatewayStatus } from '../control/status.js';
+import { serviceInfo, serviceProbes } from '../control/service-info.js';
 import { readTailLines } from '../runtime/lifecycle-log.js';
 import { formatLogLine } from '../log-format.js';
 import { dim, failed, pass, printJson, say } from './output.js';
@@ -41,8 +42,9 @@ export function registerInspectCommands(program: Command): void {
     .option('--deep', 'check every signal (PID file, control endpoint, identity, worker, state, lifecycle)')
     .option('--json', 'print one JSON object')
     .action(async (options: ProfileOption & { deep?: boolean; json?: boolean }) => {
-      const observations = await observe(pathsFor(options));
-      const status = summarize(observations, { kind: null, installed: false, enabled: false }, options.deep === true);
+      const paths = pathsFor(options);
+      const summary = summarize(await observe(paths), await serviceInfo(paths), options.deep === true);
+      const status = options.deep === true ? { ...summary, probes: [...(summary.probes ?? []), ...(await serviceProbes(paths))] } : summary;
       if (options.json === true) printJson(status);
       else printStatus(status);
       process.exitCode = statusExitCode(status);

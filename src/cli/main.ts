@@ -6,6 +6,7 @@ import { registerInspectCommands } from './commands-inspect.js';
 import { registerLifecycleCommands } from './commands-lifecycle.js';
 import { registerRestartCommands } from './commands-restart.js';
 import { registerSendCommand } from './commands-send.js';
+import { registerServiceCommands } from './commands-service.js';
 import { reportError } from './output.js';
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerRestartCommands(program);
   registerInspectCommands(program);
   registerSendCommand(program);
+  registerServiceCommands(program);
   return program;
 }
 

@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { writeFileSync as writeAtomicSync } from 'atomically';
 import { errorMessage, isErrnoException } from '../errors.js';
 import { runBounded, type RunOptions, type RunResult } from '../platform/spawn.js';
-import type { InstallOptions, ServiceBackend, ServiceResult, ServiceSpec, ServiceState, ServiceStatus } from './types.js';
+import type { InstallOptions, LingerStatus, ServiceBackend, ServiceResult, ServiceSpec, ServiceState, ServiceStatus } from './types.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, stopTimeoutSeconds } from './spec.js';
 import { parseSystemdUnit, parseUnitFile, renderSystemdUnit, systemdUnitName, unitValue } from './systemd-unit.js';
 
 /** Any systemctl call but a stop: reload, enable and start return once the job is queued or done. */
 export const SYSTEMCTL_TIMEOUT_MS = 30_000;
+/** Queries for `status`: a wedged user bus must not hold `gatehouse status` for long. */
+export const SYSTEMCTL_QUERY_TIMEOUT_MS = 5_000;
 /** A stop waits for the drain: the unit's TimeoutStopSec plus this. */
 const STOP_CALL_MARGIN_MS = 10_000;
 const MS_PER_SECOND = 1_000;
@@ -39,7 +41,7 @@ function failure(what: string, result: RunResult): ServiceResult {
   return { ok: false, exitCode: result.exitCode, timedOut: result.timedOut, detail: `${what}: ${why}${output ? `: ${output}` : ''}` };
 }
 
-export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBackend & { linger(): string } {
+export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBackend & { linger(): string; lingerStatus(): LingerStatus } {
   const run = options.run ?? runBounded;
   const unitPath = (profile: string): string => join(options.unitDir, systemdUnitName(profile));
   const systemctl = (args: readonly string[], timeoutMs = SYSTEMCTL_TIMEOUT_MS): RunResult =>
@@ -105,7 +107,6 @@ export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBa
         if (!isActive(spec.profile)) return { ok: false, exitCode: null, timedOut: false, detail: `${name} is not active after start` };
         notes.push(changed && wasActive ? 'restarted with the new definition' : wasActive ? 'already running' : 'started');
       }
-      notes.push(backend.linger());
       return ok(notes.join('; '));
     },
 
@@ -142,7 +143,7 @@ export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBa
     async status(profile: string): Promise<ServiceStatus> {
       const name = systemdUnitName(profile);
       const installed = readUnit(profile) !== null;
-      const result = systemctl(['show', name, '--property=ActiveState,SubState,UnitFileState,MainPID']);
+      const result = systemctl(['show', name, '--property=ActiveState,SubState,UnitFileState,MainPID'], SYSTEMCTL_QUERY_TIMEOUT_MS);
       const props = new Map(result.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
       const active = props.get('ActiveState');
       const state: ServiceState = !installed ? 'not-installed' : !result.ok || active === undefined ? 'unknown'
@@ -158,14 +159,18 @@ export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBa
     },
 
     /** One line on lingering: without it, the user manager (and the gateway) stops at logout. */
-    linger(): string {
+    linger: (): string => backend.lingerStatus().detail,
+
+    /** Read from logind's linger directory: `loginctl` needs the system bus, which may be absent. */
+    lingerStatus(): LingerStatus {
       const user = options.user ?? process.env['USER'];
-      if (user === undefined) return 'linger: unknown user, not checked';
+      if (user === undefined) return { state: 'unknown', detail: 'linger: unknown user, not checked' };
       const dir = options.lingerDir ?? DEFAULT_LINGER_DIR;
-      if (!existsSync(dir)) return `linger: cannot check (${dir} does not exist)`;
+      if (!existsSync(dir)) return { state: 'unknown', detail: `linger: cannot check (${dir} does not exist)` };
+      const enableCommand = `loginctl enable-linger ${user}`;
       return existsSync(join(dir, user))
-        ? 'linger: on (runs without a login session)'
-        : `linger: off (stops at logout); to keep it running: loginctl enable-linger ${user}`;
+        ? { state: 'on', detail: 'linger: on (runs without a login session)' }
+        : { state: 'off', detail: `linger: off (stops at logout); to keep it running: ${enableCommand}`, enableCommand };
     },
   };
   return backend;

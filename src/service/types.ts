@@ -73,6 +73,14 @@ export interface InstallOptions {
   readonly login: boolean;
 }
 
+/** Whether a Linux user manager outlives the login session; `unknown` when it cannot be checked. */
+export interface LingerStatus {
+  readonly state: 'on' | 'off' | 'unknown';
+  readonly detail: string;
+  /** The command that turns it on, when it is off. */
+  readonly enableCommand?: string;
+}
+
 export interface ServiceBackend {
   readonly kind: ServiceKind;
   /** Every file the definition consists of, with its content: pure, touches nothing. */
@@ -89,4 +97,6 @@ export interface ServiceBackend {
   stop(profile: string): Promise<ServiceResult>;
   restart(profile: string): Promise<ServiceResult>;
   status(profile: string): Promise<ServiceStatus>;
+  /** systemd only: whether the manager keeps running after logout. Absent elsewhere. */
+  lingerStatus?(): LingerStatus;
 }

@@ -38,7 +38,12 @@ export class TestHome {
 
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     // A short confirm window keeps the suite quick; the default (1 s) is exercised by the README flow.
-    return { ...process.env, GATEHOUSE_HOME: this.home, GATEHOUSE_START_CONFIRM_MS: '300', NO_COLOR: '1', ...extra };
+    // Service directories point into the temp home too: no test reads or writes the real user's.
+    return {
+      ...process.env, GATEHOUSE_HOME: this.home, GATEHOUSE_START_CONFIRM_MS: '300', NO_COLOR: '1',
+      XDG_CONFIG_HOME: join(this.home, 'xdg-config'), GATEHOUSE_LAUNCH_AGENTS_DIR: join(this.home, 'LaunchAgents'),
+      GATEHOUSE_STARTUP_DIR: join(this.home, 'Startup'), ...extra,
+    };
   }
 
   /** Write config.json; the API port defaults to 0 (any free port) so tests never collide. */

@@ -26,7 +26,8 @@ test('start answers, status tells the truth, send --wait replies, stop drains an
   assert.match(String(json.instance), /^gh_/);
   assert.match(String(json.startedAt), /^\d{4}-/);
   assert.equal((json.api as { url: string }).url, home.apiUrl());
-  assert.deepEqual(Object.keys(json.service as object).sort(), ['enabled', 'installed', 'kind']);
+  const service = json.service as { kind: unknown; installed: unknown; enabled: unknown };
+  assert.deepEqual([service.kind, service.installed, service.enabled], [null, false, false], 'no autostart in a fresh home');
 
   const sent = await home.cli(['send', 'chat-1', 'hello there', '--wait']);
   assert.equal(sent.code, 0, sent.stderr);

@@ -13,15 +13,12 @@ import { runBounded } from '../../src/platform/spawn.js';
 import { createSystemdUserBackend } from '../../src/service/systemd-user.js';
 import { systemdUserDir } from '../../src/service/systemd-unit.js';
 import { buildServiceSpec } from '../../src/service/spec.js';
+import { upUserManager, userSystemdSkipReason } from './user-systemd.js';
 
 const SCRIPT = '/work/shared/ci/user-systemd.sh';
 const USER = `ghsd${process.pid}`;
-const SCRIPT_TIMEOUT_MS = 60_000;
 const WAIT_MS = 15_000;
-const skip = process.getuid?.() !== 0 ? 'needs root (user-systemd.sh creates a user)'
-  : !existsSync(SCRIPT) ? `${SCRIPT} is missing`
-  : !existsSync('/lib/systemd/systemd') ? 'systemd is not installed'
-  : process.env['GATEHOUSE_SKIP_REAL_SYSTEMD'] === '1' ? 'GATEHOUSE_SKIP_REAL_SYSTEMD=1' : false;
+const skip = userSystemdSkipReason();
 
 const STUB = `const fs = require('node:fs');
 const out = require('node:path').join(process.env.GATEHOUSE_HOME, 'seen.json');
@@ -41,9 +38,9 @@ async function waitFor<T>(what: string, probe: () => T | undefined): Promise<T> 
 }
 
 test('a real systemd user manager runs, revives, stops and forgets the generated unit', { skip, timeout: 120_000 }, async (t) => {
-  const up = spawnSync('bash', [SCRIPT, 'up', USER], { encoding: 'utf8', timeout: SCRIPT_TIMEOUT_MS });
-  t.after(() => { spawnSync('bash', [SCRIPT, 'down', USER], { timeout: SCRIPT_TIMEOUT_MS }); });
-  assert.equal(up.status, 0, up.stderr);
+  // Serialized with the other real-systemd file: `down` removes /run/systemd/system.
+  const manager = await upUserManager(USER);
+  t.after(() => manager.down());
   const uid = Number(spawnSync('id', ['-u', USER], { encoding: 'utf8' }).stdout);
   const userHome = spawnSync('getent', ['passwd', USER], { encoding: 'utf8' }).stdout.split(':')[5] as string;
   const root = mkdtempSync('/tmp/gh real 100% $x "q" ü-');

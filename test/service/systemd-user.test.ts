@@ -30,7 +30,8 @@ test('install writes the unit in the injected directory, reloads, enables and st
   assert.ok(result.ok, result.detail);
   assert.equal(readFileSync(file, 'utf8'), backend.render(spec)[0]?.content);
   assert.deepEqual(fake.verbs(), ['is-active gatehouse-work.service', 'daemon-reload', 'enable gatehouse-work.service', 'start gatehouse-work.service', 'is-active gatehouse-work.service']);
-  assert.match(result.detail, /linger: off .*loginctl enable-linger ana/);
+  assert.doesNotMatch(result.detail, /linger/, 'linger is reported apart (lingerStatus), not inside the install result');
+  assert.deepEqual(backend.lingerStatus(), { state: 'off', detail: 'linger: off (stops at logout); to keep it running: loginctl enable-linger ana', enableCommand: 'loginctl enable-linger ana' });
   const status = await backend.status('work');
   assert.deepEqual({ installed: status.installed, enabled: status.enabled, state: status.state }, { installed: true, enabled: true, state: 'running' });
   assert.equal(await backend.isInstalled('work'), true);
@@ -103,4 +104,5 @@ test('linger is reported on, off, or as not checkable', async (t) => {
   writeFileSync(join(root, 'linger', 'ana'), '');
   assert.match(createSystemdUserBackend({ unitDir, run: fake.run, lingerDir: join(root, 'linger'), user: 'ana' }).linger(), /linger: on/);
   assert.match(createSystemdUserBackend({ unitDir, run: fake.run, lingerDir: join(root, 'nope'), user: 'ana' }).linger(), /cannot check/);
+  assert.equal(createSystemdUserBackend({ unitDir, run: fake.run, lingerDir: join(root, 'nope'), user: 'ana' }).lingerStatus().state, 'unknown');
 });

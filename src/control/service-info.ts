@@ -1,0 +1,105 @@
+// What `status` says about autostart: the installed backend, and for `--deep` probes on its
+// definition (drift), what the manager says, and (Linux) linger. Never throws: a broken service
+// manager must not break `status`.
+import { readFileSync } from 'node:fs';
+import { errorMessage } from '../errors.js';
+import type { ProfilePaths } from '../paths.js';
+import type { ServiceHost } from '../service/select.js';
+import type { RenderedDefinition, ServiceState, ServiceStatus } from '../service/types.js';
+import type { Probe } from './probes.js';
+import { selectFor, serviceSpecFor } from './service-install.js';
+
+export interface ServiceInfoDetail {
+  /** The backend this platform uses, installed or not; null where autostart is unavailable. */
+  readonly available: string | null;
+  readonly state: ServiceState;
+  readonly files: readonly string[];
+  /** What the manager said (systemctl show properties, launchctl print state...). */
+  readonly manager: string;
+}
+
+export interface ServiceInfoResult {
+  readonly kind: string | null;
+  readonly installed: boolean;
+  readonly enabled: boolean;
+  readonly detail?: ServiceInfoDetail;
+}
+
+async function serviceStatus(paths: ProfilePaths, host?: ServiceHost): Promise<{ status: ServiceStatus; selection: ReturnType<typeof selectFor> } | { error: string }> {
+  const selection = selectFor(paths, host);
+  if (!selection.ok) return { error: selection.reason };
+  try {
+    return { status: await selection.service.backend.status(paths.profile), selection };
+  } catch (error) {
+    return { error: `cannot read the ${selection.service.kind} service: ${errorMessage(error)}` };
+  }
+}
+
+/** For `status` and `status --json`: `service: {kind, installed, enabled}` (kind null when none is installed). */
+export async function serviceInfo(paths: ProfilePaths, host?: ServiceHost): Promise<ServiceInfoResult> {
+  const found = await serviceStatus(paths, host);
+  if ('error' in found) return { kind: null, installed: false, enabled: false, detail: { available: null, state: 'unknown', files: [], manager: found.error } };
+  const { status } = found;
+  return {
+    kind: status.installed ? status.kind : null,
+    installed: status.installed,
+    enabled: status.enabled,
+    detail: { available: status.kind, state: status.state, files: status.files, manager: status.detail },
+  };
+}
+
+/** Installed files that differ from what `gatehouse install` would write now (a hand edit or a changed setting). */
+function driftProbe(paths: ProfilePaths, status: ServiceStatus, render: () => RenderedDefinition[]): Probe {
+  let rendered: RenderedDefinition[];
+  try {
+    rendered = render();
+  } catch (error) {
+    return { id: 'service-file', ok: false, detail: `cannot render the definition for comparison: ${errorMessage(error)}` };
+  }
+  const drifted: string[] = [];
+  const compared: string[] = [];
+  for (const file of status.files) {
+    const wanted = rendered.find((d) => d.path === file);
+    if (wanted === undefined) continue; // not a file we render (a manifest, a registered task)
+    let actual: Buffer;
+    try {
+      actual = readFileSync(file);
+    } catch (error) {
+      drifted.push(`${file} (unreadable: ${errorMessage(error)})`);
+      continue;
+    }
+    compared.push(file);
+    if (!actual.equals(Buffer.from(wanted.content))) drifted.push(file);
+  }
+  if (drifted.length > 0) {
+    return { id: 'service-file', ok: false, detail: `differs from what install writes now: ${drifted.join(', ')}`, hint: `\`gatehouse install --profile ${paths.profile}\` rewrites it (drift repair)` };
+  }
+  return { id: 'service-file', ok: true, detail: compared.length > 0 ? `${compared.join(', ')}: as install writes it` : status.files.join(', ') };
+}
+
+/** For `status --deep`: definition, manager state and linger, each PASS/FAIL with what to do. */
+export async function serviceProbes(paths: ProfilePaths, host?: ServiceHost): Promise<Probe[]> {
+  const found = await serviceStatus(paths, host);
+  if ('error' in found) return [{ id: 'service', ok: true, detail: found.error }];
+  const { status, selection } = found;
+  if (!selection.ok) return [];
+  const { service } = selection;
+  if (!status.installed) {
+    return [{ id: 'service', ok: true, detail: `no ${status.kind} autostart installed (${status.detail})`, hint: '`gatehouse install` starts it at login' }];
+  }
+  const probes: Probe[] = [
+    driftProbe(paths, status, () => service.backend.render(serviceSpecFor(paths, service))),
+    status.state === 'running'
+      ? { id: 'service', ok: true, detail: `${status.kind}: running; ${status.detail}` }
+      : { id: 'service', ok: false, detail: `${status.kind}: ${status.state}; ${status.detail}`, hint: 'the manager is not running it: `gatehouse install` starts it (or `gatehouse start` without the manager)' },
+    // Not a failure: --no-login is a choice. Said plainly so nobody expects a start at login.
+    { id: 'service-login', ok: true, detail: status.enabled ? 'starts at login' : 'not started at login (installed with --no-login; `gatehouse install` enables it)' },
+  ];
+  const linger = service.backend.lingerStatus?.();
+  if (linger !== undefined) {
+    probes.push(linger.state === 'off'
+      ? { id: 'linger', ok: false, detail: linger.detail, hint: linger.enableCommand ?? 'loginctl enable-linger' }
+      : { id: 'linger', ok: true, detail: linger.detail });
+  }
+  return probes;
+}

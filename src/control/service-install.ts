@@ -1,0 +1,135 @@
+// `gatehouse install` / `uninstall`: build the profile's service spec, pick the platform's autostart
+// backend, and install, print or remove it. Asks nothing, ever: it runs from scripts and installers.
+import { drainTimeoutOrDefault } from '../gateway/config.js';
+import { ERROR_CODES, GatehouseError, errorMessage } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+import { ensureProfileDirs, profilePaths, type ProfilePaths } from '../paths.js';
+import { platform } from '../platform/index.js';
+import { selectService, type GatewayHooks, type Selection, type ServiceHost, type SelectedService } from '../service/select.js';
+import { buildServiceSpec } from '../service/spec.js';
+import type { InstallOptions, RenderedDefinition, ServiceKind, ServiceResult, ServiceSpec } from '../service/types.js';
+import { ENTRY_SCRIPT } from '../version.js';
+import { hello } from './client.js';
+import { startGateway } from './start.js';
+import { stopGateway } from './stop.js';
+
+const HELLO_TIMEOUT_MS = 1_000;
+const MS_PER_SECOND = 1_000;
+
+export interface ServiceOutcome {
+  readonly ok: boolean;
+  readonly exitCode: number;
+  readonly kind: ServiceKind | null;
+  /** What was done, one line each, for stdout. */
+  readonly lines: readonly string[];
+  /** What the user should know or do (linger off, a track left behind), for stderr. */
+  readonly warnings: readonly string[];
+  /** Why it failed, when it did. */
+  readonly error: string | null;
+}
+
+const failed = (error: string, kind: ServiceKind | null = null, lines: string[] = []): ServiceOutcome =>
+  ({ ok: false, exitCode: EXIT.FAILURE, kind, lines, warnings: [], error });
+
+/** What the Windows tracks need to observe and start the gateway of another profile of this home. */
+export function gatewayHooks(home: string): GatewayHooks {
+  const pathsOf = (profile: string): ProfilePaths => profilePaths(profile, { ...process.env, GATEHOUSE_HOME: home });
+  return {
+    profileDir: (profile) => pathsOf(profile).dir,
+    gatewayUp: async (profile) => (await hello(platform.controlEndpoint(pathsOf(profile).dir).address, HELLO_TIMEOUT_MS)).ok,
+    async startDetached(profile): Promise<ServiceResult> {
+      const started = await startGateway(pathsOf(profile));
+      return { ok: started.ok, exitCode: started.exitCode, timedOut: false, detail: [started.message, ...started.details].join('; ') };
+    },
+  };
+}
+
+export function selectFor(paths: ProfilePaths, host?: ServiceHost): Selection {
+  return selectService(gatewayHooks(paths.home), host);
+}
+
+/**
+ * The drain timeout in whole seconds (at least 1): service definitions carry seconds, and the
+ * manager's stop deadline is derived from it, so rounding up never cuts a drain short.
+ */
+export function serviceDrainTimeoutMs(configured: number): number {
+  return Math.max(1, Math.ceil(configured / MS_PER_SECOND)) * MS_PER_SECOND;
+}
+
+/** The monitor in the foreground under the manager: absolute node and entry script, the resolved home. */
+export function serviceSpecFor(paths: ProfilePaths, service: SelectedService): ServiceSpec {
+  return buildServiceSpec({
+    profile: paths.profile,
+    nodePath: process.execPath,
+    entryScript: ENTRY_SCRIPT,
+    home: paths.home,
+    workingDirectory: paths.dir,
+    logDir: service.logDir(paths.logDir),
+    drainTimeoutMs: serviceDrainTimeoutMs(drainTimeoutOrDefault(paths.config)),
+  });
+}
+
+/** `install --print`: the files install would write, rendered; touches nothing. */
+export function renderService(paths: ProfilePaths, host?: ServiceHost): { kind: ServiceKind; definitions: RenderedDefinition[] } {
+  const selection = selectFor(paths, host);
+  if (!selection.ok) throw new GatehouseError(ERROR_CODES.UNSUPPORTED, selection.reason);
+  const { service } = selection;
+  return { kind: service.kind, definitions: service.backend.render(serviceSpecFor(paths, service)) };
+}
+
+/**
+ * A gateway started by `gatehouse start` holds the profile's lock: the manager's monitor would exit
+ * "already running" and be restarted into the start limit. Drain it, then let the manager start one.
+ */
+async function handOver(paths: ProfilePaths, drainTimeoutMs: number): Promise<string | null> {
+  const answer = await hello(platform.controlEndpoint(paths.dir).address, HELLO_TIMEOUT_MS);
+  if (!answer.ok || answer.data.supervised) return null;
+  const stopped = await stopGateway(paths, { timeoutMs: drainTimeoutMs, reason: 'handing over to the service manager (gatehouse install)' });
+  if (!stopped.ok) {
+    throw new GatehouseError(ERROR_CODES.STOP_FAILED, `a gateway started outside the service manager (pid ${answer.data.pid}) did not stop: ${stopped.message}`);
+  }
+  return `stopped the gateway started outside the service manager (pid ${answer.data.pid}); the manager starts it now`;
+}
+
+export async function installService(paths: ProfilePaths, options: InstallOptions, host?: ServiceHost): Promise<ServiceOutcome> {
+  const selection = selectFor(paths, host);
+  if (!selection.ok) return failed(selection.reason);
+  const { service } = selection;
+  let spec: ServiceSpec;
+  try {
+    spec = serviceSpecFor(paths, service);
+  } catch (error) {
+    return failed(`cannot write a service definition for this profile: ${errorMessage(error)}`, service.kind);
+  }
+  ensureProfileDirs(paths); // WorkingDirectory and the log directory must exist before the manager starts it
+  const lines: string[] = [];
+  if (options.start) {
+    try {
+      const note = await handOver(paths, drainTimeoutOrDefault(paths.config));
+      if (note !== null) lines.push(note);
+    } catch (error) {
+      return failed(errorMessage(error), service.kind, lines);
+    }
+  }
+  const result = await service.backend.install(spec, options);
+  const status = await service.backend.status(paths.profile);
+  if (!result.ok) return failed(result.detail, status.kind, lines);
+  lines.push(`${status.kind}: ${result.detail}`, ...status.files.map((file) => `  ${file}`));
+  const warnings: string[] = [];
+  const linger = service.backend.lingerStatus?.();
+  if (linger !== undefined && linger.state !== 'on') {
+    warnings.push(linger.state === 'off'
+      ? `linger is off: systemd stops the gateway when you log out; to keep it running: ${linger.enableCommand ?? 'loginctl enable-linger'}`
+      : `${linger.detail}; carrying on`);
+  }
+  return { ok: true, exitCode: EXIT.OK, kind: status.kind, lines, warnings, error: null };
+}
+
+export async function uninstallService(paths: ProfilePaths, host?: ServiceHost): Promise<ServiceOutcome> {
+  const selection = selectFor(paths, host);
+  if (!selection.ok) return failed(selection.reason);
+  const { backend } = selection.service;
+  const result = await backend.uninstall(paths.profile);
+  if (!result.ok) return failed(result.detail, backend.kind);
+  return { ok: true, exitCode: EXIT.OK, kind: backend.kind, lines: [result.detail], warnings: [], error: null };
+}

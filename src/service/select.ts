@@ -1,0 +1,92 @@
+// The one place that chooses the autostart backend, and the one module of service/ that reads
+// process.platform. Every directory a backend writes to comes from the environment here, so tests
+// (and users) point them elsewhere: XDG_CONFIG_HOME for systemd, GATEHOUSE_LAUNCH_AGENTS_DIR for
+// launchd, GATEHOUSE_STARTUP_DIR for the Windows Startup folder.
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { createLaunchdBackend } from './launchd.js';
+import { macLogDir } from './launchd-plist.js';
+import { createSystemdUserBackend, type CommandRunner } from './systemd-user.js';
+import { systemdUserDir } from './systemd-unit.js';
+import type { ServiceBackend, ServiceKind, ServiceResult } from './types.js';
+import { createWindowsBackend } from './windows.js';
+import { createWindowsStartupBackend } from './windows-startup.js';
+import { createWindowsTaskBackend } from './windows-task.js';
+
+/** Environment variables that move a backend's directory (documented in README "Autostart"). */
+export const SERVICE_DIR_ENV = {
+  /** systemd: units go to $XDG_CONFIG_HOME/systemd/user (default ~/.config/systemd/user). */
+  XDG_CONFIG_HOME: 'XDG_CONFIG_HOME',
+  /** launchd: the LaunchAgents directory (default ~/Library/LaunchAgents). */
+  LAUNCH_AGENTS_DIR: 'GATEHOUSE_LAUNCH_AGENTS_DIR',
+  /** launchd: where launchd writes the monitor's stdout/stderr (default ~/Library/Logs/gatehouse). */
+  MAC_LOG_DIR: 'GATEHOUSE_MAC_LOG_DIR',
+  /** Windows: the Startup folder of the fallback track (default %APPDATA%\...\Startup). */
+  STARTUP_DIR: 'GATEHOUSE_STARTUP_DIR',
+} as const;
+
+/** What the Windows tracks need from the control layer: they cannot observe the gateway themselves. */
+export interface GatewayHooks {
+  /** The profile's directory (the launcher and the track manifest live there). */
+  profileDir(profile: string): string;
+  /** Does the profile's gateway answer on its control endpoint right now? */
+  gatewayUp(profile: string): Promise<boolean>;
+  /** Start the gateway now without the task (the Startup track, or a task disabled by --no-login). */
+  startDetached(profile: string): Promise<ServiceResult>;
+}
+
+export interface ServiceHost {
+  readonly platform: NodeJS.Platform;
+  readonly env: NodeJS.ProcessEnv;
+  readonly userHome: string;
+  readonly user: string;
+  readonly uid: number;
+  /** Tests inject a stateful fake of systemctl/launchctl/schtasks; default runBounded. */
+  readonly run?: CommandRunner;
+}
+
+export function currentHost(): ServiceHost {
+  return { platform: process.platform, env: process.env, userHome: homedir(), user: userInfo().username, uid: process.getuid?.() ?? -1 };
+}
+
+export interface SelectedService {
+  readonly backend: ServiceBackend;
+  /** The kind a fresh install writes (Windows may fall back to windows-startup). */
+  readonly kind: ServiceKind;
+  /** Where the manager captures the monitor's stdout/stderr for this profile. */
+  logDir(profileLogDir: string): string;
+}
+
+export type Selection = { readonly ok: true; readonly service: SelectedService } | { readonly ok: false; readonly reason: string };
+
+const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value);
+
+export function selectService(hooks: GatewayHooks, host: ServiceHost = currentHost()): Selection {
+  const env = host.env;
+  const runner = host.run === undefined ? {} : { run: host.run };
+  switch (host.platform) {
+    case 'linux': {
+      const configHome = nonEmpty(env[SERVICE_DIR_ENV.XDG_CONFIG_HOME]) ?? join(host.userHome, '.config');
+      const backend = createSystemdUserBackend({ unitDir: systemdUserDir(configHome), user: host.user, env, ...runner });
+      return { ok: true, service: { backend, kind: backend.kind, logDir: (profileLogDir) => profileLogDir } };
+    }
+    case 'darwin': {
+      const agentsDir = nonEmpty(env[SERVICE_DIR_ENV.LAUNCH_AGENTS_DIR]) ?? join(host.userHome, 'Library', 'LaunchAgents');
+      const logDir = nonEmpty(env[SERVICE_DIR_ENV.MAC_LOG_DIR]) ?? macLogDir(host.userHome);
+      const backend = createLaunchdBackend({ agentsDir, uid: host.uid, env, ...runner });
+      return { ok: true, service: { backend, kind: backend.kind, logDir: () => logDir } };
+    }
+    case 'win32': {
+      const appData = nonEmpty(env['APPDATA']) ?? join(host.userHome, 'AppData', 'Roaming');
+      const startupDir = nonEmpty(env[SERVICE_DIR_ENV.STARTUP_DIR]) ?? join(appData, 'Microsoft', 'Windows', 'Start Menu', 'Programs', 'Startup');
+      const domain = nonEmpty(env['USERDOMAIN']);
+      const userId = domain === undefined ? host.user : `${domain}\\${host.user}`;
+      const task = createWindowsTaskBackend({ userId, profileDir: hooks.profileDir, gatewayUp: hooks.gatewayUp, startDetached: hooks.startDetached, env, ...runner });
+      const startup = createWindowsStartupBackend({ startupDir, profileDir: hooks.profileDir, gatewayUp: hooks.gatewayUp, startDetached: hooks.startDetached });
+      const backend = createWindowsBackend({ task, startup, profileDir: hooks.profileDir });
+      return { ok: true, service: { backend, kind: backend.kind, logDir: (profileLogDir) => profileLogDir } };
+    }
+    default:
+      return { ok: false, reason: `autostart is not available on ${host.platform} (supported: linux with systemd, macOS, Windows)` };
+  }
+}

@@ -1,0 +1,120 @@
+// A stateful fake of `launchctl` for one gui/<uid> domain. Jobs are what bootstrap read from the
+// plist on disk; the override database (enable/disable) outlives bootout as launchd's does; a job's
+// KeepAlive dict decides whether an exit is relaunched. Known failures on demand: error 5 for
+// bootstraps that come too early after a bootout (slowTeardown), 125 without a GUI session, 119 for
+// a disabled label, and a hang per verb. An unexpected call fails loudly.
+import { readFileSync } from 'node:fs';
+import type { RunOptions, RunResult } from '../../src/platform/spawn.js';
+import { isPlistDict, parsePlist } from '../../src/service/plist.js';
+
+interface Job { readonly plistPath: string; readonly keepAliveOnFailure: boolean; pid: number | null; lastExit: number | null }
+
+export class FakeLaunchctl {
+  readonly jobs = new Map<string, Job>();
+  /** The override database: label -> disabled? */
+  readonly overrides = new Map<string, boolean>();
+  readonly calls: Array<{ args: string[]; timeoutMs: number }> = [];
+  readonly inject = new Map<string, 'hang'>();
+  /** false: no GUI login session (ssh): bootstrap exits 125, the domain cannot be printed. */
+  guiSession = true;
+  /** How many bootstrap attempts after a bootout still fail with 5 (the old instance is tearing down). */
+  slowTeardown = 0;
+  private tearingDown = 0;
+  private nextPid = 500;
+
+  constructor(private readonly uid: number) {}
+
+  readonly run = (command: string, args: readonly string[], options: RunOptions): RunResult => {
+    if (command !== 'launchctl') throw new Error(`unexpected command ${command}`);
+    this.calls.push({ args: [...args], timeoutMs: options.timeoutMs });
+    const [verb, ...rest] = args;
+    if (this.inject.get(verb ?? '') === 'hang') return result(null, '', '', true);
+    const domain = `gui/${this.uid}`;
+    const label = (target: string | undefined): string => {
+      if (target === undefined || !target.startsWith(`${domain}/`)) throw new Error(`fake launchctl: not a target in ${domain}: ${target}`);
+      return target.slice(domain.length + 1);
+    };
+    switch (verb) {
+      case 'print': return this.print(label(rest[0]));
+      case 'print-disabled': return result(0, `disabled services = {\n${[...this.overrides].map(([l, d]) => `\t"${l}" => ${d ? 'disabled' : 'enabled'}`).join('\n')}\n}\n`);
+      case 'bootstrap': return this.bootstrap(rest[0], rest[1]);
+      case 'bootout': return this.bootout(label(rest[0]));
+      case 'enable': this.overrides.set(label(rest[0]), false); return result(0);
+      case 'disable': this.overrides.set(label(rest[0]), true); return result(0);
+      case 'kickstart': return this.kickstart(label(rest.at(-1)), rest.includes('-k'));
+      case 'kill': return this.kill(label(rest[1]));
+      default: throw new Error(`fake launchctl does not know ${verb}`);
+    }
+  };
+
+  /** The job's process ends with `code` (what a crash or a planned stop looks like to launchd). */
+  exit(label: string, code: number): void {
+    const job = this.jobs.get(label);
+    if (job === undefined || job.pid === null) throw new Error(`${label} is not running`);
+    job.pid = null;
+    job.lastExit = code;
+    if (code !== 0 && job.keepAliveOnFailure) job.pid = this.nextPid++;
+  }
+
+  verbs(): string[] {
+    return this.calls.map((c) => c.args[0] as string);
+  }
+
+  private print(name: string): RunResult {
+    const job = this.jobs.get(name);
+    if (!this.guiSession || job === undefined) return result(113, '', `Could not find service "${name}" in domain for user gui: ${this.uid}\n`);
+    return result(0, [
+      `gui/${this.uid}/${name} = {`, '\tactive count = 1', `\tpath = ${job.plistPath}`, '\ttype = LaunchAgent',
+      `\tstate = ${job.pid === null ? 'not running' : 'running'}`, ...(job.pid === null ? [] : [`\tpid = ${job.pid}`]),
+      ...(job.lastExit === null ? [] : [`\tlast exit code = ${job.lastExit}`]), '}', '',
+    ].join('\n'));
+  }
+
+  private bootstrap(domain: string | undefined, path: string | undefined): RunResult {
+    if (domain !== `gui/${this.uid}` || path === undefined) throw new Error(`fake launchctl: bad bootstrap ${domain} ${path}`);
+    if (!this.guiSession) return result(125, '', 'Bootstrap failed: 125: Domain does not support specified action\n');
+    const root = parsePlist(readFileSync(path, 'utf8'));
+    if (!isPlistDict(root) || typeof root['Label'] !== 'string') return result(5, '', 'Bootstrap failed: 5: Input/output error\n');
+    const name = root['Label'];
+    if (this.tearingDown > 0) {
+      this.tearingDown--;
+      return result(5, '', 'Bootstrap failed: 5: Input/output error\n');
+    }
+    if (this.jobs.has(name)) return result(5, '', 'Bootstrap failed: 5: Input/output error\n');
+    if (this.overrides.get(name) === true) return result(119, '', 'Bootstrap failed: 119: Service is disabled\n');
+    const keepAlive = root['KeepAlive'];
+    const job: Job = {
+      plistPath: path, pid: null, lastExit: null,
+      keepAliveOnFailure: keepAlive === true || (isPlistDict(keepAlive) && keepAlive['SuccessfulExit'] === false),
+    };
+    if (root['RunAtLoad'] === true) job.pid = this.nextPid++;
+    this.jobs.set(name, job);
+    return result(0);
+  }
+
+  private bootout(name: string): RunResult {
+    if (!this.jobs.delete(name)) return result(113, '', `Boot-out failed: 113: Could not find specified service\n`);
+    this.tearingDown = this.slowTeardown;
+    return result(0);
+  }
+
+  private kickstart(name: string, kill: boolean): RunResult {
+    const job = this.jobs.get(name);
+    if (job === undefined) return result(113, '', 'Could not find service\n');
+    if (job.pid !== null && !kill) return result(0);
+    job.pid = this.nextPid++;
+    return result(0);
+  }
+
+  /** SIGTERM: the monitor drains and exits 0. */
+  private kill(name: string): RunResult {
+    const job = this.jobs.get(name);
+    if (job === undefined) return result(113, '', 'Could not find service\n');
+    if (job.pid !== null) this.exit(name, 0);
+    return result(0);
+  }
+}
+
+function result(exitCode: number | null, stdout = '', stderr = '', timedOut = false): RunResult {
+  return { ok: exitCode === 0 && !timedOut, exitCode, signal: null, timedOut, stdout, stderr, spawnError: null };
+}
