@@ -1,0 +1,70 @@
+// The benchmark's report: one row per scenario, the failures that make the exit code 1, and the rendered text.
+import { availableParallelism, cpus } from 'node:os';
+import { STALL_FLOOR_MS, renderTable, type Row } from './measure.js';
+import { TAIL_MS, WARMUP_MS, type LoadOptions } from './under-load.js';
+
+export interface Report {
+  readonly rows: Row[];
+  readonly failures: string[];
+}
+
+/** A row for a scenario that failed; it keeps the partial measurements when the event itself failed. */
+export function notRun(tool: string, scenario: string, error: unknown): Row {
+  const partial = (error as { row?: Row }).row;
+  const message = `could not run: ${(error as Error).message ?? String(error)}`;
+  if (partial !== undefined) return { ...partial, notes: [partial.notes, message].filter((n) => n !== '').join('; ') };
+  return { tool, scenario, requests: null, failed: null, http503: null, longestGapMs: null, answeredAgainMs: null, notes: message };
+}
+
+/** Run one scenario; a failure becomes a row and a failure line, so the remaining scenarios still run. */
+export async function attempt(report: Report, tool: string, scenario: string, body: () => Promise<Row>): Promise<boolean> {
+  process.stderr.write(`[bench] ${tool}: ${scenario}\n`);
+  try {
+    report.rows.push(await body());
+    return true;
+  } catch (error) {
+    report.rows.push(notRun(tool, scenario, error));
+    report.failures.push(`${tool} ${scenario}: ${(error as Error).message}`);
+    process.stderr.write(`[bench]   failed: ${(error as Error).message}\n`);
+    return false;
+  }
+}
+
+/** A start row: only the time to the first 200, no load. */
+export function startRow(tool: string, scenario: string, ms: number, notes: string[]): Row {
+  return { tool, scenario, requests: null, failed: null, http503: null, longestGapMs: null, answeredAgainMs: ms, notes: notes.join('; ') };
+}
+
+export function round(ms: number): number {
+  return Math.round(ms);
+}
+
+function machine(pm2Version: string | null, load: LoadOptions): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  return [
+    `Machine: ${availableParallelism()} CPUs (${cpu}), ${process.platform} ${process.arch}, Node ${process.version}, PM2 ${pm2Version ?? 'not installed'}.`,
+    `Load: a separate process, ${load.connections} keep-alive connections, each sending one request every ${load.intervalMs} ms ` +
+      `(≈${Math.round((1000 * load.connections) / load.intervalMs)} req/s), alternating GET /healthz and POST /v1/sessions/{id}/messages; no retries; ` +
+      `${WARMUP_MS} ms warm-up before the event, ${TAIL_MS} ms after a new process answered.`,
+  ].join('\n');
+}
+
+const LEGEND = [
+  '- failed: every request without its success answer (200 for /healthz, 202 for a message): refused, reset, timeout, 5xx; **503s are included in failed and also counted on their own**.',
+  '- longest gap: the longest interval, over the whole load window, in which no request got a successful answer.',
+  `- time to answer again: from the event (the CLI spawned, or the SIGKILL sent) to the first successful answer after the disruption (the end of the longest no-success interval after the event, or the first success after the last failed request was sent, whichever is later); 0 when nothing failed and no post-event stall was longer than ${STALL_FLOOR_MS} ms and twice the longest one before the event. For start rows: spawn → first 200.`,
+].join('\n');
+
+/** The whole report as Markdown: heading, machine and load, table, legend. */
+export function renderReport(report: Report, benchMs: number, pm2Version: string | null, load: LoadOptions): string {
+  return [
+    `## Restart benchmark (${new Date().toISOString().slice(0, 10)}, ${Math.round(benchMs / 1000)} s)`,
+    '',
+    machine(pm2Version, load),
+    '',
+    renderTable(report.rows),
+    '',
+    LEGEND,
+    '',
+  ].join('\n');
+}
