@@ -1,6 +1,7 @@
 // run, start, stop: the commands that change whether a gateway runs.
 import type { Command } from 'commander';
-import { currentRole } from '../env.js';
+import { resolve } from 'node:path';
+import { currentRole, ENV } from '../env.js';
 import { EXIT } from '../exit-codes.js';
 import { drainTimeoutOrDefault } from '../gateway/config.js';
 import { DEFAULT_START_TIMEOUT_MS, startGateway } from '../control/start.js';
@@ -14,7 +15,10 @@ export function registerLifecycleCommands(program: Command): void {
   withProfile(program.command('run'))
     .description('run the gateway in the foreground (monitor + worker); Ctrl+C drains and exits')
     .option('--replace', 'drain and replace a gateway already running this profile')
-    .action(async (options: ProfileOption & { replace?: boolean }) => {
+    .option('--home <dir>', `set ${ENV.HOME} for this process (start passes it, so the home is on the command line)`)
+    .action(async (options: ProfileOption & { replace?: boolean; home?: string }) => {
+      // Before any path is resolved; inherited by the worker. Discovery reads it from the command line.
+      if (options.home !== undefined) process.env[ENV.HOME] = resolve(options.home);
       const paths = pathsFor(options);
       // The one place the role is chosen: the monitor starts its worker with GATEHOUSE_ROLE=worker.
       if (currentRole() === 'worker') await runWorker(paths);
@@ -29,8 +33,9 @@ export function registerLifecycleCommands(program: Command): void {
       const result = await startGateway(pathsFor(options), options.timeout);
       if (options.json === true) printJson(result);
       else if (result.ok) {
-        say(result.alreadyRunning ? `gatehouse is already running (pid ${result.pid})` : `gatehouse started (pid ${result.pid}) ${dim(`api ${result.apiUrl}`)}`);
+        say(result.alreadyRunning ? `gatehouse is already running (pid ${result.pid})` : `gatehouse ${result.via === undefined ? 'started' : `started through ${result.via}`} (pid ${result.pid}) ${dim(`api ${result.apiUrl}`)}`);
         if (result.mayDieWithCaller === true) process.stderr.write(`warning: ${result.message}\n`);
+        if (result.note !== undefined) process.stderr.write(`warning: ${result.note}\n`);
       } else {
         fail(result.message);
         for (const line of result.details) process.stderr.write(`  ${line}\n`);
@@ -45,11 +50,12 @@ export function registerLifecycleCommands(program: Command): void {
     .action(async (options: ProfileOption & { timeout?: number; json?: boolean }) => {
       const paths = pathsFor(options);
       const timeoutMs = options.timeout ?? drainTimeoutOrDefault(paths.config);
-      const result = await stopGateway(paths, { timeoutMs, reason: 'gatehouse stop' });
+      const result = await stopGateway(paths, { timeoutMs, reason: 'gatehouse stop', holdAutostart: true });
       if (options.json === true) printJson(result);
       else if (!result.wasRunning) say('gatehouse is not running');
       else if (result.ok) say(`gatehouse stopped (pid ${result.pid}) ${dim(result.steps.join('; '))}`);
       else fail(`${result.message} ${dim(result.steps.join('; '))}`);
+      if (options.json !== true && result.autostartHold !== undefined) say(dim(`autostart held until \`gatehouse start\` (${result.autostartHold})`));
       process.exitCode = result.ok ? EXIT.OK : EXIT.FAILURE;
     });
 }

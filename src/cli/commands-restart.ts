@@ -37,11 +37,13 @@ export function registerRestartCommands(program: Command): void {
     .option('--reason <text>', 'why', 'respawn')
     .addOption(new Option('--deadline-ms <ms>').argParser(parseCount).default(DEFAULT_RESPAWN_DEADLINE_MS))
     .option('--stop-if-running', 'ask a still-running target to stop once the caller is gone')
-    .action(async (options: ProfileOption & { target: string; caller?: string; reason: string; deadlineMs: number; stopIfRunning?: boolean }) => {
+    .option('--supervised', 'the target runs under a service manager: respawn it through the manager')
+    .action(async (options: ProfileOption & { target: string; caller?: string; reason: string; deadlineMs: number; stopIfRunning?: boolean; supervised?: boolean }) => {
       process.exitCode = await runRespawnWatcher(pathsFor(options), {
         target: parseIdentity(options.target),
         caller: options.caller === undefined ? null : parseIdentity(options.caller),
         reason: options.reason, deadlineMs: options.deadlineMs, stopIfRunning: options.stopIfRunning === true,
+        supervised: options.supervised === true,
       });
     });
 }

@@ -1,6 +1,7 @@
 // `status --deep`: one PASS/FAIL line per independent signal, each with what to do on FAIL.
 import { platform } from '../platform/index.js';
 import { checkIdentity } from '../runtime/identity.js';
+import { describeDiscovered } from './discover.js';
 import { fileSize, linesSince, problems } from './log-excerpt.js';
 import type { Observations } from './status.js';
 
@@ -40,8 +41,23 @@ function identityProbe(o: Observations): Probe {
   return { id: 'identity', ok: true, detail: `pid ${record.pid} started at ${new Date(record.startTime).toISOString()}, as recorded` };
 }
 
+/** Only when the control endpoint and the PID file both failed: the gateway found by its command line. */
+function discoveryProbe(o: Observations): Probe | null {
+  const d = o.discovery;
+  if (d === null) return null;
+  if (d.kind === 'unavailable') return { id: 'discovery', ok: true, detail: 'cannot list processes with their command lines here: not searched' };
+  if (d.kind === 'none') return { id: 'discovery', ok: true, detail: `no gateway process of this profile and home (searched ${d.source})` };
+  const others = d.monitors.slice(1).map((m) => m.identity.pid);
+  return {
+    id: 'discovery', ok: false,
+    detail: `${d.monitors.map((m) => describeDiscovered(m, d.source)).join('\n')}${others.length > 0 ? '\n(more than one monitor of this profile and home)' : ''}`,
+    hint: 'it runs but cannot be reached: `gatehouse stop` stops it (identity-checked signals), then start it again',
+  };
+}
+
 function livenessProbe(o: Observations): Probe {
-  const pid = o.hello.ok ? o.hello.data.pid : o.pidFile.kind === 'ok' ? o.pidFile.value.pid : null;
+  const discovered = o.discovery?.kind === 'found' ? o.discovery.monitors[0]?.identity.pid ?? null : null;
+  const pid = o.hello.ok ? o.hello.data.pid : o.pidFile.kind === 'ok' && discovered === null ? o.pidFile.value.pid : discovered;
   if (pid === null) return { id: 'os-liveness', ok: false, detail: 'no pid known' };
   const alive = platform.isAlive(pid);
   return alive ? { id: 'os-liveness', ok: true, detail: `pid ${pid} is alive` } : { id: 'os-liveness', ok: false, detail: `pid ${pid} is not alive (or a zombie)` };
@@ -98,7 +114,7 @@ function lifecycleProbe(o: Observations): Probe {
 }
 
 export function deepProbes(o: Observations): Probe[] {
-  const probes = [pidFileProbe(o), controlProbe(o), identityProbe(o), livenessProbe(o), workerProbe(o), restartsProbe(o), jobProbe(o), stateProbe(o), lifecycleProbe(o)]
+  const probes = [pidFileProbe(o), controlProbe(o), identityProbe(o), discoveryProbe(o), livenessProbe(o), workerProbe(o), restartsProbe(o), jobProbe(o), stateProbe(o), lifecycleProbe(o)]
     .filter((p): p is Probe => p !== null);
   const anyFailed = probes.some((p) => !p.ok);
   if (!anyFailed) return probes;

@@ -18,6 +18,12 @@ export interface RespawnRequest {
   readonly reason: string;
   /** Once the caller is gone, ask a still-running target to drain and stop. */
   readonly stopIfRunning: boolean;
+  /**
+   * The target runs under a service manager (its hello said supervised): the respawn goes through
+   * the manager (a full restart over the control endpoint, exit 75; or the manager's start when the
+   * target is already gone), never a monitor started beside it.
+   */
+  readonly supervised?: boolean;
   readonly deadlineMs: number;
 }
 
@@ -34,6 +40,7 @@ export function respawnArgs(profile: string, request: RespawnRequest): string[] 
     '--reason', request.reason,
     '--deadline-ms', String(request.deadlineMs),
     ...(request.stopIfRunning ? ['--stop-if-running'] : []),
+    ...(request.supervised === true ? ['--supervised'] : []),
   ];
 }
 

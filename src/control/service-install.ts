@@ -7,6 +7,7 @@ import { ensureProfileDirs, profilePaths, type ProfilePaths } from '../paths.js'
 import { platform } from '../platform/index.js';
 import { selectService, type GatewayHooks, type Selection, type ServiceHost, type SelectedService } from '../service/select.js';
 import { buildServiceSpec } from '../service/spec.js';
+import { releaseAutostartHold } from '../service/autostart-hold.js';
 import type { InstallOptions, RenderedDefinition, ServiceKind, ServiceResult, ServiceSpec } from '../service/types.js';
 import { ENTRY_SCRIPT } from '../version.js';
 import { hello } from './client.js';
@@ -38,7 +39,7 @@ export function gatewayHooks(home: string): GatewayHooks {
     profileDir: (profile) => pathsOf(profile).dir,
     gatewayUp: async (profile) => (await hello(platform.controlEndpoint(pathsOf(profile).dir).address, HELLO_TIMEOUT_MS)).ok,
     async startDetached(profile): Promise<ServiceResult> {
-      const started = await startGateway(pathsOf(profile));
+      const started = await startGateway(pathsOf(profile), undefined, { viaManager: false });
       return { ok: started.ok, exitCode: started.exitCode, timedOut: false, detail: [started.message, ...started.details].join('; ') };
     },
   };
@@ -111,6 +112,9 @@ export async function installService(paths: ProfilePaths, options: InstallOption
       return failed(errorMessage(error), service.kind, lines);
     }
   }
+  // Installing means "start it (now and/or at login)": lift a hold left by `gatehouse stop`, or the
+  // Windows launcher would start nothing (service/autostart-hold.ts).
+  if (releaseAutostartHold(paths.dir)) lines.push('lifted the autostart hold left by `gatehouse stop`');
   const result = await service.backend.install(spec, options);
   const status = await service.backend.status(paths.profile);
   if (!result.ok) return failed(result.detail, status.kind, lines);

@@ -7,13 +7,16 @@ import { detachedMonitorEnv, ENV } from '../env.js';
 import { EXIT } from '../exit-codes.js';
 import { ensureProfileDirs, type ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
-import { spawnDetached } from '../platform/spawn.js';
+import { spawnDetached, type DetachedSpawn } from '../platform/spawn.js';
 import { readToken } from '../gateway/token.js';
 import { ENTRY_SCRIPT } from '../version.js';
 import { rotateIfLarge } from '../fs-util.js';
 import { LifecycleLog } from '../runtime/lifecycle-log.js';
+import { releaseAutostartHold } from '../service/autostart-hold.js';
 import { hello, requestStatus } from './client.js';
 import { fileSize, linesSince, problems } from './log-excerpt.js';
+import { startThroughManager } from './start-managed.js';
+import { afterRefusedBreakaway, confirmTaskStart } from './start-breakaway.js';
 
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
 /** The first answer must survive this long: a gateway that answers and dies is not started. */
@@ -37,6 +40,15 @@ export interface StartResult {
   readonly detachedHow?: string;
   /** Windows: the caller's job forbade breakaway, so the gateway may die with the caller. */
   readonly mayDieWithCaller?: boolean;
+  /** The service manager it was started through (systemd, launchd); absent when spawned. */
+  readonly via?: string;
+  /** Why an installed service's manager was not used (it could not be reached): said, not hidden. */
+  readonly note?: string;
+}
+
+export interface StartOptions {
+  /** false: never through the service manager (the service backends' own "start it now" hook). */
+  readonly viaManager?: boolean;
 }
 
 interface ChildExit { code: number | null; signal: NodeJS.Signals | null }
@@ -56,7 +68,7 @@ async function alreadyRunning(address: string): Promise<StartResult | null> {
  * GET /healthz answers 200. Through node:http, not fetch: undici's connect fails under Wine
  * ("connect UNKNOWN"), and a probe this basic should depend on as little as possible.
  */
-function healthy(apiUrl: string): Promise<boolean> {
+export function healthy(apiUrl: string): Promise<boolean> {
   return new Promise((resolve) => {
     const request = httpGet(`${apiUrl}/healthz`, { timeout: HEALTH_TIMEOUT_MS }, (response) => {
       response.resume();
@@ -67,23 +79,48 @@ function healthy(apiUrl: string): Promise<boolean> {
   });
 }
 
-export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<StartResult> {
+export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_START_TIMEOUT_MS, options: StartOptions = {}): Promise<StartResult> {
   ensureProfileDirs(paths);
+  // A start lifts the hold `gatehouse stop` put on the Windows autostart (service/autostart-hold.ts).
+  releaseAutostartHold(paths.dir);
   const address = platform.controlEndpoint(paths.dir).address;
   const running = await alreadyRunning(address);
   if (running !== null) return running;
+  // An installed service (systemd, launchd): its manager starts the one monitor (start-managed.ts).
+  const managed = options.viaManager === false ? null : await startThroughManager(paths, timeoutMs);
+  if (managed?.kind === 'done') return managed.result;
+  const note = managed?.note ?? null;
 
   // Rotated here, before the new monitor opens it as its stdout: a running gateway never loses its file.
   rotateIfLarge(paths.gatewayLog, MAX_GATEWAY_LOG_BYTES);
   const logOffset = fileSize(paths.gatewayLog);
-  const spawned = spawnDetached(process.execPath, [ENTRY_SCRIPT, 'run', '--profile', paths.profile], {
+  // --home puts the home on the command line, where discovery reads it when the environment of
+  // another process cannot be read (Windows' wmic and PowerShell fallbacks).
+  const spawnMonitor = (): DetachedSpawn => spawnDetached(process.execPath, [ENTRY_SCRIPT, 'run', '--profile', paths.profile, '--home', paths.home], {
     env: detachedMonitorEnv(), cwd: paths.dir, logFile: paths.gatewayLog,
   });
+  let spawned = spawnMonitor();
   // How it was detached (Windows: did it break away from our job?), in the lifecycle log for status.
-  new LifecycleLog(paths.lifecycleLog).append('detached', {
+  const lifecycle = new LifecycleLog(paths.lifecycleLog);
+  lifecycle.append('detached', {
     childPid: spawned.pid, how: spawned.detachedHow, mayDieWithCaller: spawned.mayDieWithCaller,
     ...(spawned.mayDieWithCaller ? { warning: 'the job of the process that ran `start` forbids breakaway: the gateway may die when that process exits' } : {}),
   });
+  // Windows: the caller's job forbids breakaway, so that monitor would die with the caller. With the
+  // profile's Scheduled Task installed, the Task Scheduler starts it outside the job instead
+  // (start-breakaway.ts); else the in-job spawn stays, and start says why. Not for the service
+  // backends' own start hook (viaManager false): the task itself may be what called it.
+  let inJobBecause: string | null = null;
+  if (spawned.detachedHow === 'breakaway-refused' && options.viaManager !== false) {
+    const routed = await afterRefusedBreakaway(paths, spawned.pid);
+    lifecycle.append('start_via', routed.path === 'task' ? { path: 'task', detail: routed.detail } : { path: 'spawn', reason: routed.why });
+    if (routed.path === 'task') return confirmTaskStart(paths, routed.detail, { runningApiUrl, healthy, confirmMs: confirmWindowMs() });
+    inJobBecause = routed.why;
+    if (routed.respawn) {
+      spawned = spawnMonitor();
+      lifecycle.append('detached', { childPid: spawned.pid, how: spawned.detachedHow, mayDieWithCaller: spawned.mayDieWithCaller });
+    }
+  }
   let exited: ChildExit | null = null;
   spawned.child?.on('exit', (code, signal) => { exited = { code, signal }; });
   // Without a ChildProcess (Windows) the exit code is unknown; liveness tells that it is gone.
@@ -119,15 +156,17 @@ export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_STAR
     return failure('the gateway answered, then died within the confirm window');
   }
   const message = spawned.mayDieWithCaller
-    ? `started (pid ${spawned.pid}), but inside the caller's job (it forbids breakaway): it may die when the process that ran \`start\` exits`
+    ? `started (pid ${spawned.pid}), but inside the caller's job (it forbids breakaway): it may die when the process that ran \`start\` exits` +
+      (inJobBecause === null ? '' : `; not through the Task Scheduler: ${inJobBecause}`)
     : `started (pid ${spawned.pid})`;
   return {
     ok: true, alreadyRunning: false, pid: spawned.pid, apiUrl, message, exitCode: EXIT.OK, details: [],
     detachedHow: spawned.detachedHow, mayDieWithCaller: spawned.mayDieWithCaller,
+    ...(note === null ? {} : { note: `started without the service manager: ${note}` }),
   };
 }
 
-async function runningApiUrl(paths: ProfilePaths, address: string): Promise<string | null> {
+export async function runningApiUrl(paths: ProfilePaths, address: string): Promise<string | null> {
   const token = readToken(paths.token);
   if (token === null) return null;
   const status = await requestStatus(address, token, PROBE_TIMEOUT_MS);

@@ -9,6 +9,7 @@ import { platform } from '../platform/index.js';
 import { hello, requestStatus, type ControlResult } from './client.js';
 import type { HelloReply, StatusReply } from './protocol.js';
 import { deepProbes, type Probe } from './probes.js';
+import { describeDiscovered, discoverMonitors, type Discovery } from './discover.js';
 
 export const STATUS_PROBE_TIMEOUT_MS = 1_500;
 
@@ -44,6 +45,8 @@ export interface Observations {
   readonly pidFile: ReturnType<typeof readPidFile>;
   readonly stateFile: ReturnType<typeof readStateFile>;
   readonly lifecycle: LifecycleLog;
+  /** Looked for by command line only when neither the control endpoint nor the PID file found it. */
+  readonly discovery: Discovery | null;
 }
 
 export async function observe(paths: ProfilePaths): Promise<Observations> {
@@ -51,10 +54,12 @@ export async function observe(paths: ProfilePaths): Promise<Observations> {
   const helloResult = await hello(address, STATUS_PROBE_TIMEOUT_MS);
   const token = readToken(paths.token);
   const status = helloResult.ok && token !== null ? await requestStatus(address, token, STATUS_PROBE_TIMEOUT_MS) : null;
+  const pidFile = readPidFile(paths.pidFile);
+  const pidFileHolds = pidFile.kind === 'ok' && platform.matchesIdentity(pidFile.value);
   return {
-    paths, hello: helloResult, status,
-    pidFile: readPidFile(paths.pidFile), stateFile: readStateFile(paths.stateFile),
+    paths, hello: helloResult, status, pidFile, stateFile: readStateFile(paths.stateFile),
     lifecycle: new LifecycleLog(paths.lifecycleLog),
+    discovery: helloResult.ok || pidFileHolds ? null : discoverMonitors(paths),
   };
 }
 
@@ -93,6 +98,17 @@ export function summarize(o: Observations, service: ServiceInfo, deep: boolean):
       ...base, running: false, pid: record.pid, state: 'wedged', instance: record.instance, startedAt: null,
       api: { url: null }, worker: null, restarts: null,
       reason: o.hello.kind === 'timeout' ? 'the control endpoint accepts but does not answer' : 'the process is alive but its control endpoint is gone',
+    };
+  }
+  const discovered = o.discovery?.kind === 'found' ? o.discovery.monitors[0] : undefined;
+  if (discovered !== undefined && o.discovery?.kind === 'found') {
+    // Alive, but neither its control endpoint nor its PID file speaks for it: found by command line.
+    const pidFile = o.pidFile.kind === 'missing' ? 'no PID file' : o.pidFile.kind === 'invalid' ? 'an unreadable PID file' : 'a stale PID file';
+    const control = o.hello.kind === 'timeout' ? 'a control endpoint that accepts but does not answer' : 'no control endpoint';
+    return {
+      ...base, running: false, pid: discovered.identity.pid, state: 'wedged', instance: null, startedAt: null,
+      api: { url: null }, worker: null, restarts: null,
+      reason: `${pidFile} and ${control}; ${describeDiscovered(discovered, o.discovery.source)}`,
     };
   }
   const { state, reason } = notRunningState(o);

@@ -10,7 +10,9 @@ import { readStateFile } from '../runtime/state-file.js';
 import { readToken } from '../gateway/token.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
+import { holdAutostart } from '../service/autostart-hold.js';
 import { hello, requestStop } from './client.js';
+import { describeDiscovered, discoverMonitors, type DiscoveredMonitor } from './discover.js';
 
 /** Beyond the drain deadline, how long the monitor gets to finish and exit (it kills a late worker at +5 s). */
 export const STOP_EXIT_GRACE_MS = 10_000;
@@ -23,6 +25,11 @@ const FIND_TIMEOUT_MS = 1_000;
 export interface StopOptions {
   readonly timeoutMs: number;
   readonly reason: string;
+  /**
+   * `gatehouse stop`: also hold the Windows autostart (service/autostart-hold.ts), so that the
+   * task's repeating trigger does not start it again. Not for stops that precede a start.
+   */
+  readonly holdAutostart?: boolean;
 }
 
 export interface StopResult {
@@ -31,15 +38,22 @@ export interface StopResult {
   readonly pid: number | null;
   readonly steps: readonly string[];
   readonly message: string;
+  /** The hold file written (Windows autostart installed, holdAutostart asked), else absent. */
+  readonly autostartHold?: string;
 }
 
 interface Target {
   readonly identity: ProcessIdentity;
   readonly instance: string | null;
   readonly controlAnswered: boolean;
+  /** Set when neither the control endpoint nor the PID file named it: how it was found instead. */
+  readonly discoveredBy?: string;
 }
 
-/** Who to stop: whoever answers on the control endpoint, else a PID file whose identity still holds. */
+/**
+ * Who to stop: whoever answers on the control endpoint, else a PID file whose identity still holds,
+ * else the monitor found by its command line (discover.ts), fingerprinted when found.
+ */
 export async function findRunning(paths: ProfilePaths): Promise<Target | null> {
   const answer = await hello(platform.controlEndpoint(paths.dir).address, FIND_TIMEOUT_MS);
   if (answer.ok) return { identity: { pid: answer.data.pid, startTime: answer.data.startTime }, instance: answer.data.instance, controlAnswered: true };
@@ -47,17 +61,23 @@ export async function findRunning(paths: ProfilePaths): Promise<Target | null> {
   if (record.kind === 'ok' && platform.matchesIdentity(record.value)) {
     return { identity: record.value, instance: record.value.instance, controlAnswered: false };
   }
-  return null;
+  const found = discoverMonitors(paths);
+  if (found.kind !== 'found') return null;
+  const monitor = found.monitors[0] as DiscoveredMonitor;
+  return { identity: monitor.identity, instance: null, controlAnswered: false, discoveredBy: describeDiscovered(monitor, found.source) };
 }
 
 export async function stopGateway(paths: ProfilePaths, options: StopOptions): Promise<StopResult> {
+  // Held before stopping, and even when not running: the task would start it within minutes.
+  const hold = options.holdAutostart === true ? holdAutostart(paths.dir, options.reason) : null;
+  const held = hold === null ? {} : { autostartHold: hold };
   const target = await findRunning(paths);
-  if (target === null) return { ok: true, wasRunning: false, pid: null, steps: [], message: 'not running' };
+  if (target === null) return { ok: true, wasRunning: false, pid: null, steps: [], message: 'not running', ...held };
   const { identity } = target;
-  const steps: string[] = [];
+  const steps: string[] = target.discoveredBy === undefined ? [] : [`no PID file or control answer; ${target.discoveredBy}`];
   const done = (ok: boolean, message: string): StopResult => {
     if (ok && target.instance !== null) removePidFileIfOwned(paths.pidFile, target.instance);
-    return { ok, wasRunning: true, pid: identity.pid, steps, message };
+    return { ok, wasRunning: true, pid: identity.pid, steps, message, ...held };
   };
   const drainWindow = options.timeoutMs + STOP_EXIT_GRACE_MS;
 

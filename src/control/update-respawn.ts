@@ -35,7 +35,7 @@ export async function armUpdateRespawn(callerPid: number, deadlineMs = DEFAULT_R
     if (!answer.ok) continue;
     const watcherPid = armRespawn(paths, {
       target: { pid: answer.data.pid, startTime: answer.data.startTime },
-      caller, reason: 'update-respawn', stopIfRunning: true, deadlineMs,
+      caller, reason: 'update-respawn', stopIfRunning: true, deadlineMs, supervised: answer.data.supervised,
     });
     armed.push({ profile: name, gatewayPid: answer.data.pid, watcherPid });
   }

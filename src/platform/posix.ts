@@ -89,10 +89,11 @@ export const linux: Platform = {
   restartSignal: 'SIGUSR1',
   absorbConsoleSignals: () => false,
   processRows() {
-    return allProcStats().filter((s) => !isZombie(s)).flatMap((s) => {
+    const rows = allProcStats().filter((s) => !isZombie(s)).flatMap((s) => {
       const argv = readArgv(s.pid);
       return argv === null ? [] : [{ pid: s.pid, ppid: s.ppid, argv, gatehouseHome: readEnvVar(s.pid, ENV.HOME) }];
     });
+    return { rows, source: '/proc (cmdline, environ)' };
   },
 };
 

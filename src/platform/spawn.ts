@@ -92,6 +92,15 @@ function nodeOptions(door: DoorOptions, logFd?: number): SpawnOptions {
   return { stdio, windowsHide: door.windowsHide, detached: door.detached, shell: door.shell, windowsVerbatimArguments: door.windowsVerbatimArguments };
 }
 
+/**
+ * A tool's output as text: UTF-8, except output that starts with a UTF-16LE byte order mark (wmic
+ * writes UTF-16LE with a BOM to a pipe, on Windows and under Wine). FF FE never starts valid UTF-8.
+ */
+export function decodeToolOutput(bytes: Buffer | null | undefined): string {
+  if (bytes === null || bytes === undefined) return '';
+  return bytes[0] === 0xff && bytes[1] === 0xfe ? bytes.subarray(2).toString('utf16le') : bytes.toString('utf8');
+}
+
 function runSync(command: string, args: readonly string[], door: DoorOptions, options: RunOptions): RunResult {
   const result = spawnSync(command, args, {
     ...nodeOptions(door),
@@ -100,7 +109,7 @@ function runSync(command: string, args: readonly string[], door: DoorOptions, op
     cwd: options.cwd,
     timeout: options.timeoutMs,
     killSignal: 'SIGKILL',
-    encoding: 'utf8',
+    encoding: 'buffer',
   });
   const timedOut = (result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
   const spawnError = result.error !== undefined && !timedOut ? result.error.message : null;
@@ -109,8 +118,8 @@ function runSync(command: string, args: readonly string[], door: DoorOptions, op
     exitCode: result.status,
     signal: result.signal,
     timedOut,
-    stdout: result.stdout ?? '',
-    stderr: result.stderr ?? '',
+    stdout: decodeToolOutput(result.stdout),
+    stderr: decodeToolOutput(result.stderr),
     spawnError,
   };
 }

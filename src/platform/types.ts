@@ -1,6 +1,6 @@
 // The process primitives every OS implements. Everything outside platform/ and service/ uses only
 // this interface, never process.platform.
-import type { ProcessRow } from './discovery.js';
+import type { ProcessList } from './discovery.js';
 
 /** Who a process is: a pid alone is not enough, pids are reused. startTime is ms since the epoch. */
 export interface ProcessIdentity {
@@ -72,7 +72,7 @@ export interface Platform {
   absorbConsoleSignals(): boolean;
   /**
    * Every process with its argv (and GATEHOUSE_HOME where readable), for discovery by command line
-   * (platform/discovery.ts); null where this OS's list is not implemented.
+   * (platform/discovery.ts), with how it was read; null where no way of listing answered.
    */
-  processRows(): ProcessRow[] | null;
+  processRows(): ProcessList | null;
 }

@@ -11,6 +11,10 @@ export const PROCESS_SET_QUOTA = 0x0100;
 // IsProcessInJob needs this one under Wine 8 (the limited right gives ERROR_ACCESS_DENIED there).
 export const PROCESS_QUERY_INFORMATION = 0x0400;
 export const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
+export const PROCESS_VM_READ = 0x0010;
+// NtQueryInformationProcess classes: the PEB address, and (Windows 8.1+, not Wine 8) the command line.
+export const ProcessBasicInformation = 0;
+export const ProcessCommandLineInformation = 60;
 // WaitForSingleObject results.
 export const WAIT_OBJECT_0 = 0x0000_0000;
 export const WAIT_ABANDONED = 0x0000_0080;
@@ -82,6 +86,10 @@ export interface Kernel32 {
     stdio: StartupInfo | null, out: Partial<ProcessInformation>): Bool;
   /** All processes at one instant (CreateToolhelp32Snapshot), or null when the snapshot failed. */
   listProcesses(): ProcessEntry[] | null;
+  /** ntdll's NtQueryInformationProcess: an NTSTATUS (0 is success), `returned` gets the length needed. */
+  NtQueryInformationProcess(h: number, infoClass: number, buffer: Buffer, length: number, returned: number[]): number;
+  /** Copy `length` bytes at `address` in another process (PROCESS_VM_READ). */
+  ReadProcessMemory(h: number, address: bigint, buffer: Buffer, length: number, read: number[]): Bool;
   /** handler null + ignore 1: this process (and children it creates later) ignores Ctrl+C. */
   SetConsoleCtrlHandler(handler: null, ignore: Bool): Bool;
   GenerateConsoleCtrlEvent(event: number, processGroup: number): Bool;
@@ -152,6 +160,7 @@ function bind(koffi: typeof KoffiModule): Kernel32 {
   const first = f('BOOL Process32FirstW(HANDLE snap, _Inout_ PROCESSENTRY32W *entry)');
   const next = f('BOOL Process32NextW(HANDLE snap, _Inout_ PROCESSENTRY32W *entry)');
   const closeHandle = f('BOOL CloseHandle(HANDLE h)');
+  const ntdll = koffi.load('ntdll.dll');
 
   return {
     GetLastError: f('uint32_t GetLastError()'),
@@ -169,6 +178,8 @@ function bind(koffi: typeof KoffiModule): Kernel32 {
       return setInformation(job, JobObjectExtendedLimitInformation, info, extendedSize) !== 0;
     },
     AssignProcessToJobObject: f('BOOL AssignProcessToJobObject(HANDLE job, HANDLE process)'),
+    NtQueryInformationProcess: ntdll.func('int32_t NtQueryInformationProcess(HANDLE h, int cls, _Out_ uint8_t *buf, uint32_t len, _Out_ uint32_t *ret)'),
+    ReadProcessMemory: f('BOOL ReadProcessMemory(HANDLE h, uint64_t address, _Out_ uint8_t *buf, size_t len, _Out_ size_t *read)'),
     CreateMutexW: f('HANDLE CreateMutexW(void *sa, BOOL owner, const char16_t *name)'),
     ReleaseMutex: f('BOOL ReleaseMutex(HANDLE h)'),
     SetConsoleCtrlHandler: f('BOOL SetConsoleCtrlHandler(void *handler, BOOL add)'),

@@ -11,6 +11,7 @@ import {
   WAIT_OBJECT_0, WAIT_TIMEOUT, fileTimeToMs, kernel32, type FileTime, type ProcessInformation,
 } from './win32-kernel32.js';
 import { runBounded } from './spawn.js';
+import { listWindowsProcesses, readProcessParameters } from './win32-processes.js';
 import type { ControlEndpoint, Platform, ProcessIdentity } from './types.js';
 
 const TASKKILL_TIMEOUT_MS = 10_000;
@@ -166,6 +167,35 @@ export function spawnDetachedWin32(command: string, args: readonly string[], opt
   }
 }
 
+/** A process's exit, observed through a handle held open: the pid cannot be reused under it. */
+export interface ExitHandle {
+  /** True once the process has exited (WaitForSingleObject with no wait). */
+  exited(): boolean;
+  close(): void;
+}
+
+/**
+ * Open `identity` for waiting; null when it is not running or the pid now belongs to another
+ * process (its start time, read through the same handle, differs).
+ */
+export function openExitHandle(identity: ProcessIdentity): ExitHandle | null {
+  const handle = openProcess(identity.pid);
+  if (handle === null) return null;
+  if (runningStartTime(handle) !== identity.startTime) {
+    kernel32().CloseHandle(handle);
+    return null;
+  }
+  let open = true;
+  return {
+    exited: () => !open || kernel32().WaitForSingleObject(handle, 0) !== WAIT_TIMEOUT,
+    close() {
+      if (!open) return;
+      open = false;
+      kernel32().CloseHandle(handle);
+    },
+  };
+}
+
 export interface NamedMutex {
   readonly name: string;
   /** Release and close; the OS also does both when the owner dies. Call from the acquiring thread. */
@@ -299,8 +329,8 @@ export const win32: Platform = {
   },
   // Not implemented: GetExtendedTcpTable (iphlpapi) could tell; until then "unknown".
   findPortOwner: () => null,
-  // Another process's command line needs its PEB (or WMI, which Wine lacks): not read here.
-  commandLine: () => null,
+  // From the process's PEB (or NtQueryInformationProcess), as discovery reads it.
+  commandLine: (pid) => readProcessParameters(pid)?.commandLine ?? null,
   instanceLock: (profileDir) => acquireNamedMutex(profileMutexName(profileDir)),
   jobMembership() {
     const inJob = callerInJob();
@@ -312,8 +342,6 @@ export const win32: Platform = {
   // SIGUSR1 does not exist on Windows: a restart comes through the control pipe.
   restartSignal: null,
   absorbConsoleSignals,
-  // Not implemented yet. Plan: Toolhelp for pids and parents, each command line natively through
-  // NtQueryInformationProcess(ProcessCommandLineInformation), then `wmic process get` and PowerShell
-  // Get-CimInstance Win32_Process as bounded fallbacks (neither gives command lines under Wine 8).
-  processRows: () => null,
+  // Natively (Toolhelp + each process's PEB), then wmic, then PowerShell: win32-processes.ts.
+  processRows: listWindowsProcesses,
 };

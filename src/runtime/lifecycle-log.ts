@@ -13,7 +13,11 @@ export type LifecycleEventName =
   | 'drain_begin' | 'drain_end' | 'stop' | 'exit' | 'start_failed' | 'resume' | 'planned_stop_marker'
   | 'escalate' | 'worker_replaced' | 'breaker_open' | 'restart' | 'respawn_watch' | 'respawn'
   /** Written by `start`: how the monitor was detached from the caller (setsid, breakaway...). */
-  | 'detached';
+  | 'detached'
+  /** Windows, under the launcher: the monitor watches it, and drains when it is gone (monitor.ts). */
+  | 'launcher_watch' | 'launcher_gone'
+  /** Written by `start` when breakaway was refused: through the Scheduled Task, or the in-job spawn kept. */
+  | 'start_via';
 
 export interface LifecycleEvent {
   readonly ts: string;

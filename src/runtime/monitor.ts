@@ -10,6 +10,7 @@ import { EXIT } from '../exit-codes.js';
 import type { GatewayConfig } from '../gateway/config.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
+import { managerStopEndsParent, parentIdentity, watchExit, type ExitWatch } from '../platform/exit-watch.js';
 import type { HelloReply, RestartReply, StatusReply, StopReply } from '../control/protocol.js';
 import { armRespawn, DEFAULT_RESPAWN_DEADLINE_MS } from '../control/respawn.js';
 import { ENTRY_SCRIPT, VERSION } from '../version.js';
@@ -50,6 +51,7 @@ export class Monitor {
   private control: Server | null = null;
   private api: ApiListener | null = null;
   private markerWatcher: MarkerWatcher | null = null;
+  private launcherWatch: ExitWatch | null = null;
   private stopping: Promise<never> | null = null;
   private readonly supervisor: WorkerSupervisor;
 
@@ -101,6 +103,27 @@ export class Monitor {
     this.writeState();
     lifecycle.append('ready', { api: this.api?.url, workerPid: this.supervisor.worker?.pid });
     log.info({ api: this.api?.url, workerPid: this.supervisor.worker?.pid }, 'gateway ready');
+    this.watchLauncher();
+  }
+
+  /**
+   * Windows, under the service: the Scheduled Task's action is the launcher (wscript.exe), which
+   * started this monitor and waits for it. `schtasks /End` (and Task Manager) end only the launcher,
+   * and nothing tells us: left alone we would be an orphan holding the port while the task looks
+   * stopped, and the next run of the task would find the profile taken. So a supervised monitor
+   * whose manager stops by ending its parent drains and exits when that parent is gone. Armed once
+   * the worker runs; a parent already gone by then (or whose pid was reused) counts as gone.
+   */
+  private watchLauncher(): void {
+    if (!this.supervised || !managerStopEndsParent) return;
+    const launcher = parentIdentity();
+    const gone = (): void => {
+      this.ctx.lifecycle.append('launcher_gone', { launcherPid: launcher?.pid ?? process.ppid });
+      void this.stop('the launcher that started this gateway exited (schtasks /End, or it was killed)', this.ctx.config.drain.timeoutMs);
+    };
+    if (launcher === null) return gone();
+    this.ctx.lifecycle.append('launcher_watch', { launcherPid: launcher.pid });
+    this.launcherWatch = watchExit(launcher, gone);
   }
 
   private recordStart(): void {
@@ -219,6 +242,7 @@ export class Monitor {
     this.reason = reason;
     this.writeState();
     this.markerWatcher?.close();
+    this.launcherWatch?.close();
     log.info({ reason, timeoutMs }, 'stopping: draining the worker');
     lifecycle.append('drain_begin', { reason, timeoutMs });
     const outcome = await this.supervisor.drain(timeoutMs);

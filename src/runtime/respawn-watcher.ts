@@ -1,11 +1,14 @@
 // The respawn watcher process: wait for the caller to exit, make sure the old monitor is gone (asking
 // it to drain when told to), then start the new monitor from the code now on disk, once. A lock per
-// profile (a second control endpoint) keeps two watchers from both starting one.
+// profile (a second control endpoint) keeps two watchers from both starting one. A target run by a
+// service manager is respawned through that manager only (respawnSupervised), never beside it.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { hello, requestRestart } from '../control/client.js';
 import { startGateway } from '../control/start.js';
 import { stopGateway } from '../control/stop.js';
 import { drainTimeoutOrDefault } from '../gateway/config.js';
+import { readToken } from '../gateway/token.js';
 import { errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { ensureProfileDirs, type ProfilePaths } from '../paths.js';
@@ -14,7 +17,14 @@ import type { RespawnRequest } from '../control/respawn.js';
 import { startControlServer } from './control-server.js';
 import { LifecycleLog } from './lifecycle-log.js';
 import { createLogger } from './logger.js';
-import { waitGone } from './process-tree.js';
+import type { Logger } from './logger.js';
+import { waitGone, waitUntil } from './process-tree.js';
+
+/** The monitor answers a full-restart request at once (it exits 75 after draining). */
+const RESTART_REQUEST_TIMEOUT_MS = 5_000;
+/** After a supervised monitor exited 75: the manager's restart delay (systemd RestartSec=5) and a boot. */
+const MANAGER_RESTART_WAIT_MS = 30_000;
+const HELLO_TIMEOUT_MS = 1_000;
 
 /** Hold the per-profile watcher lock for this process's life; false when another watcher has it. */
 async function takeWatcherLock(paths: ProfilePaths): Promise<boolean> {
@@ -52,6 +62,7 @@ export async function runRespawnWatcher(paths: ProfilePaths, request: RespawnReq
   if (request.caller !== null && !(await waitGone(request.caller, deadline - Date.now()))) {
     return give(`the caller (pid ${request.caller.pid}) still runs after ${request.deadlineMs} ms`);
   }
+  if (request.supervised === true) return respawnSupervised(paths, request, deadline, log, lifecycle, give);
   if (request.stopIfRunning && platform.matchesIdentity(request.target)) {
     const stopped = await stopGateway(paths, { timeoutMs: drainTimeoutOrDefault(paths.config), reason: request.reason });
     log.info({ steps: stopped.steps }, 'stopped the old gateway for the respawn');
@@ -64,6 +75,55 @@ export async function runRespawnWatcher(paths: ProfilePaths, request: RespawnReq
     lifecycle.append('respawn', { ok: started.ok, reason: request.reason, oldPid: request.target.pid, newPid: started.pid, message: started.message });
     if (!started.ok) log.error({ details: started.details }, `respawn failed: ${started.message}`);
     else log.info({ newPid: started.pid }, 'respawned the gateway');
+    return started.ok ? EXIT.OK : EXIT.FAILURE;
+  } catch (error) {
+    return give(errorMessage(error));
+  }
+}
+
+/**
+ * The target runs under a service manager, which must stay the only one starting monitors. Still
+ * running: ask it for a full restart over the control endpoint (it drains and exits 75, which the
+ * manager restarts). Already gone (an updater ran `gatehouse stop`, exit 0, which the manager does
+ * not restart) or the manager did not bring it back: start it, which goes through the manager when
+ * the service is installed (start-managed.ts). Then a new instance must answer.
+ */
+async function respawnSupervised(
+  paths: ProfilePaths, request: RespawnRequest, deadline: number, log: Logger, lifecycle: LifecycleLog, give: (why: string) => number,
+): Promise<number> {
+  const address = platform.controlEndpoint(paths.dir).address;
+  let restartAsked = false;
+  if (platform.matchesIdentity(request.target)) {
+    const token = readToken(paths.token);
+    const reply = token === null ? null : await requestRestart(address, token, true, request.reason, RESTART_REQUEST_TIMEOUT_MS);
+    if (reply?.ok === true && reply.data.kind === 'full' && reply.data.via === 'service-manager') {
+      restartAsked = true;
+      log.info({ targetPid: request.target.pid }, 'asked the supervised gateway for a full restart through its service manager');
+    } else {
+      // Wedged, or it would restart through a watcher: stop it (escalating), then start it below.
+      const stopped = await stopGateway(paths, { timeoutMs: drainTimeoutOrDefault(paths.config), reason: request.reason });
+      log.info({ steps: stopped.steps }, 'stopped the old supervised gateway for the respawn');
+    }
+  }
+  if (!(await waitGone(request.target, Math.max(0, deadline - Date.now())))) {
+    return give(`the old monitor (pid ${request.target.pid}) still runs; never starting a second one`);
+  }
+  let newPid: number | null = null;
+  const answered = async (): Promise<boolean> => {
+    const now = await hello(address, HELLO_TIMEOUT_MS);
+    if (now.ok && now.data.pid !== request.target.pid && now.data.state === 'running') newPid = now.data.pid;
+    return newPid !== null;
+  };
+  if (restartAsked && (await waitUntil(answered, Math.min(MANAGER_RESTART_WAIT_MS, Math.max(0, deadline - Date.now()))))) {
+    lifecycle.append('respawn', { ok: true, reason: request.reason, oldPid: request.target.pid, newPid, via: 'service-manager restart' });
+    log.info({ newPid }, 'the service manager restarted the gateway');
+    return EXIT.OK;
+  }
+  try {
+    const started = await startGateway(paths);
+    lifecycle.append('respawn', { ok: started.ok, reason: request.reason, oldPid: request.target.pid, newPid: started.pid, message: started.message, via: started.via ?? 'spawn' });
+    if (!started.ok) log.error({ details: started.details }, `respawn failed: ${started.message}`);
+    else log.info({ newPid: started.pid, via: started.via }, 'respawned the gateway');
     return started.ok ? EXIT.OK : EXIT.FAILURE;
   } catch (error) {
     return give(errorMessage(error));

@@ -55,6 +55,13 @@ export interface SelectedService {
   readonly kind: ServiceKind;
   /** Where the manager captures the monitor's stdout/stderr for this profile. */
   logDir(profileLogDir: string): string;
+  /**
+   * The manager `gatehouse start` (and a respawn) goes through when the profile's service is
+   * installed, so that the manager's monitor is the only one: systemd and launchd, which restart a
+   * monitor that dies and would fight one started beside them. null on Windows, where `start`
+   * spawns (and uses the Task Scheduler only when breakaway is refused, see control/start.ts).
+   */
+  readonly startsThrough: string | null;
 }
 
 export type Selection = { readonly ok: true; readonly service: SelectedService } | { readonly ok: false; readonly reason: string };
@@ -68,13 +75,13 @@ export function selectService(hooks: GatewayHooks, host: ServiceHost = currentHo
     case 'linux': {
       const configHome = nonEmpty(env[SERVICE_DIR_ENV.XDG_CONFIG_HOME]) ?? join(host.userHome, '.config');
       const backend = createSystemdUserBackend({ unitDir: systemdUserDir(configHome), user: host.user, env, ...runner });
-      return { ok: true, service: { backend, kind: backend.kind, logDir: (profileLogDir) => profileLogDir } };
+      return { ok: true, service: { backend, kind: backend.kind, logDir: (profileLogDir) => profileLogDir, startsThrough: 'systemd' } };
     }
     case 'darwin': {
       const agentsDir = nonEmpty(env[SERVICE_DIR_ENV.LAUNCH_AGENTS_DIR]) ?? join(host.userHome, 'Library', 'LaunchAgents');
       const logDir = nonEmpty(env[SERVICE_DIR_ENV.MAC_LOG_DIR]) ?? macLogDir(host.userHome);
       const backend = createLaunchdBackend({ agentsDir, uid: host.uid, env, ...runner });
-      return { ok: true, service: { backend, kind: backend.kind, logDir: () => logDir } };
+      return { ok: true, service: { backend, kind: backend.kind, logDir: () => logDir, startsThrough: 'launchd' } };
     }
     case 'win32': {
       const appData = nonEmpty(env['APPDATA']) ?? join(host.userHome, 'AppData', 'Roaming');
@@ -84,7 +91,7 @@ export function selectService(hooks: GatewayHooks, host: ServiceHost = currentHo
       const task = createWindowsTaskBackend({ userId, profileDir: hooks.profileDir, gatewayUp: hooks.gatewayUp, startDetached: hooks.startDetached, env, ...runner });
       const startup = createWindowsStartupBackend({ startupDir, profileDir: hooks.profileDir, gatewayUp: hooks.gatewayUp, startDetached: hooks.startDetached });
       const backend = createWindowsBackend({ task, startup, profileDir: hooks.profileDir });
-      return { ok: true, service: { backend, kind: backend.kind, logDir: (profileLogDir) => profileLogDir } };
+      return { ok: true, service: { backend, kind: backend.kind, logDir: (profileLogDir) => profileLogDir, startsThrough: null } };
     }
     default:
       return { ok: false, reason: `autostart is not available on ${host.platform} (supported: linux with systemd, macOS, Windows)` };

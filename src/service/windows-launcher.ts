@@ -81,7 +81,10 @@ export function renderLauncher(spec: ServiceSpec): string {
     '  if (!fso.FileExists(GH_NODE) || !fso.FileExists(GH_ENTRY) || fso.FileExists(GH_HOLD)) WScript.Quit(0);',
     '  var sh = new ActiveXObject("WScript.Shell");',
     '  var env = sh.Environment("PROCESS");',
-    '  for (var i = 0; i < GH_ENV.length; i++) env(GH_ENV[i][0]) = GH_ENV[i][1];',
+    // Only what differs is written. Wine 8's WshEnvironment cannot write at all (put_Item is a stub,
+    // E_NOTIMPL), so under Wine the launcher runs only when its caller already has these values
+    // (the Wine tests start wscript with them); without them it quits 1 and starts nothing.
+    '  for (var i = 0; i < GH_ENV.length; i++) if (env(GH_ENV[i][0]) !== GH_ENV[i][1]) env(GH_ENV[i][0]) = GH_ENV[i][1];',
     '  sh.CurrentDirectory = GH_CWD;',
     `  WScript.Quit(sh.Run(GH_COMMAND, ${SW_HIDE}, true));`,
     '} catch (e) {',

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { ancestorsOf, findGatewayMonitors, runsProfile, type GatewayQuery, type ProcessRow } from '../../src/platform/discovery.js';
+import { ancestorsOf, findGatewayMonitors, homeArgOf, runsProfile, type GatewayQuery, type ProcessRow } from '../../src/platform/discovery.js';
 import { linux } from '../../src/platform/posix.js';
 import { isLinux, killQuietly, tempDir, waitFor } from './helpers.js';
 
@@ -53,11 +53,24 @@ test('on Linux, /proc gives the real monitor and not its worker', { skip: isLinu
   let out = '';
   monitor.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
   workerPid = Number(await waitFor('the fake worker', () => /^\d+\n/.exec(out)?.[0]));
-  const rows = linux.processRows() ?? assert.fail('Linux lists processes');
+  const rows = linux.processRows()?.rows ?? assert.fail('Linux lists processes');
   const q: GatewayQuery = { ...query, entryScript: entry, home, exclude: ancestorsOf(process.pid, rows) };
   // The worker runs the same command line: it is left out because its parent matches too.
-  await waitFor('the worker to show its argv', () => (linux.processRows() ?? []).find((r) => r.pid === workerPid && runsProfile(r.argv, q)));
-  const found = findGatewayMonitors(linux.processRows() ?? [], q).map((r) => r.pid);
+  await waitFor('the worker to show its argv', () => (linux.processRows()?.rows ?? []).find((r) => r.pid === workerPid && runsProfile(r.argv, q)));
+  const found = findGatewayMonitors(linux.processRows()?.rows ?? [], q).map((r) => r.pid);
   assert.deepEqual(found, [monitor.pid]);
-  assert.deepEqual(findGatewayMonitors(linux.processRows() ?? [], { ...q, home: `${home}-other` }), []);
+  assert.deepEqual(findGatewayMonitors(linux.processRows()?.rows ?? [], { ...q, home: `${home}-other` }), []);
+});
+
+test('`run --home DIR` on the command line decides the home, before (and without) the environment', () => {
+  const argv = (home?: string): string[] => ['C:\\node\\node.exe', ENTRY, 'run', '--profile', 'work', ...(home === undefined ? [] : ['--home', home])];
+  const rows = [
+    row(10, 1, argv('/h/mine'), 'unreadable'), // Windows without the PEB: the command line tells
+    row(20, 1, argv('/h/other'), '/h/mine'), // --home wins over an environment that says ours
+    row(30, 1, [...argv(), '--home=/h/mine'], null),
+    row(40, 1, argv(), 'unreadable'), // neither: never claimed
+  ];
+  assert.deepEqual(findGatewayMonitors(rows, query).map((r) => r.pid), [10, 30]);
+  assert.deepEqual(findGatewayMonitors([row(50, 1, argv('/H/MINE'), 'unreadable')], { ...query, caseInsensitive: true }).map((r) => r.pid), [50]);
+  assert.equal(homeArgOf(['--profile', 'x', '--home', '/a', '--home=/b']), '/b', 'the last one wins, as commander does');
 });
