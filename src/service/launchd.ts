@@ -16,6 +16,7 @@ import { launchAgentPath, launchdLabel, parseLaunchAgent, renderLaunchAgent } fr
 import { DEFAULT_DRAIN_TIMEOUT_MS, stopTimeoutSeconds } from './spec.js';
 import type { CommandRunner } from './systemd-user.js';
 import type { InstallOptions, ServiceBackend, ServiceResult, ServiceSpec, ServiceStatus } from './types.js';
+import { ok, notOk, failedRun } from './result.js';
 
 export const LAUNCHCTL_TIMEOUT_MS = 30_000;
 /** `print` is a query (status polls it): a short bound. */
@@ -51,14 +52,7 @@ interface JobView {
   readonly detail: string;
 }
 
-const ok = (detail: string): ServiceResult => ({ ok: true, exitCode: 0, timedOut: false, detail });
-const notOk = (detail: string, exitCode: number | null = null, timedOut = false): ServiceResult => ({ ok: false, exitCode, timedOut, detail });
 
-function failure(what: string, result: RunResult): ServiceResult {
-  const why = result.timedOut ? 'timed out' : result.spawnError ?? `exit ${result.exitCode}`;
-  const output = `${result.stderr}${result.stdout}`.trim();
-  return notOk(`${what}: ${why}${output ? `: ${output}` : ''}`, result.exitCode, result.timedOut);
-}
 
 /** `label => disabled` (or `=> true`, older macOS) in `launchctl print-disabled`. */
 export function disabledIn(printDisabled: string, label: string): boolean {
@@ -95,7 +89,7 @@ export function createLaunchdBackend(options: LaunchdOptions): ServiceBackend {
 
   const view = (profile: string): JobView => {
     const result = launchctl(['print', target(profile)], LAUNCHCTL_QUERY_TIMEOUT_MS);
-    if (!result.ok) return { loaded: false, running: false, pid: null, detail: failure('launchctl print', result).detail };
+    if (!result.ok) return { loaded: false, running: false, pid: null, detail: failedRun('launchctl print', result).detail };
     const state = /^\s*state = (\S+)/m.exec(result.stdout)?.[1] ?? 'unknown';
     const pid = /^\s*pid = (\d+)/m.exec(result.stdout)?.[1];
     return { loaded: true, running: state === 'running' && pid !== undefined, pid: pid === undefined ? null : Number(pid), detail: `state = ${state}${pid === undefined ? '' : `, pid = ${pid}`}` };
@@ -118,10 +112,10 @@ export function createLaunchdBackend(options: LaunchdOptions): ServiceBackend {
       if (result.exitCode === LAUNCHCTL_EXIT.NO_GUI_SESSION) {
         return notOk(`no GUI login session for uid ${options.uid} (launchctl bootstrap exit 125): the agent is installed and starts at your next login; use --no-start when installing over ssh`, result.exitCode);
       }
-      if (result.exitCode !== LAUNCHCTL_EXIT.EIO) return failure('launchctl bootstrap', result);
+      if (result.exitCode !== LAUNCHCTL_EXIT.EIO) return failedRun('launchctl bootstrap', result);
       // EIO: already loaded (fine), or the previous instance is still being torn down (wait).
       if (view(profile).loaded) return null;
-      if (attempt >= BOOTSTRAP_ATTEMPTS) return failure(`launchctl bootstrap (still failing after ${attempt} attempts)`, result);
+      if (attempt >= BOOTSTRAP_ATTEMPTS) return failedRun(`launchctl bootstrap (still failing after ${attempt} attempts)`, result);
       await wait(retryDelayMs);
     }
   };
@@ -130,13 +124,13 @@ export function createLaunchdBackend(options: LaunchdOptions): ServiceBackend {
     if (!view(profile).loaded) return null;
     const result = launchctl(['bootout', target(profile)], stopCallTimeoutMs(profile));
     const after = await observe(profile, (v) => !v.loaded);
-    if (after.loaded) return result.ok ? notOk(`${target(profile)} is still loaded after bootout`) : failure('launchctl bootout', result);
+    if (after.loaded) return result.ok ? notOk(`${target(profile)} is still loaded after bootout`) : failedRun('launchctl bootout', result);
     return null;
   };
 
   const step = (what: string, args: readonly string[]): ServiceResult | null => {
     const result = launchctl(args);
-    return result.ok ? null : failure(what, result);
+    return result.ok ? null : failedRun(what, result);
   };
 
   /** Load (or reload) and run the job, then observe it running. */

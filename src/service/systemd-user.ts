@@ -7,6 +7,7 @@ import { writeFileSync as writeAtomicSync } from 'atomically';
 import { errorMessage, isErrnoException } from '../errors.js';
 import { runBounded, type RunOptions, type RunResult } from '../platform/spawn.js';
 import type { InstallOptions, LingerStatus, ServiceBackend, ServiceResult, ServiceSpec, ServiceState, ServiceStatus } from './types.js';
+import { ok, failedRun } from './result.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, stopTimeoutSeconds } from './spec.js';
 import { parseSystemdUnit, parseUnitFile, renderSystemdUnit, systemdUnitName, unitValue } from './systemd-unit.js';
 
@@ -33,13 +34,7 @@ export interface SystemdUserOptions {
   readonly user?: string;
 }
 
-const ok = (detail: string): ServiceResult => ({ ok: true, exitCode: 0, timedOut: false, detail });
 
-function failure(what: string, result: RunResult): ServiceResult {
-  const why = result.timedOut ? 'timed out' : result.spawnError ?? `exit ${result.exitCode}`;
-  const output = `${result.stderr}${result.stdout}`.trim();
-  return { ok: false, exitCode: result.exitCode, timedOut: result.timedOut, detail: `${what}: ${why}${output ? `: ${output}` : ''}` };
-}
 
 export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBackend & { linger(): string; lingerStatus(): LingerStatus } {
   const run = options.run ?? runBounded;
@@ -74,7 +69,7 @@ export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBa
   /** One call; returns the failure to report, or null when it succeeded. */
   const step = (what: string, args: readonly string[], timeoutMs?: number): ServiceResult | null => {
     const result = systemctl(args, timeoutMs);
-    return result.ok ? null : failure(what, result);
+    return result.ok ? null : failedRun(what, result);
   };
 
   const backend = {
@@ -154,7 +149,7 @@ export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBa
         enabled: props.get('UnitFileState') === 'enabled',
         state,
         files: installed ? [unitPath(profile)] : [],
-        detail: result.ok ? [...props].map(([k, v]) => `${k}=${v}`).join(' ') : failure('systemctl show', result).detail,
+        detail: result.ok ? [...props].map(([k, v]) => `${k}=${v}`).join(' ') : failedRun('systemctl show', result).detail,
       };
     },
 

@@ -10,6 +10,7 @@ import { writeFileSync as writeAtomicSync } from 'atomically';
 import { errorMessage } from '../errors.js';
 import { serviceBaseName } from './spec.js';
 import type { InstallOptions, ParsedDefinition, ServiceResult, ServiceSpec, ServiceStatus } from './types.js';
+import { ok, notOk, registerThenStart } from './result.js';
 import { parseLauncher, renderLauncher } from './windows-launcher.js';
 import { readTextOrNull, type WindowsTrack, type WindowsTrackOptions } from './windows-task.js';
 
@@ -22,8 +23,6 @@ export interface WindowsStartupOptions extends WindowsTrackOptions {
   readonly startupDir: string;
 }
 
-const ok = (detail: string): ServiceResult => ({ ok: true, exitCode: 0, timedOut: false, detail });
-const notOk = (detail: string): ServiceResult => ({ ok: false, exitCode: null, timedOut: false, detail });
 
 export function createWindowsStartupBackend(options: WindowsStartupOptions): WindowsTrack {
   const entryPath = (profile: string): string => join(options.startupDir, `${serviceBaseName(profile)}.js`);
@@ -62,12 +61,7 @@ export function createWindowsStartupBackend(options: WindowsStartupOptions): Win
       }
     },
 
-    async install(spec: ServiceSpec, opts: InstallOptions): Promise<ServiceResult> {
-      const registered = await track.register(spec, opts.login);
-      if (!registered.ok || !opts.start) return registered;
-      const started = await track.start(spec.profile);
-      return started.ok ? ok(`${registered.detail}; ${started.detail}`) : started;
-    },
+    install: (spec: ServiceSpec, opts: InstallOptions): Promise<ServiceResult> => registerThenStart(track, spec, opts),
 
     async uninstall(profile: string): Promise<ServiceResult> {
       try {

@@ -14,6 +14,7 @@ import { runBounded, type RunResult } from '../platform/spawn.js';
 import type { CommandRunner } from './systemd-user.js';
 import { DEFAULT_WSCRIPT, encodeTaskXml, parseTaskXml, renderTaskXml, taskName, type ParsedTask } from './task-xml.js';
 import type { InstallOptions, ParsedDefinition, ServiceBackend, ServiceResult, ServiceSpec, ServiceStatus } from './types.js';
+import { ok, notOk, failedRun, registerThenStart } from './result.js';
 import { LAUNCHER_FILE, parseLauncher, renderLauncher } from './windows-launcher.js';
 
 /** Any schtasks call: registration has been seen to hang for minutes on locked-down machines. */
@@ -45,14 +46,7 @@ export interface WindowsTrack extends ServiceBackend {
   register(spec: ServiceSpec, login: boolean): Promise<ServiceResult>;
 }
 
-const ok = (detail: string): ServiceResult => ({ ok: true, exitCode: 0, timedOut: false, detail });
-const notOk = (detail: string, exitCode: number | null = null, timedOut = false): ServiceResult => ({ ok: false, exitCode, timedOut, detail });
 
-function failure(what: string, result: RunResult): ServiceResult {
-  const why = result.timedOut ? 'timed out' : result.spawnError ?? `exit ${result.exitCode}`;
-  const output = `${result.stderr}${result.stdout}`.trim();
-  return notOk(`${what}: ${why}${output ? `: ${output}` : ''}`, result.exitCode, result.timedOut);
-}
 
 /** What a drift check compares: the definition and every setting but Enabled (that is --no-login). */
 function comparable(task: ParsedTask): string {
@@ -89,7 +83,7 @@ export function createWindowsTaskBackend(options: WindowsTaskOptions): WindowsTr
   /** The registered task, read back; `absent` only on a clean non-zero exit (schtasks' "not found"). */
   const query = (profile: string): { kind: 'ok'; task: ParsedTask; xml: string } | { kind: 'absent' } | { kind: 'unknown'; detail: string } => {
     const result = schtasks(['/Query', '/TN', taskName(profile), '/XML']);
-    if (result.timedOut || result.spawnError !== null) return { kind: 'unknown', detail: failure('schtasks /Query', result).detail };
+    if (result.timedOut || result.spawnError !== null) return { kind: 'unknown', detail: failedRun('schtasks /Query', result).detail };
     if (!result.ok) return { kind: 'absent' };
     const parsed = parseTaskXml(result.stdout);
     if (!parsed.ok) return { kind: 'unknown', detail: `schtasks /Query gave no task we can read (${parsed.reason})` };
@@ -100,7 +94,7 @@ export function createWindowsTaskBackend(options: WindowsTaskOptions): WindowsTr
 
   const setEnabled = (profile: string, enabled: boolean): ServiceResult | null => {
     const result = schtasks(['/Change', '/TN', taskName(profile), enabled ? '/ENABLE' : '/DISABLE']);
-    if (!result.ok) return failure('schtasks /Change', result);
+    if (!result.ok) return failedRun('schtasks /Change', result);
     const after = query(profile);
     if (after.kind !== 'ok' || enabledOf(after.task) !== enabled) return notOk(`schtasks /Change exited 0 but the task is not ${enabled ? 'enabled' : 'disabled'}`);
     return null;
@@ -135,7 +129,7 @@ export function createWindowsTaskBackend(options: WindowsTaskOptions): WindowsTr
         writeAtomicSync(file, encodeTaskXml(xml), { mode: FILE_MODE });
         try {
           const created = schtasks(['/Create', '/TN', taskName(spec.profile), '/XML', file, '/F']);
-          if (!created.ok) return failure('schtasks /Create', created);
+          if (!created.ok) return failedRun('schtasks /Create', created);
         } finally {
           rmSync(file, { force: true });
         }
@@ -154,19 +148,14 @@ export function createWindowsTaskBackend(options: WindowsTaskOptions): WindowsTr
       return ok(notes.join('; '));
     },
 
-    async install(spec: ServiceSpec, opts: InstallOptions): Promise<ServiceResult> {
-      const registered = await track.register(spec, opts.login);
-      if (!registered.ok || !opts.start) return registered;
-      const started = await track.start(spec.profile);
-      return started.ok ? ok(`${registered.detail}; ${started.detail}`) : started;
-    },
+    install: (spec: ServiceSpec, opts: InstallOptions): Promise<ServiceResult> => registerThenStart(track, spec, opts),
 
     async uninstall(profile: string): Promise<ServiceResult> {
       const before = query(profile);
       if (before.kind !== 'absent') {
         const deleted = schtasks(['/Delete', '/TN', taskName(profile), '/F']);
         const after = query(profile);
-        if (after.kind !== 'absent') return deleted.ok ? notOk(`schtasks /Delete exited 0 but task ${taskName(profile)} is still there`) : failure('schtasks /Delete', deleted);
+        if (after.kind !== 'absent') return deleted.ok ? notOk(`schtasks /Delete exited 0 but task ${taskName(profile)} is still there`) : failedRun('schtasks /Delete', deleted);
       }
       try {
         rmSync(launcherFile(profile), { force: true });
@@ -188,7 +177,7 @@ export function createWindowsTaskBackend(options: WindowsTaskOptions): WindowsTr
       // A disabled task cannot be run; --no-login still starts now, without the task.
       if (current.kind === 'ok' && !enabledOf(current.task)) return options.startDetached(profile);
       const result = schtasks(['/Run', '/TN', taskName(profile)]);
-      if (!result.ok) return failure('schtasks /Run', result);
+      if (!result.ok) return failedRun('schtasks /Run', result);
       if (await pollUntil(() => options.gatewayUp(profile), START_OBSERVE_MS, wait)) return ok('started by the task');
       return notOk(
         `schtasks /Run exited 0 but no gateway answered within ${START_OBSERVE_MS / 1000} s. Under IgnoreNew /Run does nothing while an instance of the task runs: ` +
@@ -199,7 +188,7 @@ export function createWindowsTaskBackend(options: WindowsTaskOptions): WindowsTr
     async stop(profile: string): Promise<ServiceResult> {
       // Ends the launcher; the monitor notices its launcher is gone and drains (issue 4).
       const result = schtasks(['/End', '/TN', taskName(profile)]);
-      return result.ok ? ok('ended the task instance') : failure('schtasks /End', result);
+      return result.ok ? ok('ended the task instance') : failedRun('schtasks /End', result);
     },
 
     async restart(profile: string): Promise<ServiceResult> {
