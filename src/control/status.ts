@@ -88,7 +88,9 @@ export function summarize(o: Observations, service: ServiceInfo, deep: boolean):
       api: { url: s?.apiUrl ?? null },
       worker: s === null ? null : { pid: s.worker.pid, responsive: s.worker.responsive },
       restarts: s?.restarts ?? null,
-      reason: workerDown ? 'the worker does not answer the monitor' : null,
+      reason: !workerDown ? null : s.breakerUntil !== null
+        ? `the worker keeps crashing (${s.lastCrash?.reason ?? 'unknown'}); the breaker holds respawns until ${s.breakerUntil}`
+        : 'the worker does not answer the monitor',
     };
   }
   const record = o.pidFile.kind === 'ok' ? o.pidFile.value : null;

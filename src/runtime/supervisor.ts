@@ -137,6 +137,7 @@ export class WorkerSupervisor {
   /** Keep a connection until a worker serves; promote() hands them over. */
   private hold(socket: Socket): void {
     if (this.stopping || this.pending.length >= MAX_PENDING_CONNECTIONS) socket.destroy();
+    else if (this.breakerUntil !== null) answerUnavailable(socket, this.breakerUntil);
     else this.pending.push(socket);
   }
 
@@ -242,6 +243,8 @@ export class WorkerSupervisor {
     if (!planned) this.lastCrash = exit;
     const decision = planned ? { delayMs: 0, breakerOpen: false, recentCrashes: 0 } : this.backoff.onCrash(handle.startedAt);
     this.breakerUntil = decision.breakerOpen ? Date.now() + decision.delayMs : null;
+    // Minutes without a worker: waiting clients get the truth now instead of a timeout later.
+    if (this.breakerUntil !== null) for (const socket of this.pending.splice(0)) answerUnavailable(socket, this.breakerUntil);
     if (decision.breakerOpen) this.options.lifecycle.append('breaker_open', { crashes: decision.recentCrashes, pauseMs: decision.delayMs });
     this.options.log.warn({ workerPid: handle.pid, exit: exit.reason, delayMs: decision.delayMs, breakerOpen: decision.breakerOpen }, 'worker died; respawning');
     this.respawnTimer = setTimeout(() => void this.respawn(), decision.delayMs);
@@ -261,3 +264,17 @@ export class WorkerSupervisor {
 }
 
 
+
+/**
+ * The monitor's own answer while the crash-loop breaker holds the worker back: a 503 with when it
+ * tries again, written on the raw connection (the monitor has no HTTP server of its own).
+ */
+function answerUnavailable(socket: Socket, until: number): void {
+  const retryAfterS = Math.max(1, Math.ceil((until - Date.now()) / 1000));
+  const body = JSON.stringify({ error: { code: 'crash_loop', message: `the worker keeps crashing; the next try is at ${new Date(until).toISOString()}` } });
+  socket.on('error', () => { /* the client may already be gone */ });
+  socket.end([
+    'HTTP/1.1 503 Service Unavailable', 'Content-Type: application/json; charset=utf-8', `Retry-After: ${retryAfterS}`,
+    'Connection: close', `Content-Length: ${Buffer.byteLength(body)}`, '', body,
+  ].join('\r\n'));
+}

@@ -97,6 +97,12 @@ test('a crashing worker is respawned, and status --deep shows the count, the las
   assert.match(restartsProbe.detail, /4 restarts/);
   assert.match(restartsProbe.detail, /SIGKILL/);
   assert.match(restartsProbe.detail, /breaker open until/);
+  // No worker for minutes: the monitor itself answers 503 with when it tries again, at once.
+  const unavailable = await healthz(home.apiUrl());
+  assert.equal(unavailable.status, 503);
+  assert.equal((unavailable.body.error as { code: string }).code, 'crash_loop');
+  const plain = await home.cli(['status', '--json']);
+  assert.match((JSON.parse(plain.stdout) as { reason: string }).reason, /keeps crashing.*breaker/);
 });
 
 test('restart --full replaces the monitor through a watcher, once', async (t) => {
