@@ -87,9 +87,10 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
       log.info({ inFlight: dispatcher.inFlight, timeoutMs, mode }, 'draining');
       if (mode === 'restart') {
         // New connections already go to the new worker; finish the held ones first, so no request
-        // that is already on its way is refused.
+        // that is already on its way is refused. Each held connection closes after its next answer
+        // (Connection: close). Idle ones are not cut now: a client may be writing a request on one
+        // at this very moment; they end at the keep-alive timeout the client was told of.
         handingOver = true;
-        server.closeIdleConnections();
         await connectionsClosed(connections, deadline);
       }
       const result = await dispatcher.drain(Math.max(0, deadline - Date.now()), false);
