@@ -2,12 +2,12 @@
 import { createHash } from 'node:crypto';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { isErrnoException } from '../errors.js';
 import {
   allProcStats, isZombie, listeningInodes, pidHoldingSocket, readArgv, readCommandLine, readEnvVar, readProcStat, startTimeFromTicks,
 } from './linux-proc.js';
 import { ENV } from '../env.js';
 import { runBounded } from './spawn.js';
+import { sendSignal } from './signal.js';
 import type { ControlEndpoint, InstanceLock, Platform, PortOwner, ProcessIdentity } from './types.js';
 
 // sockaddr_un.sun_path holds 104 bytes on macOS and 108 on Linux, terminator included.
@@ -24,16 +24,6 @@ const POSIX_STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIG
 /** On POSIX only one process can listen on the control socket: that is the lock. */
 const socketIsTheLock = (): InstanceLock => ({ release: () => {} });
 
-/** Send a signal; ESRCH means it is already gone. */
-function sendSignal(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch (error) {
-    if (isErrnoException(error, 'ESRCH')) return false;
-    throw error;
-  }
-}
 
 /** Linux's abstract socket namespace: the kernel frees the name when the owner dies, so no stale file. */
 export function abstractEndpoint(profileDir: string): ControlEndpoint {

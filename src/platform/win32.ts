@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import { isErrnoException } from '../errors.js';
+import { sendSignal } from './signal.js';
 import {
   CREATE_BREAKAWAY_FROM_JOB, CREATE_NEW_PROCESS_GROUP, CREATE_NO_WINDOW, CREATE_UNICODE_ENVIRONMENT, CURRENT_PROCESS,
   ERROR_ACCESS_DENIED, FILE_APPEND_DATA, FILE_SHARE_READ_WRITE_DELETE, GENERIC_READ, INVALID_HANDLE_VALUE,
@@ -314,13 +314,7 @@ export const win32: Platform = {
       if (how === 'failed') throw new Error(`could not end pid ${pid} (taskkill and TerminateProcess failed)`);
       return how !== 'gone';
     }
-    try {
-      process.kill(pid, signal);
-      return true;
-    } catch (error) {
-      if (isErrnoException(error, 'ESRCH')) return false;
-      throw error;
-    }
+    return sendSignal(pid, signal);
   },
   controlEndpoint(profileDir): ControlEndpoint {
     // Any local user may open a named pipe, and Wine 8 lets a second server listen on the same name:

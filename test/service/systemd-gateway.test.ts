@@ -15,9 +15,8 @@ import { chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { upUserManager, userSystemdSkipReason, type UserManager } from './user-systemd.js';
+import { upUserManager, userSystemdSkipReason, type UserManager, waitFor as waitForValue } from './user-systemd.js';
 
 const USER = `ghgw${process.pid}`;
 const PROFILE = 'e2e';
@@ -35,15 +34,8 @@ const HTTP_TIMEOUT_MS = 2_000;
 
 const skip = userSystemdSkipReason() || (!existsSync(CLI) ? `${CLI} is missing` : false);
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, boundMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + boundMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${boundMs} ms waiting for ${what}`);
-    await sleep(POLL_MS);
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, boundMs = WAIT_MS): Promise<T> =>
+  waitForValue(what, probe, boundMs, POLL_MS);
 
 interface Health { ok: boolean; pid: number; instance: string }
 

@@ -13,9 +13,9 @@ import { runBounded } from '../../src/platform/spawn.js';
 import { createSystemdUserBackend } from '../../src/service/systemd-user.js';
 import { systemdUserDir } from '../../src/service/systemd-unit.js';
 import { buildServiceSpec } from '../../src/service/spec.js';
-import { upUserManager, userSystemdSkipReason } from './user-systemd.js';
+import { upUserManager, userSystemdSkipReason, USER_SYSTEMD_SCRIPT, waitFor as waitForValue } from './user-systemd.js';
 
-const SCRIPT = '/work/shared/ci/user-systemd.sh';
+const SCRIPT = USER_SYSTEMD_SCRIPT;
 const USER = `ghsd${process.pid}`;
 const WAIT_MS = 15_000;
 const skip = userSystemdSkipReason();
@@ -27,15 +27,7 @@ process.on('SIGTERM', () => { fs.writeFileSync(out + '.drained', String(process.
 setInterval(() => {}, 60000);
 `;
 
-async function waitFor<T>(what: string, probe: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
+const waitFor = <T>(what: string, probe: () => T | undefined): Promise<T> => waitForValue(what, probe, WAIT_MS);
 
 test('a real systemd user manager runs, revives, stops and forgets the generated unit', { skip, timeout: 120_000 }, async (t) => {
   // Serialized with the other real-systemd file: `down` removes /run/systemd/system.

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { ancestorsOf, findGatewayMonitors } from '../../src/platform/discovery.js';
 import { linux } from '../../src/platform/posix.js';
 import { ENTRY_SCRIPT } from '../../src/version.js';
-import { upUserManager, userSystemdSkipReason, USER_SYSTEMD_SCRIPT, type UserManager } from './user-systemd.js';
+import { upUserManager, userSystemdSkipReason, USER_SYSTEMD_SCRIPT, type UserManager, waitFor as waitForValue } from './user-systemd.js';
 
 const USER = `ghrs${process.pid}`;
 const PROFILE = 'e2e';
@@ -29,15 +29,8 @@ const POLL_MS = 150;
 
 const skip = userSystemdSkipReason() || (!existsSync(CLI) ? `${CLI} is missing` : false);
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, boundMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + boundMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${boundMs} ms waiting for ${what}`);
-    await sleep(POLL_MS);
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, boundMs = WAIT_MS): Promise<T> =>
+  waitForValue(what, probe, boundMs, POLL_MS);
 
 async function healthPid(url: string): Promise<number | undefined> {
   try {

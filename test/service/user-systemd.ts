@@ -4,15 +4,30 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runBounded, type RunResult } from '../../src/platform/spawn.js';
 
-export const USER_SYSTEMD_SCRIPT = '/work/shared/ci/user-systemd.sh';
+/** shared/ sits beside the checkout (dist/test/service/ -> ../../../../shared); GATEHOUSE_USER_SYSTEMD_SCRIPT overrides. */
+export const USER_SYSTEMD_SCRIPT = process.env['GATEHOUSE_USER_SYSTEMD_SCRIPT']
+  ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/ci/user-systemd.sh');
 const SCRIPT_TIMEOUT_MS = 60_000;
 const LOCK_DIR = '/tmp/gatehouse-user-systemd.lock';
 /** Longer than any one real-systemd test file holds the lock. */
 const LOCK_WAIT_MS = 180_000;
 const LOCK_POLL_MS = 250;
+const WAIT_POLL_MS = 200;
+
+/** Poll `probe` until it gives a value (anything but undefined); fail naming `what` after boundMs. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, boundMs: number, pollMs = WAIT_POLL_MS): Promise<T> {
+  const deadline = Date.now() + boundMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${boundMs} ms waiting for ${what}`);
+    await sleep(pollMs);
+  }
+}
 
 /** Why real-systemd tests cannot run here, or false. */
 export function userSystemdSkipReason(): string | false {
