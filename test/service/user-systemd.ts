@@ -8,9 +8,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBounded, type RunResult } from '../../src/platform/spawn.js';
 
-/** shared/ sits beside the checkout (dist/test/service/ -> ../../../../shared); GATEHOUSE_USER_SYSTEMD_SCRIPT overrides. */
-export const USER_SYSTEMD_SCRIPT = process.env['GATEHOUSE_USER_SYSTEMD_SCRIPT']
-  ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/ci/user-systemd.sh');
+/**
+ * The script in shared/, which sits beside the checkout (dist/test/service/ -> ../../../../shared);
+ * GATEHOUSE_USER_SYSTEMD_SCRIPT overrides; the workplace's own shared/ is the last resort (a clone
+ * made elsewhere, as when checking a fresh clone by hand).
+ */
+export const USER_SYSTEMD_SCRIPT = [
+  process.env['GATEHOUSE_USER_SYSTEMD_SCRIPT'],
+  resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/ci/user-systemd.sh'),
+  '/work/shared/ci/user-systemd.sh',
+].find((path): path is string => path !== undefined && existsSync(path)) ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/ci/user-systemd.sh');
 const SCRIPT_TIMEOUT_MS = 60_000;
 const LOCK_DIR = '/tmp/gatehouse-user-systemd.lock';
 /** Longer than any one real-systemd test file holds the lock. */
