@@ -67,6 +67,12 @@ export class ApiClient {
     return messageId;
   }
 
+  /** Start a fresh context (like the chat command /new); returns the id of the /new message. */
+  async newContext(sessionId: string): Promise<string> {
+    const { messageId } = await this.request<{ messageId: string }>('POST', `/v1/sessions/${encodeURIComponent(sessionId)}/new`);
+    return messageId;
+  }
+
   session(sessionId: string): Promise<ApiSession> {
     return this.request<ApiSession>('GET', `/v1/sessions/${encodeURIComponent(sessionId)}`);
   }

@@ -1,8 +1,34 @@
-// Hands accepted messages to the agent, one at a time per session, and drains on stop: work still
-// running at the deadline is marked resume_pending and picked up by the next boot, exactly once.
+// Hands accepted messages to the agent, one at a time per session (and at most agent.concurrency at
+// once), and drains on stop: work still running at the deadline is marked resume_pending and picked
+// up by the next boot, exactly once. A message that is exactly `/new` starts a fresh context instead.
 import type { Logger } from 'pino';
-import type { Agent } from './agents.js';
+import type { Agent } from './agents/index.js';
+import { Slots } from './slots.js';
 import type { SessionStore, StoredMessage } from './store.js';
+
+/** The reply to `/new`. */
+export const NEW_CONTEXT_REPLY = 'Started a new conversation. Earlier messages stay stored but are no longer sent to the agent.';
+
+/** The chat command that starts a fresh context. */
+export const NEW_CONTEXT_COMMAND = '/new';
+
+/** `/new`, also in Telegram's addressed form `/new@SomeBot`, with surrounding whitespace. */
+export function isNewContextCommand(text: string): boolean {
+  return /^\/new(@[A-Za-z0-9_]+)?$/.test(text.trim());
+}
+
+/**
+ * What a channel (say, the chat edge's typing indicator) may follow. `working`: the agent began on
+ * a message, or showed progress (a token); sent often, throttle it. `settled`: the message is closed
+ * in the store, with its reply or, failed, the error meant for the user. Nothing is sent for a
+ * message interrupted by the drain deadline: it stays resume_pending and is settled by a later life.
+ */
+export type DispatchEvent =
+  | { readonly type: 'working'; readonly sessionId: string; readonly messageId: string }
+  | { readonly type: 'settled'; readonly sessionId: string; readonly messageId: string; readonly status: 'done'; readonly reply: string }
+  | { readonly type: 'settled'; readonly sessionId: string; readonly messageId: string; readonly status: 'failed'; readonly error: string };
+
+export type DispatchListener = (event: DispatchEvent) => void;
 
 /** A message resumed this many times without finishing is failed instead of crash-looping the gateway. */
 export const MAX_RESUME_ATTEMPTS = 3;
@@ -19,8 +45,18 @@ export class Dispatcher {
   private readonly open = new Set<string>();
   private readonly aborter = new AbortController();
   private settled: (() => void) | null = null;
+  private readonly slots: Slots;
+  private readonly listeners = new Set<DispatchListener>();
 
-  constructor(private readonly store: SessionStore, private readonly agent: Agent, private readonly log: Logger) {}
+  constructor(private readonly store: SessionStore, private readonly agent: Agent, private readonly log: Logger) {
+    this.slots = new Slots(agent.concurrency ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Follow what happens to messages; returns the unsubscribe function. */
+  subscribe(listener: DispatchListener): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
 
   get inFlight(): number {
     return this.open.size;
@@ -96,17 +132,58 @@ export class Dispatcher {
     const signal = this.aborter.signal;
     try {
       if (signal.aborted) return; // drain deadline passed while it waited: stays resume_pending
-      this.store.setStatus(message.id, 'processing');
-      const reply = await this.agent.reply(message.text, signal);
-      if (signal.aborted) return;
-      if (reply.ok) this.store.complete(message.id, reply.text);
-      else this.store.fail(message.id, reply.error ?? 'agent failed');
-      this.forget(message.id);
+      if (isNewContextCommand(message.text)) {
+        this.store.startContext(message.id, NEW_CONTEXT_REPLY);
+        this.settle(message, { ok: true, text: NEW_CONTEXT_REPLY });
+        return;
+      }
+      const release = await this.slots.acquire(signal);
+      try {
+        this.store.setStatus(message.id, 'processing');
+        const reply = await this.ask(message, signal);
+        if (signal.aborted) return;
+        if (reply.ok) this.store.complete(message.id, reply.text);
+        else this.store.fail(message.id, reply.error ?? 'the agent failed without saying why');
+        this.settle(message, reply.ok ? reply : { ok: false, error: reply.error ?? 'the agent failed without saying why' });
+      } finally {
+        release();
+      }
     } catch (error) {
       if (signal.aborted) return; // interrupted by the drain deadline: resumed at the next boot
       this.log.error({ err: error, messageId: message.id }, 'message processing failed');
-      this.store.fail(message.id, error instanceof Error ? error.message : String(error));
-      this.forget(message.id);
+      const text = error instanceof Error ? error.message : String(error);
+      this.store.fail(message.id, text);
+      this.settle(message, { ok: false, error: text });
+    }
+  }
+
+  private ask(message: StoredMessage, signal: AbortSignal): ReturnType<Agent['reply']> {
+    const working = (): void => this.emit({ type: 'working', sessionId: message.sessionId, messageId: message.id });
+    working();
+    return this.agent.reply({
+      sessionId: message.sessionId, messageId: message.id, text: message.text, signal,
+      history: this.store.history(message.id, this.agent.maxHistoryTurns ?? 0),
+      onActivity: working,
+    });
+  }
+
+  /** The message is closed in the store: tell the listeners, and forget it. */
+  private settle(message: StoredMessage, outcome: { ok: true; text: string } | { ok: false; error: string }): void {
+    const { sessionId, id: messageId } = message;
+    this.emit(outcome.ok
+      ? { type: 'settled', sessionId, messageId, status: 'done', reply: outcome.text }
+      : { type: 'settled', sessionId, messageId, status: 'failed', error: outcome.error });
+    this.forget(message.id);
+  }
+
+  private emit(event: DispatchEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // A listener is a channel's business; its bug must not fail the message.
+        this.log.error({ err: error, event: event.type }, 'dispatch listener failed');
+      }
     }
   }
 

@@ -2,7 +2,7 @@
 // {"error": {"code", "message"}}.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tokenMatches } from './token.js';
-import type { Dispatcher } from './dispatcher.js';
+import { NEW_CONTEXT_COMMAND, type Dispatcher } from './dispatcher.js';
 import type { SessionStore, StoredMessage } from './store.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -103,13 +103,14 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): 
     send(res, 202, { restarting: true, full });
     return;
   }
-  const match = /^\/v1\/sessions\/([^/]+)(\/messages)?$/.exec(url.pathname);
+  const match = /^\/v1\/sessions\/([^/]+)(\/messages|\/new)?$/.exec(url.pathname);
   if (match === null) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
   const sessionId = decodeURIComponent(match[1] ?? '');
   if (!SESSION_ID.test(sessionId)) throw new HttpError(400, 'bad_session_id', 'session ids are 1-128 of A-Z a-z 0-9 . _ : -');
   if (match[2] !== undefined) {
     if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
-    const text = parseMessageBody(await readBody(req));
+    // /new is the chat command `/new` sent as a message: it takes its turn behind what is queued.
+    const text = match[2] === '/new' ? NEW_CONTEXT_COMMAND : parseMessageBody(await readBody(req));
     const message = deps.dispatcher.accept(sessionId, text);
     if (message === null) {
       send(res, 503, { error: { code: 'draining', message: 'the gateway is stopping; retry shortly' } }, { 'retry-after': RETRY_AFTER_S });

@@ -38,6 +38,15 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE INDEX IF NOT EXISTS messages_by_session ON messages (session_id, seq);
 CREATE INDEX IF NOT EXISTS messages_open ON messages (status) WHERE role = 'user';
 CREATE UNIQUE INDEX IF NOT EXISTS one_reply_per_message ON messages (reply_to) WHERE reply_to IS NOT NULL;
+-- A /new: the session's context starts after message seq after_seq (the /new itself). History is
+-- never deleted; the model is just not shown what came before the latest start.
+CREATE TABLE IF NOT EXISTS context_starts (
+  session_id TEXT NOT NULL,
+  after_seq INTEGER NOT NULL,
+  message_id TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS context_starts_by_session ON context_starts (session_id, after_seq);
 `;
 
 const SQLITE_CORRUPT = 11;
@@ -159,14 +168,47 @@ export class SessionStore {
    * message was already answered: a reply is delivered exactly once.
    */
   complete(id: string, replyText: string): boolean {
+    return this.transaction(() => this.closeWithReply(id, replyText));
+  }
+
+  /** Inside a transaction: mark the message done and insert its reply; false when it was closed already. */
+  private closeWithReply(id: string, replyText: string): boolean {
+    const now = Date.now();
+    const closed = this.db.prepare(`UPDATE messages SET status = 'done', updated_at = ? WHERE id = ? AND status IN ${OPEN_STATUSES}`).run(now, id);
+    if (Number(closed.changes) !== 1) return false;
+    const message = this.get(id)!;
+    this.db
+      .prepare("INSERT INTO messages (id, session_id, role, text, status, reply_to, created_at, updated_at) VALUES (?, ?, 'assistant', ?, 'done', ?, ?, ?)")
+      .run(`msg_${randomUUID()}`, message.sessionId, replyText, id, now, now);
+    return true;
+  }
+
+  /**
+   * The turns before message `id` in its session's current context, oldest first: each answered
+   * user message with its reply, at most the last maxTurns pairs. Failed and unanswered messages
+   * are left out, and so is everything up to the latest context start before `id`.
+   */
+  history(id: string, maxTurns: number): Array<{ role: MessageRole; text: string }> {
+    if (maxTurns <= 0) return [];
+    const rows = this.db.prepare(`
+      SELECT u.text AS question, a.text AS answer FROM messages m
+      JOIN messages u ON u.session_id = m.session_id AND u.seq < m.seq AND u.role = 'user' AND u.status = 'done'
+      JOIN messages a ON a.reply_to = u.id
+      WHERE m.id = ? AND u.seq > COALESCE(
+        (SELECT MAX(c.after_seq) FROM context_starts c WHERE c.session_id = m.session_id AND c.after_seq < m.seq), 0)
+      ORDER BY u.seq DESC LIMIT ?`).all(id, maxTurns) as Array<{ question: string; answer: string }>;
+    return rows.reverse().flatMap((r) => [{ role: 'user' as const, text: r.question }, { role: 'assistant' as const, text: r.answer }]);
+  }
+
+  /**
+   * Close a `/new` message: record that the session's context starts after it, and store its
+   * confirmation reply, atomically (false when it was already answered).
+   */
+  startContext(id: string, confirmation: string): boolean {
     return this.transaction(() => {
-      const now = Date.now();
-      const closed = this.db.prepare(`UPDATE messages SET status = 'done', updated_at = ? WHERE id = ? AND status IN ${OPEN_STATUSES}`).run(now, id);
-      if (Number(closed.changes) !== 1) return false;
-      const message = this.get(id)!;
-      this.db
-        .prepare("INSERT INTO messages (id, session_id, role, text, status, reply_to, created_at, updated_at) VALUES (?, ?, 'assistant', ?, 'done', ?, ?, ?)")
-        .run(`msg_${randomUUID()}`, message.sessionId, replyText, id, now, now);
+      const row = this.db.prepare('SELECT seq, session_id FROM messages WHERE id = ?').get(id) as { seq: number; session_id: string } | undefined;
+      if (row === undefined || !this.closeWithReply(id, confirmation)) return false;
+      this.db.prepare('INSERT INTO context_starts (session_id, after_seq, message_id, created_at) VALUES (?, ?, ?, ?)').run(row.session_id, row.seq, id, Date.now());
       return true;
     });
   }

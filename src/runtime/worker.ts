@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ENV, isDetached } from '../env.js';
 import { GatehouseError, errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { createAgent } from '../gateway/agents.js';
+import { createAgent } from '../gateway/agents/index.js';
 import { loadConfig, type GatewayConfig } from '../gateway/config.js';
 import { Dispatcher } from '../gateway/dispatcher.js';
 import { createApiServer } from '../gateway/http-api.js';

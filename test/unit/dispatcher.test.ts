@@ -3,45 +3,11 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import { setImmediate as tick } from 'node:timers/promises';
 import { Dispatcher, MAX_RESUME_ATTEMPTS } from '../../src/gateway/dispatcher.js';
-import type { Agent, AgentReply } from '../../src/gateway/agents.js';
 import { SessionStore } from '../../src/gateway/store.js';
+import { ControlledAgent, fakeLogger } from './controlled-agent.js';
 import { tempDir, waitFor } from './helpers.js';
-
-interface Call {
-  readonly text: string;
-  readonly signal: AbortSignal;
-  resolve(reply: AgentReply): void;
-  reject(error: unknown): void;
-}
-
-/** An agent whose replies the test releases one by one. */
-class ControlledAgent implements Agent {
-  readonly calls: Call[] = [];
-  constructor(private readonly rejectOnAbort = true) {}
-  reply(text: string, signal: AbortSignal): Promise<AgentReply> {
-    return new Promise((resolve, reject) => {
-      this.calls.push({ text, signal, resolve, reject });
-      if (this.rejectOnAbort) signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-    });
-  }
-  call(text: string): Call {
-    const found = this.calls.find((c) => c.text === text);
-    if (found === undefined) throw new Error(`agent was not called with ${text}; calls: ${this.calls.map((c) => c.text).join(',')}`);
-    return found;
-  }
-  answer(text: string): void {
-    this.call(text).resolve({ ok: true, text: `re: ${text}`, error: null });
-  }
-}
-
-function fakeLogger(): { log: Logger; errors: unknown[] } {
-  const errors: unknown[] = [];
-  const log = { error: (...args: unknown[]) => { errors.push(args); }, warn() {}, info() {}, debug() {} } as unknown as Logger;
-  return { log, errors };
-}
 
 function setup(t: TestContext, agent = new ControlledAgent(), dir = tempDir(t)) {
   const { store } = SessionStore.open(join(dir, 'sessions.db'));
