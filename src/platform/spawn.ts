@@ -6,8 +6,8 @@
 // whose console children flash) or `shell` (cmd.exe re-parses the arguments).
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { cmdShimCommandLine } from './cmd-shim.js';
-import { spawnDetachedWin32 } from './win32.js';
+import { CmdShimArgumentError, invocationFor, resolveWindowsCommand } from './cmd-shim.js';
+import { spawnDetachedWin32, terminate, win32 } from './win32.js';
 
 const KILL_GRACE_MS = 2_000;
 
@@ -136,14 +136,48 @@ export function runBounded(command: string, args: readonly string[], options: Ru
  * arguments it cannot carry (CR, LF, NUL) with an error before anything runs. Windows only.
  */
 export function runCmdShim(shim: string, args: readonly string[], options: RunOptions): RunResult {
-  const comspec = process.env.ComSpec ?? process.env.COMSPEC ?? `${process.env.SystemRoot ?? 'C:\\Windows'}\\System32\\cmd.exe`;
-  const line = cmdShimCommandLine(shim, args);
-  return runSync(comspec, ['/d', '/v:off', '/s', '/c', `"${line}"`], spawnOptionsFor('cmd-shim', process.platform), options);
+  const how = invocationFor(shim, args, 'win32');
+  if (how.kind !== 'cmd-shim') throw new CmdShimArgumentError(`not a .cmd or .bat file: ${JSON.stringify(shim)}`);
+  return runSync(how.file, how.args, spawnOptionsFor('cmd-shim', process.platform), options);
 }
 
-/** Run a program asynchronously with stdin `input`, killing its whole process group after timeoutMs. */
-export function runProgram(command: string, args: readonly string[], options: RunOptions): { result: Promise<RunResult>; child: ChildProcess } {
-  const child = spawn(command, args, { ...nodeOptions(spawnOptionsFor('program', process.platform)), env: options.env, cwd: options.cwd });
+/** A program run by runProgram: its result, and how to end it (and whatever it started) early. */
+export interface RunningProgram {
+  readonly result: Promise<RunResult>;
+  /** null when it could not be started at all (the result says why). */
+  readonly child: ChildProcess | null;
+  /** End the program's whole tree: SIGTERM, then SIGKILL after a grace period. */
+  stop(): void;
+}
+
+const notStarted = (why: string): RunningProgram => ({
+  result: Promise.resolve({ ok: false, exitCode: null, signal: null, timedOut: false, stdout: '', stderr: '', spawnError: why }),
+  child: null,
+  stop: () => {},
+});
+
+/**
+ * Run a program asynchronously with stdin `input`, killing its whole tree after timeoutMs. A .cmd or
+ * .bat on Windows (npx.cmd and other npm shims) runs through cmd.exe (invocationFor); an argument it
+ * cannot carry, or a program that cannot be started, gives a result with spawnError, never a throw.
+ */
+export function runProgram(command: string, args: readonly string[], options: RunOptions): RunningProgram {
+  let child: ChildProcess;
+  try {
+    const env = options.env ?? process.env;
+    const how = invocationFor(process.platform === 'win32' ? resolveWindowsCommand(command, env) : command, args, process.platform, env);
+    child = spawn(how.file, how.args, { ...nodeOptions(spawnOptionsFor(how.kind, process.platform)), env: options.env, cwd: options.cwd });
+  } catch (error) {
+    // Node throws at once for some refusals (EINVAL, ENAMETOOLONG); the shim line for bad arguments.
+    return notStarted(`cannot start ${command}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    killTree(child, 'SIGTERM');
+    setTimeout(() => killTree(child, 'SIGKILL'), KILL_GRACE_MS).unref();
+  };
   const result = new Promise<RunResult>((resolve) => {
     let stdout = '';
     let stderr = '';
@@ -153,8 +187,7 @@ export function runProgram(command: string, args: readonly string[], options: Ru
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup(child, 'SIGTERM');
-      setTimeout(() => killGroup(child, 'SIGKILL'), KILL_GRACE_MS).unref();
+      stop();
     }, options.timeoutMs);
     child.on('error', (error) => { spawnError = error.message; });
     child.on('close', (exitCode, signal) => {
@@ -164,14 +197,23 @@ export function runProgram(command: string, args: readonly string[], options: Ru
     child.stdin?.on('error', () => { /* the program may exit without reading its input: EPIPE is not our failure */ });
     child.stdin?.end(options.input ?? '');
   });
-  return { result, child };
+  return { result, child, stop };
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+/**
+ * POSIX: signal the program's process group (it may have forked). Windows has no groups to signal:
+ * end its descendants (identity-checked, deepest first) and then it, so that the node.exe behind a
+ * .cmd shim does not outlive the cmd.exe that started it.
+ */
+function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
-    if (process.platform === 'win32') child.kill(signal);
-    else process.kill(-child.pid, signal); // negative pid: the whole group the program may have forked
+    if (process.platform === 'win32') {
+      for (const descendant of win32.descendants(child.pid)) if (win32.matchesIdentity(descendant)) terminate(descendant.pid);
+      child.kill(signal);
+    } else {
+      process.kill(-child.pid, signal); // negative pid: the whole group the program may have forked
+    }
   } catch {
     // already gone
   }

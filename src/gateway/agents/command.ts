@@ -7,8 +7,8 @@ export class CommandAgent implements Agent {
   constructor(private readonly command: string, private readonly args: readonly string[], private readonly timeoutMs: number) {}
 
   async reply({ text, signal }: AgentRequest): Promise<AgentReply> {
-    const { result, child } = runProgram(this.command, this.args, { timeoutMs: this.timeoutMs, input: text });
-    const abort = (): void => { child.kill('SIGTERM'); };
+    const { result, stop } = runProgram(this.command, this.args, { timeoutMs: this.timeoutMs, input: text });
+    const abort = (): void => { stop(); };
     signal.addEventListener('abort', abort, { once: true });
     try {
       const run = await result;
