@@ -24,9 +24,13 @@ test('npx gatehouse prints only the command output with the machine Node on PATH
   const home = mkdtempSync(join(tmpdir(), 'gatehouse-npx-home-'));
   t.after(() => { rmSync(cache, { recursive: true, force: true }); rmSync(home, { recursive: true, force: true }); });
   t.diagnostic(`machine Node ${systemNodeVersion() ?? 'unknown'}, npx ${systemNpx}`);
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: SYSTEM_PATH, npm_config_cache: cache, npm_config_offline: 'true', GATEHOUSE_HOME: home };
+  // ignore-scripts: linking the checkout into the npx cache would run its `prepare` (tsc), rewriting
+  // dist/ under the other tests of the suite; what is tested here is npm's own output.
+  const npmSettings = { npm_config_cache: cache, npm_config_offline: 'true', npm_config_ignore_scripts: 'true' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: SYSTEM_PATH, GATEHOUSE_HOME: home };
   // Strip what npm passed to the test run (npm_config_loglevel=..., npm_lifecycle_*): a user's shell has none of it.
-  for (const key of Object.keys(env)) if (key.startsWith('npm_') && key !== 'npm_config_cache' && key !== 'npm_config_offline') delete env[key];
+  for (const key of Object.keys(env)) if (key.startsWith('npm_')) delete env[key];
+  Object.assign(env, npmSettings);
   const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
   for (const round of ['first (installs into the npx cache)', 'second']) {
     const run = spawnSync(systemNpx!, ['gatehouse', '--version'], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
