@@ -21,7 +21,8 @@ export function statusExitCode(status: GatewayStatus): number {
 
 function printStatus(status: GatewayStatus): void {
   const headline = status.running ? pass(status.state) : failed(status.state);
-  say(`gatehouse [${status.profile}]: ${headline}${status.pid === null ? '' : ` (pid ${status.pid})`}`);
+  const pids = status.pids === undefined ? `pid ${status.pid}` : `pids ${status.pids.join(', ')}`;
+  say(`gatehouse [${status.profile}]: ${headline}${status.pid === null ? '' : ` (${pids})`}`);
   if (status.reason !== null) say(`  reason:   ${status.reason}`);
   if (status.api.url !== null) say(`  api:      ${status.api.url}`);
   if (status.startedAt !== null) say(`  started:  ${status.startedAt}`);

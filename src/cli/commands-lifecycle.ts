@@ -8,7 +8,7 @@ import { DEFAULT_START_TIMEOUT_MS, startGateway } from '../control/start.js';
 import { stopGateway } from '../control/stop.js';
 import { runGateway } from '../runtime/run.js';
 import { runWorker } from '../runtime/worker.js';
-import { dim, fail, printJson, say } from './output.js';
+import { dim, fail, printJson, say, warn } from './output.js';
 import { parseSeconds, pathsFor, withProfile, type ProfileOption } from './options.js';
 
 export function registerLifecycleCommands(program: Command): void {
@@ -51,12 +51,14 @@ export function registerLifecycleCommands(program: Command): void {
       const paths = pathsFor(options);
       const timeoutMs = options.timeout ?? drainTimeoutOrDefault(paths.config);
       const result = await stopGateway(paths, { timeoutMs, reason: 'gatehouse stop', holdAutostart: true });
-      if (options.json === true) printJson(result);
-      else if (!result.wasRunning) say('gatehouse is not running');
-      else if (result.ok) say(`gatehouse stopped (pid ${result.pid}) ${dim(result.steps.join('; '))}`);
-      else fail(`${result.message} ${dim(result.steps.join('; '))}`);
-      if (options.json !== true && result.autostartHold !== undefined) say(dim(`autostart held until \`gatehouse start\` (${result.autostartHold})`));
       process.exitCode = result.ok ? EXIT.OK : EXIT.FAILURE;
+      if (options.json === true) return printJson(result);
+      for (const line of result.warnings ?? []) warn(line);
+      const stopped = result.pids === undefined ? `pid ${result.pid}` : `pids ${result.pids.join(', ')}`;
+      if (!result.wasRunning) say('gatehouse is not running');
+      else if (result.ok) say(`gatehouse stopped (${stopped}) ${dim(result.steps.join('; '))}`);
+      else fail(`${result.message} ${dim(result.steps.join('; '))}`);
+      if (result.autostartHold !== undefined) say(dim(`autostart held until \`gatehouse start\` (${result.autostartHold})`));
     });
 }
 

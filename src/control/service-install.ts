@@ -102,6 +102,9 @@ export async function installService(paths: ProfilePaths, options: InstallOption
   } catch (error) {
     return failed(`cannot write a service definition for this profile: ${errorMessage(error)}`, service.kind);
   }
+  // A manager that cannot be reached (no user bus): fail before stopping anything or writing a file.
+  const unreachable = service.backend.reachable?.() ?? null;
+  if (unreachable !== null) return failed(unreachable.detail, service.kind);
   ensureProfileDirs(paths); // WorkingDirectory and the log directory must exist before the manager starts it
   const lines: string[] = [];
   if (options.start) {

@@ -32,6 +32,8 @@ export interface GatewayStatus {
   readonly service: ServiceInfo;
   readonly worker: { readonly pid: number | null; readonly responsive: boolean } | null;
   readonly restarts: number | null;
+  /** Every monitor found by command line, oldest first, when there is more than one (pid is the oldest). */
+  readonly pids?: readonly number[];
   /** Why the state is what it is, when a reason is known. */
   readonly reason: string | null;
   readonly probes?: readonly Probe[];
@@ -107,10 +109,15 @@ export function summarize(o: Observations, service: ServiceInfo, deep: boolean):
     // Alive, but neither its control endpoint nor its PID file speaks for it: found by command line.
     const pidFile = o.pidFile.kind === 'missing' ? 'no PID file' : o.pidFile.kind === 'invalid' ? 'an unreadable PID file' : 'a stale PID file';
     const control = o.hello.kind === 'timeout' ? 'a control endpoint that accepts but does not answer' : 'no control endpoint';
+    const { monitors, source } = o.discovery;
+    const found = monitors.length === 1
+      ? describeDiscovered(discovered, source)
+      : `${monitors.length} monitors of this profile and home: ${monitors.map((m) => describeDiscovered(m, source)).join('; ')}`;
     return {
       ...base, running: false, pid: discovered.identity.pid, state: 'wedged', instance: null, startedAt: null,
       api: { url: null }, worker: null, restarts: null,
-      reason: `${pidFile} and ${control}; ${describeDiscovered(discovered, o.discovery.source)}`,
+      ...(monitors.length > 1 ? { pids: monitors.map((m) => m.identity.pid) } : {}),
+      reason: `${pidFile} and ${control}; ${found}`,
     };
   }
   const { state, reason } = notRunningState(o);

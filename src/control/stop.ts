@@ -4,10 +4,11 @@
 import { rmSync } from 'node:fs';
 import { readPidFile, removePidFileIfOwned } from '../runtime/identity.js';
 import { LifecycleLog } from '../runtime/lifecycle-log.js';
-import { writePlannedStop } from '../runtime/planned-stop.js';
+import { readPlannedStop, writePlannedStop } from '../runtime/planned-stop.js';
 import { killProcessTree, waitGone, waitUntil } from '../runtime/process-tree.js';
 import { readStateFile } from '../runtime/state-file.js';
 import { readToken } from '../gateway/token.js';
+import { errorMessage } from '../errors.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
 import { holdAutostart } from '../service/autostart-hold.js';
@@ -40,6 +41,10 @@ export interface StopResult {
   readonly message: string;
   /** The hold file written (Windows autostart installed, holdAutostart asked), else absent. */
   readonly autostartHold?: string;
+  /** Every pid stopped, when discovery found more than one monitor of the profile. */
+  readonly pids?: readonly number[];
+  /** What could not be done on the way (the marker could not be written), for stderr. */
+  readonly warnings?: readonly string[];
 }
 
 interface Target {
@@ -52,32 +57,52 @@ interface Target {
 
 /**
  * Who to stop: whoever answers on the control endpoint, else a PID file whose identity still holds,
- * else the monitor found by its command line (discover.ts), fingerprinted when found.
+ * else every monitor found by its command line (discover.ts), each fingerprinted when found: two
+ * monitors of one profile (a lock that failed, a start raced) are both stopped, oldest first.
  */
-export async function findRunning(paths: ProfilePaths): Promise<Target | null> {
+export async function findRunning(paths: ProfilePaths): Promise<Target[]> {
   const answer = await hello(platform.controlEndpoint(paths.dir).address, FIND_TIMEOUT_MS);
-  if (answer.ok) return { identity: { pid: answer.data.pid, startTime: answer.data.startTime }, instance: answer.data.instance, controlAnswered: true };
+  if (answer.ok) return [{ identity: { pid: answer.data.pid, startTime: answer.data.startTime }, instance: answer.data.instance, controlAnswered: true }];
   const record = readPidFile(paths.pidFile);
   if (record.kind === 'ok' && platform.matchesIdentity(record.value)) {
-    return { identity: record.value, instance: record.value.instance, controlAnswered: false };
+    return [{ identity: record.value, instance: record.value.instance, controlAnswered: false }];
   }
   const found = discoverMonitors(paths);
-  if (found.kind !== 'found') return null;
-  const monitor = found.monitors[0] as DiscoveredMonitor;
-  return { identity: monitor.identity, instance: null, controlAnswered: false, discoveredBy: describeDiscovered(monitor, found.source) };
+  if (found.kind !== 'found') return [];
+  return found.monitors.map((monitor: DiscoveredMonitor) => ({
+    identity: monitor.identity, instance: null, controlAnswered: false, discoveredBy: describeDiscovered(monitor, found.source),
+  }));
 }
 
 export async function stopGateway(paths: ProfilePaths, options: StopOptions): Promise<StopResult> {
   // Held before stopping, and even when not running: the task would start it within minutes.
   const hold = options.holdAutostart === true ? holdAutostart(paths.dir, options.reason) : null;
   const held = hold === null ? {} : { autostartHold: hold };
-  const target = await findRunning(paths);
-  if (target === null) return { ok: true, wasRunning: false, pid: null, steps: [], message: 'not running', ...held };
+  const targets = await findRunning(paths);
+  if (targets.length === 0) return { ok: true, wasRunning: false, pid: null, steps: [], message: 'not running', ...held };
+  const results: StopResult[] = [];
+  for (const target of targets) results.push(await stopOne(paths, target, options));
+  const [first] = results as [StopResult, ...StopResult[]];
+  if (results.length === 1) return { ...first, ...held };
+  const failed = results.filter((r) => !r.ok);
+  const pids = results.map((r) => r.pid);
+  return {
+    ok: failed.length === 0, wasRunning: true, pid: first.pid, pids: pids as number[],
+    steps: [`${results.length} monitors of this profile found by their command line`, ...results.flatMap((r) => r.steps.map((step) => `pid ${r.pid}: ${step}`))],
+    message: failed.length === 0 ? `stopped ${results.length} monitors (pids ${pids.join(', ')})` : failed.map((r) => r.message).join('; '),
+    ...(results.some((r) => r.warnings !== undefined) ? { warnings: results.flatMap((r) => r.warnings ?? []) } : {}),
+    ...held,
+  };
+}
+
+async function stopOne(paths: ProfilePaths, target: Target, options: StopOptions): Promise<StopResult> {
   const { identity } = target;
   const steps: string[] = target.discoveredBy === undefined ? [] : [`no PID file or control answer; ${target.discoveredBy}`];
+  const warnings: string[] = [];
   const done = (ok: boolean, message: string): StopResult => {
-    if (ok && target.instance !== null) removePidFileIfOwned(paths.pidFile, target.instance);
-    return { ok, wasRunning: true, pid: identity.pid, steps, message, ...held };
+    const left = ok && target.instance !== null ? bestEffort(() => removePidFileIfOwned(paths.pidFile, target.instance as string)) : null;
+    if (left !== null) warnings.push(`could not remove the PID file ${paths.pidFile} (${left}); it names a process that is gone, so it is ignored`);
+    return { ok, wasRunning: true, pid: identity.pid, steps, message, ...(warnings.length === 0 ? {} : { warnings }) };
   };
   const drainWindow = options.timeoutMs + STOP_EXIT_GRACE_MS;
 
@@ -95,14 +120,42 @@ export async function stopGateway(paths: ProfilePaths, options: StopOptions): Pr
     }
   }
   if (!drainRequested) {
-    writePlannedStop(paths.plannedStop, identity, { timeoutMs: options.timeoutMs, reason: options.reason });
-    steps.push('wrote the planned-stop marker');
-    const reacted = await waitUntil(() => !platform.matchesIdentity(identity) || isDraining(paths, identity), MARKER_REACTION_MS);
-    if (reacted && (await waitGone(identity, drainWindow))) return done(true, `stopped (pid ${identity.pid})`);
-    steps.push(reacted ? `still running ${drainWindow} ms after it began draining` : 'no reaction to the marker');
-    rmSync(paths.plannedStop, { force: true }); // never leave a marker behind for a later process
+    const unwritable = tryWritePlannedStop(paths, identity, options);
+    if (unwritable !== null) {
+      // Not a reason to leave it running: escalate now (identity-checked), and say what failed.
+      warnings.push(unwritable);
+      steps.push(unwritable);
+    } else {
+      steps.push('wrote the planned-stop marker');
+      const reacted = await waitUntil(() => !platform.matchesIdentity(identity) || isDraining(paths, identity), MARKER_REACTION_MS);
+      if (reacted && (await waitGone(identity, drainWindow))) return done(true, `stopped (pid ${identity.pid})`);
+      steps.push(reacted ? `still running ${drainWindow} ms after it began draining` : 'no reaction to the marker');
+      removeOwnMarker(paths, identity); // never leave a marker behind for a later process
+    }
   }
-  return escalate(paths, identity, steps, done);
+  return escalate(paths, identity, steps, warnings, done);
+}
+
+/** Run a step that may fail without stopping the stop (the gateway is what matters); its error, or null. */
+function bestEffort(step: () => void): string | null {
+  try {
+    step();
+    return null;
+  } catch (error) {
+    return errorMessage(error);
+  }
+}
+
+/** Write the marker; why it could not be written (an unwritable profile dir, a full disk, a directory in its place), or null. */
+function tryWritePlannedStop(paths: ProfilePaths, identity: ProcessIdentity, options: StopOptions): string | null {
+  const failed = bestEffort(() => writePlannedStop(paths.plannedStop, identity, { timeoutMs: options.timeoutMs, reason: options.reason }));
+  return failed === null ? null : `could not write the planned-stop marker ${paths.plannedStop} (${failed}); escalating to signals`;
+}
+
+/** Remove the marker only when it is still the one written for this target (a file, ours). */
+function removeOwnMarker(paths: ProfilePaths, identity: ProcessIdentity): void {
+  const marker = readPlannedStop(paths.plannedStop);
+  if (marker !== null && marker.targetPid === identity.pid && marker.stopperPid === process.pid) rmSync(paths.plannedStop, { force: true });
 }
 
 function isDraining(paths: ProfilePaths, identity: ProcessIdentity): boolean {
@@ -110,12 +163,15 @@ function isDraining(paths: ProfilePaths, identity: ProcessIdentity): boolean {
   return state.kind === 'ok' && state.value.pid === identity.pid && state.value.state === 'draining';
 }
 
-async function escalate(paths: ProfilePaths, identity: ProcessIdentity, steps: string[], done: (ok: boolean, message: string) => StopResult): Promise<StopResult> {
+async function escalate(
+  paths: ProfilePaths, identity: ProcessIdentity, steps: string[], warnings: string[], done: (ok: boolean, message: string) => StopResult,
+): Promise<StopResult> {
   const lifecycle = new LifecycleLog(paths.lifecycleLog);
   for (const [signal, waitMs] of [['SIGTERM', TERM_GRACE_MS], ['SIGKILL', KILL_WAIT_MS]] as const) {
     const count = killProcessTree(identity, signal);
     steps.push(`${signal} to ${count} process(es) of the tree`);
-    lifecycle.append('escalate', { targetPid: identity.pid, signal, processes: count });
+    const unlogged = bestEffort(() => lifecycle.append('escalate', { targetPid: identity.pid, signal, processes: count }));
+    if (unlogged !== null) warnings.push(`could not record the ${signal} in ${paths.lifecycleLog} (${unlogged})`);
     if (await waitGone(identity, waitMs)) return done(true, `stopped (pid ${identity.pid}) with ${signal}`);
   }
   return done(false, `pid ${identity.pid} is still running after SIGKILL`);

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:net';
 import { isDetached, ENV, workerEnv } from '../env.js';
 import { errorMessage, GatehouseError } from '../errors.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT, exitCodeForSignal } from '../exit-codes.js';
 import type { GatewayConfig } from '../gateway/config.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
@@ -35,6 +35,17 @@ export interface MonitorContext {
 
 export function newInstanceId(): string {
   return `gh_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+}
+
+/**
+ * The exit status after a stop signal. Planned stops exit 0 and come through the control endpoint,
+ * the planned-stop marker or the launcher's end (Windows); so does Ctrl+C (or the terminal closing)
+ * in a foreground run. Any other signal (a stray `kill`, SIGTERM from anyone) drains as well but
+ * exits 128 + its number, so that systemd (Restart=always) and launchd (KeepAlive SuccessfulExit
+ * false) bring the gateway back; `systemctl stop` is told apart by the unit (SuccessExitStatus).
+ */
+export function signalExitCode(signal: NodeJS.Signals, noTerminal: boolean): number {
+  return !noTerminal && signal !== 'SIGTERM' ? EXIT.OK : exitCodeForSignal(signal);
 }
 
 export class Monitor {
@@ -155,7 +166,11 @@ export class Monitor {
     const noTerminal = this.detached || process.stdin.isTTY !== true;
     if (noTerminal) platform.absorbConsoleSignals();
     for (const signal of platform.stopSignals(noTerminal)) {
-      process.on(signal, () => { void this.stop(`signal ${signal}`, this.ctx.config.drain.timeoutMs); });
+      process.on(signal, () => {
+        const code = signalExitCode(signal, noTerminal);
+        if (code !== EXIT.OK && this.stopping === null) this.ctx.log.warn({ signal, code }, 'a stop signal that no planned stop announced: draining, then exiting non-zero so a service manager brings the gateway back');
+        void this.stop(`signal ${signal}`, this.ctx.config.drain.timeoutMs, code);
+      });
     }
     // SIGUSR1 on POSIX: replace the worker (zero downtime), as `gatehouse restart` does.
     const restart = platform.restartSignal;

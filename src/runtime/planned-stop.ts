@@ -3,6 +3,7 @@
 // Watched with fs.watch, so the gateway reacts at once; a marker for another process or one older
 // than MARKER_TTL_MS is stale and removed, a malformed one is removed and logged.
 import { watch, rmSync, type FSWatcher } from 'node:fs';
+import { errorMessage } from '../errors.js';
 import { basename, dirname } from 'node:path';
 import { z } from 'zod';
 import { readJsonFile, writeJsonFile } from '../fs-util.js';
@@ -34,6 +35,12 @@ export function writePlannedStop(file: string, target: ProcessIdentity, options:
   writeJsonFile(file, marker);
 }
 
+/** The marker on disk when it is a valid one, else null (missing, being written, malformed, a directory). */
+export function readPlannedStop(file: string): PlannedStopMarker | null {
+  const read = readJsonFile(file, markerSchema);
+  return read.kind === 'ok' ? read.value : null;
+}
+
 export type MarkerVerdict =
   | { readonly kind: 'none' }
   | { readonly kind: 'mine'; readonly marker: PlannedStopMarker }
@@ -57,6 +64,19 @@ export function judgeMarker(file: string, self: ProcessIdentity, now = Date.now(
   return targetAlive ? { kind: 'foreign' } : { kind: 'stale', why: `its target pid ${marker.targetPid} is gone` };
 }
 
+/**
+ * Remove a consumed or stale marker. Never throws: what sits at the marker's path may not be a file
+ * (a directory put there by hand), and a watcher that threw would take the gateway down with it.
+ */
+function removeMarker(file: string): string | null {
+  try {
+    rmSync(file, { force: true });
+    return null;
+  } catch (error) {
+    return errorMessage(error);
+  }
+}
+
 export interface MarkerWatcher {
   close(): void;
 }
@@ -78,11 +98,11 @@ export function watchPlannedStop(
     const verdict = judgeMarker(file, self);
     if (verdict.kind === 'mine') {
       fired = true;
-      rmSync(file, { force: true }); // consumed: it must not stop the next instance
+      removeMarker(file); // consumed: it must not stop the next instance
       onStop(verdict.marker);
     } else if (verdict.kind === 'stale' || (verdict.kind === 'malformed' && settled)) {
-      rmSync(file, { force: true });
-      onDiscard(verdict);
+      const left = removeMarker(file);
+      onDiscard(left === null ? verdict : { kind: verdict.kind, why: `${verdict.why}; cannot remove it: ${left}` });
     } else if (verdict.kind === 'malformed' && recheck === null) {
       // Maybe still being written: judge it again once the writer is done.
       recheck = setTimeout(() => { recheck = null; check(true); }, MALFORMED_RECHECK_MS);

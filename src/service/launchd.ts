@@ -7,6 +7,9 @@
 // - `bootstrap` exits 125 when there is no GUI session (ssh, a build agent): the agent is installed
 //   and starts at the next login, but it was not started, and we say so instead of claiming it.
 // - `bootstrap` of a disabled label fails (119): enable before bootstrap, disable afterwards.
+// A stop is a bootout, not `launchctl kill SIGTERM`: bootout sends the same SIGTERM (the monitor
+// drains) and unloads the job, so KeepAlive cannot relaunch it; a SIGTERM alone is a stray signal
+// to the monitor, which exits 143 so that KeepAlive {SuccessfulExit: false} brings it back.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileSync as writeAtomicSync } from 'atomically';
@@ -120,6 +123,18 @@ export function createLaunchdBackend(options: LaunchdOptions): ServiceBackend {
     }
   };
 
+  const isDisabled = (profile: string): boolean => {
+    const result = launchctl(['print-disabled', domain], LAUNCHCTL_QUERY_TIMEOUT_MS);
+    return result.ok && disabledIn(result.stdout, launchdLabel(profile));
+  };
+
+  /** Load a job after a stop (bootout): a label disabled by `install --no-login` stays disabled. */
+  const bootstrapEnabled = async (profile: string): Promise<ServiceResult | null> => {
+    if (!isDisabled(profile)) return bootstrap(profile);
+    const failed = step('launchctl enable', ['enable', target(profile)]) ?? (await bootstrap(profile));
+    return step('launchctl disable', ['disable', target(profile)]) ?? failed;
+  };
+
   const bootout = async (profile: string): Promise<ServiceResult | null> => {
     if (!view(profile).loaded) return null;
     const result = launchctl(['bootout', target(profile)], stopCallTimeoutMs(profile));
@@ -141,7 +156,7 @@ export function createLaunchdBackend(options: LaunchdOptions): ServiceBackend {
       if (failed) return failed;
     }
     const loaded = before.loaded && !reload;
-    const failed = loaded ? (before.running ? null : step('launchctl kickstart', ['kickstart', target(profile)])) : await bootstrap(profile);
+    const failed = loaded ? (before.running ? null : step('launchctl kickstart', ['kickstart', target(profile)])) : await bootstrapEnabled(profile);
     if (failed) return failed;
     const after = await observe(profile, (v) => v.running);
     if (!after.running) return notOk(`${target(profile)} is not running after start (${after.detail})`);
@@ -209,11 +224,8 @@ export function createLaunchdBackend(options: LaunchdOptions): ServiceBackend {
 
     async stop(profile: string): Promise<ServiceResult> {
       if (!view(profile).running) return ok('not running');
-      // SIGTERM makes the monitor drain and exit 0; KeepAlive {SuccessfulExit: false} leaves it down.
-      const failed = step('launchctl kill', ['kill', 'SIGTERM', target(profile)]);
-      if (failed) return failed;
-      const after = await observe(profile, (v) => !v.running, stopCallTimeoutMs(profile));
-      return after.running ? notOk(`${target(profile)} still runs after SIGTERM and the stop deadline`, null, true) : ok('stopped');
+      // bootout: SIGTERM (the monitor drains) and unload, so KeepAlive does not relaunch it.
+      return (await bootout(profile)) ?? ok('stopped');
     },
 
     async restart(profile: string): Promise<ServiceResult> {

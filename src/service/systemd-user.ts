@@ -36,7 +36,7 @@ export interface SystemdUserOptions {
 
 
 
-export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBackend & { linger(): string; lingerStatus(): LingerStatus } {
+export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBackend & { linger(): string; lingerStatus(): LingerStatus; reachable(): ServiceResult | null } {
   const run = options.run ?? runBounded;
   const unitPath = (profile: string): string => join(options.unitDir, systemdUnitName(profile));
   const systemctl = (args: readonly string[], timeoutMs = SYSTEMCTL_TIMEOUT_MS): RunResult =>
@@ -72,6 +72,27 @@ export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBa
     return result.ok ? null : failedRun(what, result);
   };
 
+  /** null when `systemctl --user` reaches the user manager; else why not, and what to do. */
+  const managerUnreachable = (): ServiceResult | null => {
+    const result = systemctl(['show', '--property=Version'], SYSTEMCTL_QUERY_TIMEOUT_MS);
+    if (result.ok) return null;
+    const env = options.env ?? process.env;
+    const where = `XDG_RUNTIME_DIR=${env['XDG_RUNTIME_DIR'] ?? '(unset)'}, DBUS_SESSION_BUS_ADDRESS=${env['DBUS_SESSION_BUS_ADDRESS'] ?? '(unset)'}`;
+    const failed = failedRun('systemctl --user cannot reach the systemd user manager', result);
+    return { ...failed, detail: `${failed.detail} (${where}); nothing was written. Run it in the user's own login session (not through sudo or su), or turn lingering on (loginctl enable-linger) and set XDG_RUNTIME_DIR=/run/user/$(id -u)` };
+  };
+
+  /** Restore the unit file as it was before this install (or remove it), and say so. */
+  const rollBack = (profile: string, before: string | null, failure: ServiceResult): ServiceResult => {
+    try {
+      if (before === null) rmSync(unitPath(profile), { force: true });
+      else writeAtomicSync(unitPath(profile), before, { mode: UNIT_FILE_MODE });
+      return { ...failure, detail: `${failure.detail}; ${before === null ? `removed ${unitPath(profile)} again` : `restored the previous ${unitPath(profile)}`}` };
+    } catch (error) {
+      return { ...failure, detail: `${failure.detail}; and could not roll ${unitPath(profile)} back: ${errorMessage(error)}` };
+    }
+  };
+
   const backend = {
     kind: 'systemd-user' as const,
 
@@ -82,6 +103,10 @@ export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBa
     async install(spec: ServiceSpec, opts: InstallOptions): Promise<ServiceResult> {
       const name = systemdUnitName(spec.profile);
       const text = renderSystemdUnit(spec);
+      // Ask the manager first: with the user bus unreachable (no session: ssh, sudo, a container)
+      // nothing is written, so there is no unit file that no manager ever loaded.
+      const unreachable = managerUnreachable();
+      if (unreachable !== null) return unreachable;
       const before = readUnit(spec.profile);
       const changed = before !== text;
       const notes: string[] = [];
@@ -91,10 +116,10 @@ export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBa
         notes.push(before === null ? `wrote ${unitPath(spec.profile)}` : `rewrote ${unitPath(spec.profile)} (it had drifted)`);
       } else notes.push('unit unchanged');
       const wasActive = isActive(spec.profile);
-      const failed =
-        step('daemon-reload', ['daemon-reload']) ??
-        (opts.login ? step('enable', ['enable', name]) : step('disable', ['disable', name])) ??
-        (opts.start ? step('start', [changed && wasActive ? 'restart' : 'start', name], stopCallTimeoutMs(spec.profile)) : null);
+      const registered = step('daemon-reload', ['daemon-reload']) ?? (opts.login ? step('enable', ['enable', name]) : step('disable', ['disable', name]));
+      // The manager would not take it (it went away since, or refused): put the old file back.
+      if (registered) return changed ? rollBack(spec.profile, before, registered) : registered;
+      const failed = opts.start ? step('start', [changed && wasActive ? 'restart' : 'start', name], stopCallTimeoutMs(spec.profile)) : null;
       if (failed) return failed;
       notes.push(opts.login ? 'enabled at login' : 'not enabled at login');
       if (opts.start) {
@@ -152,6 +177,8 @@ export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBa
         detail: result.ok ? [...props].map(([k, v]) => `${k}=${v}`).join(' ') : failedRun('systemctl show', result).detail,
       };
     },
+
+    reachable: managerUnreachable,
 
     /** One line on lingering: without it, the user manager (and the gateway) stops at logout. */
     linger: (): string => backend.lingerStatus().detail,

@@ -99,4 +99,9 @@ export interface ServiceBackend {
   status(profile: string): Promise<ServiceStatus>;
   /** systemd only: whether the manager keeps running after logout. Absent elsewhere. */
   lingerStatus?(): LingerStatus;
+  /**
+   * Can the manager be reached at all? null when it can; else why not. Asked before `install`
+   * changes anything (stops a hand-started gateway, writes a file). Absent: nothing to ask.
+   */
+  reachable?(): ServiceResult | null;
 }

@@ -106,11 +106,11 @@ export class FakeLaunchctl {
     return result(0);
   }
 
-  /** SIGTERM: the monitor drains and exits 0. */
+  /** SIGTERM that no planned stop announced: the monitor drains and exits 143 (src/exit-codes.ts). */
   private kill(name: string): RunResult {
     const job = this.jobs.get(name);
     if (job === undefined) return result(113, '', 'Could not find service\n');
-    if (job.pid !== null) this.exit(name, 0);
+    if (job.pid !== null) this.exit(name, 143);
     return result(0);
   }
 }

@@ -13,6 +13,8 @@ export class FakeSystemctl {
   readonly calls: string[][] = [];
   /** Verb -> what to do instead of succeeding. */
   readonly inject = new Map<string, 'hang' | 'fail'>();
+  /** No user bus (no session): every call fails the way systemctl does, before it reaches a manager. */
+  busDown = false;
 
   constructor(private readonly unitDir: string) {}
 
@@ -21,6 +23,7 @@ export class FakeSystemctl {
     const [verb, ...rest] = args.slice(1).filter((a) => a !== '--quiet' && a !== '--now');
     const now = args.includes('--now');
     this.calls.push(args.slice(1));
+    if (this.busDown) return result(1, '', 'Failed to connect to bus: No such file or directory\n');
     const injected = this.inject.get(verb ?? '');
     if (injected === 'hang') return result(null, '', '', true);
     if (injected === 'fail') return result(1, '', `Failed to ${verb}: injected`);
@@ -34,7 +37,7 @@ export class FakeSystemctl {
       case 'is-active': return result(this.active.has(unit) ? 0 : 3, this.active.has(unit) ? 'active\n' : 'inactive\n');
       case 'is-enabled': return result(this.enabled.has(unit) ? 0 : 1);
       case 'reset-failed': return result(this.loaded.has(unit) ? 0 : 1);
-      case 'show': return result(0, [
+      case 'show': return unit.startsWith('--') ? result(0, 'Version=252.36-1~deb12u1\n') : result(0, [
         `ActiveState=${this.active.has(unit) ? 'active' : 'inactive'}`,
         `SubState=${this.active.has(unit) ? 'running' : 'dead'}`,
         `UnitFileState=${this.enabled.has(unit) ? 'enabled' : this.loaded.has(unit) ? 'disabled' : ''}`,

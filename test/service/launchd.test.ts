@@ -94,19 +94,36 @@ test('--no-login disables the label (the override outlives bootout); --no-start 
   assert.deepEqual(await other.status('work').then((s) => [s.installed, s.enabled, s.state]), [true, true, 'stopped']);
 });
 
-test('KeepAlive relaunches a crash but not a planned stop; stop drains through SIGTERM; start brings it back', async (t) => {
+test('KeepAlive relaunches a crash and a stray SIGTERM (exit 143) but not a planned stop; stop boots out; start brings it back', async (t) => {
   const { fake, backend, spec } = setup(t);
   await backend.install(spec, BOTH);
   const pid = fake.jobs.get(LABEL)?.pid;
   fake.exit(LABEL, 1);
   assert.notEqual(fake.jobs.get(LABEL)?.pid ?? null, null, 'a crash is relaunched');
   assert.notEqual(fake.jobs.get(LABEL)?.pid, pid);
+  const crashed = fake.jobs.get(LABEL)?.pid;
+  fake.run('launchctl', ['kill', 'SIGTERM', `gui/${UID}/${LABEL}`], { timeoutMs: 1_000 });
+  assert.notEqual(fake.jobs.get(LABEL)?.pid ?? crashed, crashed, 'a stray SIGTERM (exit 143) is relaunched');
+  fake.exit(LABEL, 0);
+  assert.equal((await backend.status('work')).state, 'stopped', 'a planned exit 0 stays down');
+  assert.ok((await backend.start('work')).ok);
   const stopped = await backend.stop('work');
   assert.ok(stopped.ok, stopped.detail);
-  assert.ok(fake.calls.some((c) => c.args.join(' ') === `kill SIGTERM gui/${UID}/${LABEL}`));
-  assert.equal((await backend.status('work')).state, 'stopped', 'exit 0 stays down');
+  assert.ok(fake.calls.some((c) => c.args.join(' ') === `bootout gui/${UID}/${LABEL}`), 'the stop is a bootout');
+  assert.equal((await backend.status('work')).state, 'stopped', 'a stopped job is not relaunched');
   assert.ok((await backend.start('work')).ok);
   assert.equal((await backend.status('work')).state, 'running');
+});
+
+test('a job installed with --no-login starts again after a stop, and stays disabled at login', async (t) => {
+  const { fake, backend, spec } = setup(t);
+  assert.ok((await backend.install(spec, { start: true, login: false })).ok);
+  assert.ok((await backend.stop('work')).ok);
+  assert.equal(fake.jobs.size, 0);
+  const started = await backend.start('work');
+  assert.ok(started.ok, started.detail);
+  assert.equal((await backend.status('work')).state, 'running');
+  assert.equal(fake.overrides.get(LABEL), true, 'still disabled at login');
 });
 
 test('uninstall boots out and removes the plist; twice is fine; a hang is a bounded failure', async (t) => {

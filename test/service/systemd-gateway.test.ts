@@ -3,8 +3,9 @@
 // previous one's state): `install` hands a hand-started gateway over to systemd -> unit active, enabled, answering /healthz; installing twice
 // changes nothing; the installed unit is what `install --print` prints and passes
 // `systemd-analyze --user verify`; serviceInfo/serviceProbes read the real manager; SIGKILL of the
-// monitor -> systemd starts a new one and the old worker does not outlive it; `systemctl stop`
-// mid-message -> the monitor drained (lifecycle log) and left the message resume_pending (SQLite);
+// monitor -> systemd starts a new one and the old worker does not outlive it; a stray SIGTERM ->
+// drained, exit 143, restarted; `systemctl stop` mid-message -> inactive (not failed), the monitor
+// drained (lifecycle log) and left the message resume_pending (SQLite);
 // `systemctl start` -> exactly one reply; `systemctl restart` -> a new monitor answers; a hand edit
 // is reported as drift and repaired; `uninstall` -> no file, LoadState not-found, nothing answers.
 // The CLI entry is bin/gatehouse.js, or GATEHOUSE_TEST_CLI (an entry with `install` registered).
@@ -59,7 +60,7 @@ function setup(manager: UserManager) {
   const cli = (...args: string[]) => manager.run(['env', `GATEHOUSE_HOME=${home}`, NODE, CLI, ...args, '--profile', PROFILE], 90_000);
   const systemctl = (...args: string[]) => manager.run(['systemctl', '--user', ...args]);
   const show = (): Map<string, string> => {
-    const out = systemctl('show', UNIT, '--property=ActiveState,SubState,UnitFileState,MainPID,LoadState').stdout;
+    const out = systemctl('show', UNIT, '--property=ActiveState,SubState,UnitFileState,MainPID,LoadState,Result,ExecMainStatus,NRestarts').stdout;
     return new Map(out.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   };
   const mainPid = (): number => Number(show().get('MainPID'));
@@ -160,8 +161,19 @@ test('gatehouse install runs the gateway under a real systemd user manager: revi
   // SIGKILL of the monitor: Restart=always brings up a new one; the old worker does not linger.
   assert.ok(first.pid > 0);
   process.kill(first.pid, 'SIGKILL');
-  const revived = await gw.answering(first.pid);
+  const killed = await gw.answering(first.pid);
   await waitFor('the old worker to exit with its monitor', () => { try { process.kill(first.workerPid, 0); return undefined; } catch { return true; } });
+
+  // A stray SIGTERM (not `gatehouse stop`, not systemctl's stop): it drains, exits 143, and systemd
+  // brings it back (Restart=always), where an exit 0 would have left the gateway down for good.
+  const restartsBefore = Number(gw.show().get('NRestarts'));
+  const termLine = lifecycleEvents(gw.profileDir, 0).length;
+  process.kill(killed.pid, 'SIGTERM');
+  const revived = await gw.answering(killed.pid);
+  assert.equal(Number(gw.show().get('NRestarts')), restartsBefore + 1, 'systemd restarted it');
+  const termed = lifecycleEvents(gw.profileDir, termLine);
+  assert.deepEqual(termed.filter((e) => e.event === 'exit' && e.pid === killed.pid).map((e) => e.code), [143]);
+  assert.ok(termed.some((e) => e.event === 'drain_end' && e.pid === killed.pid), 'it drained before exiting');
 
   // A message in flight when systemd stops the unit: drained, resume_pending, answered once after start.
   const posted = await fetch(`${revived.url}/v1/sessions/s1/messages`, {
@@ -177,7 +189,8 @@ test('gatehouse install runs the gateway under a real systemd user manager: revi
   const linesBefore = lifecycleEvents(gw.profileDir, 0).length;
   const stopped = gw.systemctl('stop', UNIT);
   assert.equal(stopped.exitCode, 0, stopped.stderr);
-  assert.equal(gw.show().get('ActiveState'), 'inactive', 'a drained stop exits 0: inactive, not failed');
+  // systemctl's stop is the same SIGTERM: exit 143 is in SuccessExitStatus, so inactive, not failed.
+  assert.deepEqual([gw.show().get('ActiveState'), gw.show().get('Result')], ['inactive', 'success'], 'a drained stop: inactive, not failed');
   const events = lifecycleEvents(gw.profileDir, linesBefore).map((e) => e.event);
   assert.ok(events.includes('drain_begin') && events.indexOf('drain_end') > events.indexOf('drain_begin'), `drained: ${events.join(', ')}`);
   const afterStop = readMessages(gw.profileDir);

@@ -29,7 +29,7 @@ test('install writes the unit in the injected directory, reloads, enables and st
   const result = await backend.install(spec, BOTH);
   assert.ok(result.ok, result.detail);
   assert.equal(readFileSync(file, 'utf8'), backend.render(spec)[0]?.content);
-  assert.deepEqual(fake.verbs(), ['is-active gatehouse-work.service', 'daemon-reload', 'enable gatehouse-work.service', 'start gatehouse-work.service', 'is-active gatehouse-work.service']);
+  assert.deepEqual(fake.verbs(), ['show', 'is-active gatehouse-work.service', 'daemon-reload', 'enable gatehouse-work.service', 'start gatehouse-work.service', 'is-active gatehouse-work.service']);
   assert.doesNotMatch(result.detail, /linger/, 'linger is reported apart (lingerStatus), not inside the install result');
   assert.deepEqual(backend.lingerStatus(), { state: 'off', detail: 'linger: off (stops at logout); to keep it running: loginctl enable-linger ana', enableCommand: 'loginctl enable-linger ana' });
   const status = await backend.status('work');
@@ -97,6 +97,34 @@ test('a manager that hangs or fails is reported with one result shape, never as 
   const failed = await backend.install(spec, BOTH);
   assert.deepEqual([failed.ok, failed.exitCode, failed.timedOut], [false, 1, false]);
   assert.match(failed.detail, /^start: exit 1/);
+});
+
+test('with the user bus unreachable, install writes nothing and says why', async (t) => {
+  const { fake, backend, spec, file, unitDir } = setup(t);
+  fake.busDown = true;
+  const result = await backend.install(spec, BOTH);
+  assert.equal(result.ok, false);
+  assert.match(result.detail, /cannot reach the systemd user manager: exit 1: Failed to connect to bus.*XDG_RUNTIME_DIR=.*nothing was written/);
+  assert.equal(existsSync(file), false, 'no unit file that no manager loaded');
+  assert.equal(existsSync(unitDir), false, 'not even its directory');
+  assert.deepEqual(fake.verbs(), ['show'], 'it asked the manager before anything else');
+});
+
+test('a manager that refuses the new unit gets the old file back (or none)', async (t) => {
+  const { fake, backend, spec, file } = setup(t);
+  fake.inject.set('daemon-reload', 'fail');
+  const fresh = await backend.install(spec, BOTH);
+  assert.equal(fresh.ok, false);
+  assert.match(fresh.detail, /^daemon-reload: exit 1.*removed .*gatehouse-work\.service again/);
+  assert.equal(existsSync(file), false);
+  fake.inject.clear();
+  assert.ok((await backend.install(spec, BOTH)).ok);
+  const installed = readFileSync(file, 'utf8');
+  fake.inject.set('enable', 'fail');
+  const drifted = await backend.install({ ...spec, drainTimeoutMs: 120_000 }, BOTH);
+  assert.equal(drifted.ok, false);
+  assert.match(drifted.detail, /restored the previous/);
+  assert.equal(readFileSync(file, 'utf8'), installed, 'the unit the manager runs is still the one on disk');
 });
 
 test('linger is reported on, off, or as not checkable', async (t) => {
