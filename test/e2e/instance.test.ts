@@ -37,9 +37,9 @@ test('run --replace drains the running gateway, then takes over', async (t) => {
   const events = home.lifecycle();
   assert.ok(events.some((e) => e.event === 'stop' && e.pid === old && /replace/.test(String(e.reason))));
   assert.equal((await healthz(home.apiUrl())).body.pid, replacement.pid);
-  replacement.kill('SIGTERM');
-  const result = await collect(replacement, 30_000);
-  assert.equal(result.code, 0);
+  const done = collect(replacement, 30_000);
+  assert.equal((await home.cli(['stop'])).code, 0);
+  assert.equal((await done).code, 0, 'a planned stop of a foreground run exits 0');
 });
 
 test('a stale PID file (dead pid) reads as not running, and start succeeds', async (t) => {
