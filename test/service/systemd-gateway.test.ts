@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
-import { upUserManager, userSystemdSkipReason, type UserManager, waitFor as waitForValue } from './user-systemd.js';
+import { LOCK_WAIT_MS, upUserManager, userSystemdSkipReason, type UserManager, waitFor as waitForValue } from './user-systemd.js';
 
 const USER = `ghgw${process.pid}`;
 const PROFILE = 'e2e';
@@ -112,7 +112,7 @@ function lifecycleEvents(profileDir: string, fromLine: number): Array<{ event: s
   return readFileSync(join(profileDir, 'lifecycle.jsonl'), 'utf8').split('\n').filter((l) => l !== '').slice(fromLine).map((l) => JSON.parse(l));
 }
 
-test('gatehouse install runs the gateway under a real systemd user manager: revive, drain, resume, restart, drift, uninstall', { skip, timeout: 120_000 }, async (t) => {
+test('gatehouse install runs the gateway under a real systemd user manager: revive, drain, resume, restart, drift, uninstall', { skip, timeout: LOCK_WAIT_MS + 120_000 }, async (t) => {
   const manager = await upUserManager(USER);
   t.after(() => manager.down()); // always, even when an assertion fails
   const gw = setup(manager);

@@ -13,7 +13,7 @@ import { runBounded } from '../../src/platform/spawn.js';
 import { createSystemdUserBackend } from '../../src/service/systemd-user.js';
 import { systemdUserDir } from '../../src/service/systemd-unit.js';
 import { buildServiceSpec } from '../../src/service/spec.js';
-import { upUserManager, userSystemdSkipReason, USER_SYSTEMD_SCRIPT, waitFor as waitForValue } from './user-systemd.js';
+import { LOCK_WAIT_MS, upUserManager, userSystemdSkipReason, USER_SYSTEMD_SCRIPT, waitFor as waitForValue } from './user-systemd.js';
 
 const SCRIPT = USER_SYSTEMD_SCRIPT;
 const USER = `ghsd${process.pid}`;
@@ -29,7 +29,7 @@ setInterval(() => {}, 60000);
 
 const waitFor = <T>(what: string, probe: () => T | undefined): Promise<T> => waitForValue(what, probe, WAIT_MS);
 
-test('a real systemd user manager runs, revives, stops and forgets the generated unit', { skip, timeout: 120_000 }, async (t) => {
+test('a real systemd user manager runs, revives, stops and forgets the generated unit', { skip, timeout: LOCK_WAIT_MS + 120_000 }, async (t) => {
   // Serialized with the other real-systemd file: `down` removes /run/systemd/system.
   const manager = await upUserManager(USER);
   t.after(() => manager.down());

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { ancestorsOf, findGatewayMonitors } from '../../src/platform/discovery.js';
 import { linux } from '../../src/platform/posix.js';
 import { ENTRY_SCRIPT } from '../../src/version.js';
-import { upUserManager, userSystemdSkipReason, USER_SYSTEMD_SCRIPT, type UserManager, waitFor as waitForValue } from './user-systemd.js';
+import { LOCK_WAIT_MS, upUserManager, userSystemdSkipReason, USER_SYSTEMD_SCRIPT, type UserManager, waitFor as waitForValue } from './user-systemd.js';
 
 const USER = `ghrs${process.pid}`;
 const PROFILE = 'e2e';
@@ -41,7 +41,7 @@ async function healthPid(url: string): Promise<number | undefined> {
   }
 }
 
-test('under systemd, start and update-respawn go through the manager: MainPID changes exactly once, never two monitors', { skip, timeout: 90_000 }, async (t) => {
+test('under systemd, start and update-respawn go through the manager: MainPID changes exactly once, never two monitors', { skip, timeout: LOCK_WAIT_MS + 90_000 }, async (t) => {
   const manager: UserManager = await upUserManager(USER);
   t.after(() => manager.down());
   const home = join(manager.home, 'gh');

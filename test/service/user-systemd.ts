@@ -20,8 +20,11 @@ export const USER_SYSTEMD_SCRIPT = [
 ].find((path): path is string => path !== undefined && existsSync(path)) ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/ci/user-systemd.sh');
 const SCRIPT_TIMEOUT_MS = 60_000;
 const LOCK_DIR = '/tmp/gatehouse-user-systemd.lock';
-/** Longer than any one real-systemd test file holds the lock. */
-const LOCK_WAIT_MS = 180_000;
+/**
+ * Longer than any one real-systemd test file holds the lock. Each test's timeout adds it to its own
+ * budget: waiting for the lock (while the other files run) counts against the test's timeout.
+ */
+export const LOCK_WAIT_MS = 180_000;
 const LOCK_POLL_MS = 250;
 const WAIT_POLL_MS = 200;
 
