@@ -2,10 +2,13 @@
 import { availableParallelism, cpus } from 'node:os';
 import { STALL_FLOOR_MS, renderTable, type Row } from './measure.js';
 import { TAIL_MS, WARMUP_MS, type LoadOptions } from './under-load.js';
+import { renderLean, type LeanRow } from './scenarios-lean.js';
 
 export interface Report {
   readonly rows: Row[];
   readonly failures: string[];
+  /** The lean-and-fast rows (CLI wall time, memory), a table of their own. */
+  lean?: readonly LeanRow[];
 }
 
 /** A row for a scenario that failed; it keeps the partial measurements when the event itself failed. */
@@ -55,6 +58,8 @@ const LEGEND = [
   `- time to answer again: from the event (the CLI spawned, or the SIGKILL sent) to the first successful answer after the disruption (the end of the longest no-success interval after the event, or the first success after the last failed request was sent, whichever is later); 0 when nothing failed and no post-event stall was longer than ${STALL_FLOOR_MS} ms and twice the longest one before the event. For start rows: spawn → first 200.`,
 ].join('\n');
 
+const LEAN_LEGEND = '- CLI wall time: spawn to exit of each command, with a Gatehouse gateway and a PM2 daemon running; "vs floor" is the ratio of medians to `node -e 0` in the same run. RSS: resident memory of each process; "vs floor" is the difference to the bare Node HTTP server.';
+
 /** The whole report as Markdown: heading, machine and load, table, legend. */
 export function renderReport(report: Report, benchMs: number, pm2Version: string | null, load: LoadOptions): string {
   return [
@@ -62,9 +67,7 @@ export function renderReport(report: Report, benchMs: number, pm2Version: string
     '',
     machine(pm2Version, load),
     '',
-    renderTable(report.rows),
-    '',
-    LEGEND,
-    '',
+    ...(report.rows.length === 0 ? [] : [renderTable(report.rows), '', LEGEND, '']),
+    ...(report.lean === undefined ? [] : [renderLean(report.lean), '', LEAN_LEGEND, '']),
   ].join('\n');
 }

@@ -26,6 +26,7 @@ import { renderReport, type Report } from './report.js';
 import { floor } from './scenarios-floor.js';
 import { gatehouse } from './scenarios-gatehouse.js';
 import { findPm2, pm2 } from './scenarios-pm2.js';
+import { lean } from './scenarios-lean.js';
 import type { LoadOptions } from './under-load.js';
 
 async function main(): Promise<number> {
@@ -35,6 +36,7 @@ async function main(): Promise<number> {
       connections: { type: 'string', default: '4' },
       interval: { type: 'string', default: '8' },
       samples: { type: 'string' },
+      only: { type: 'string' },
     },
   });
   const load: LoadOptions = { connections: Number(values.connections), intervalMs: Number(values.interval), samplesDir: values.samples ?? null };
@@ -50,9 +52,13 @@ async function main(): Promise<number> {
   const appFile = writeApp(appDir);
 
   try {
-    await floor(report, appDir, appFile);
-    await gatehouse(report, load);
-    await pm2(report, load, appDir, appFile, found);
+    // --only lean: just the CLI-time and memory section (a quick look while working on them).
+    if (values.only !== 'lean') {
+      await floor(report, appDir, appFile);
+      await gatehouse(report, load);
+      await pm2(report, load, appDir, appFile, found);
+    }
+    await lean(report, appDir, appFile, found);
   } finally {
     await runCleanups();
   }

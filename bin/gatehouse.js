@@ -9,4 +9,6 @@ if (major < 22 || (major === 22 && minor < 13)) {
   );
   process.exit(1);
 }
+// Before the CLI's modules load, so that all of them are served from the compile cache.
+(await import('../dist/src/compile-cache.js')).enableCompileCache();
 await import('../dist/src/cli/main.js');

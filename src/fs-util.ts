@@ -1,8 +1,19 @@
 // Small file helpers: atomic private writes and reads that tell missing, empty and corrupt apart.
 import { readFileSync, renameSync, statSync } from 'node:fs';
-import { writeFileSync as writeAtomicSync } from 'atomically';
+import { createRequire } from 'node:module';
 import { isErrnoException, errorMessage } from './errors.js';
-import type { z } from 'zod';
+import type { Shape, ShapeIssue } from './shape.js';
+
+// atomically and its helpers are a fifth of what `status` would load, and status writes nothing:
+// loaded at the first write (require of an ES module without top-level await, Node >= 22.12).
+const require = createRequire(import.meta.url);
+let atomically: typeof import('atomically') | undefined;
+
+/** Write a file atomically (temp file + rename) with this mode. */
+export function writeAtomicSync(path: string, content: string | Uint8Array, options: { mode: number; fsyncWait?: boolean }): void {
+  atomically ??= require('atomically') as typeof import('atomically');
+  atomically.writeFileSync(path, content, options);
+}
 
 /** Write a file readable by the user alone, atomically (temp file + rename). */
 export function writePrivateFile(path: string, content: string): void {
@@ -19,7 +30,7 @@ export type JsonRead<T> =
   | { readonly kind: 'invalid'; readonly reason: string; readonly empty?: boolean };
 
 /** Read and validate a JSON file; never throws for a missing, empty, corrupt or foreign file. */
-export function readJsonFile<T>(path: string, schema: z.ZodType<T>): JsonRead<T> {
+export function readJsonFile<T>(path: string, schema: Shape<T>): JsonRead<T> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -40,7 +51,7 @@ export function readJsonFile<T>(path: string, schema: z.ZodType<T>): JsonRead<T>
 }
 
 /** "api.port: expected number, received string; agent.kind: ..." */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+export function formatIssues(issues: readonly ShapeIssue[]): string {
   return issues
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`)
     .join('; ');

@@ -1,13 +1,8 @@
-// status and logs: the commands that only look.
-import { closeSync, openSync, readSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+// status and logs: the commands that only look. What a command does is imported when it runs, so
+// `status` loads neither the log reader nor anything `start` or `install` need.
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
-import { fileSize } from '../control/log-excerpt.js';
-import { observe, summarize, type GatewayStatus } from '../control/status.js';
-import { serviceInfo, serviceProbes } from '../control/service-info.js';
-import { readTailLines } from '../runtime/lifecycle-log.js';
-import { formatLogLine } from '../log-format.js';
+import type { GatewayStatus } from '../control/status.js';
 import { dim, failed, pass, printJson, say } from './output.js';
 import { parseCount, pathsFor, withProfile, type ProfileOption } from './options.js';
 
@@ -44,6 +39,7 @@ export function registerInspectCommands(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (options: ProfileOption & { deep?: boolean; json?: boolean }) => {
       const paths = pathsFor(options);
+      const [{ observe, summarize }, { serviceInfo, serviceProbes }] = await Promise.all([import('../control/status.js'), import('../control/service-info.js')]);
       const summary = summarize(await observe(paths), await serviceInfo(paths), options.deep === true);
       const status = options.deep === true ? { ...summary, probes: [...(summary.probes ?? []), ...(await serviceProbes(paths))] } : summary;
       if (options.json === true) printJson(status);
@@ -58,6 +54,7 @@ export function registerInspectCommands(program: Command): void {
     .option('--raw', 'print the JSON records as written')
     .action(async (options: ProfileOption & { lines: number; follow?: boolean; raw?: boolean }) => {
       const file = pathsFor(options).gatewayLog;
+      const [{ readTailLines }, { formatLogLine }] = await Promise.all([import('../runtime/lifecycle-log.js'), import('../log-format.js')]);
       const show = (line: string): void => say(options.raw === true ? line : formatLogLine(line));
       const tail = options.lines === 0 ? [] : readTailLines(file, Math.max(64 * 1024, options.lines * BYTES_PER_LINE_GUESS)).slice(-options.lines);
       tail.forEach(show);
@@ -68,6 +65,8 @@ export function registerInspectCommands(program: Command): void {
 
 /** Print lines appended to the file from now on; a file that shrank was rotated: start over. */
 async function follow(file: string, show: (line: string) => void): Promise<never> {
+  const [{ closeSync, openSync, readSync }, { setTimeout: sleep }, { fileSize }] =
+    await Promise.all([import('node:fs'), import('node:timers/promises'), import('../control/log-excerpt.js')]);
   let offset = fileSize(file);
   let partial = '';
   for (;;) {

@@ -3,11 +3,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { currentRole, ENV } from '../env.js';
 import { EXIT } from '../exit-codes.js';
-import { drainTimeoutOrDefault } from '../gateway/config.js';
-import { DEFAULT_START_TIMEOUT_MS, startGateway } from '../control/start.js';
-import { stopGateway } from '../control/stop.js';
-import { runGateway } from '../runtime/run.js';
-import { runWorker } from '../runtime/worker.js';
+import { DEFAULT_START_TIMEOUT_MS } from '../control/start-defaults.js';
 import { dim, fail, printJson, say, warn } from './output.js';
 import { parseSeconds, pathsFor, withProfile, type ProfileOption } from './options.js';
 
@@ -21,8 +17,8 @@ export function registerLifecycleCommands(program: Command): void {
       if (options.home !== undefined) process.env[ENV.HOME] = resolve(options.home);
       const paths = pathsFor(options);
       // The one place the role is chosen: the monitor starts its worker with GATEHOUSE_ROLE=worker.
-      if (currentRole() === 'worker') await runWorker(paths);
-      else await runGateway(paths, { replace: options.replace === true, argv: process.argv.slice(1) });
+      if (currentRole() === 'worker') await (await import('../runtime/worker.js')).runWorker(paths);
+      else await (await import('../runtime/run.js')).runGateway(paths, { replace: options.replace === true, argv: process.argv.slice(1) });
     });
 
   withProfile(program.command('start'))
@@ -30,6 +26,7 @@ export function registerLifecycleCommands(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for it to answer', parseSeconds, DEFAULT_START_TIMEOUT_MS)
     .option('--json', 'print the result as one JSON object')
     .action(async (options: ProfileOption & { timeout: number; json?: boolean }) => {
+      const { startGateway } = await import('../control/start.js');
       const result = await startGateway(pathsFor(options), options.timeout);
       if (options.json === true) printJson(result);
       else if (result.ok) {
@@ -49,6 +46,7 @@ export function registerLifecycleCommands(program: Command): void {
     .option('--json', 'print the result as one JSON object')
     .action(async (options: ProfileOption & { timeout?: number; json?: boolean }) => {
       const paths = pathsFor(options);
+      const [{ drainTimeoutOrDefault }, { stopGateway }] = await Promise.all([import('../gateway/config.js'), import('../control/stop.js')]);
       const timeoutMs = options.timeout ?? drainTimeoutOrDefault(paths.config);
       const result = await stopGateway(paths, { timeoutMs, reason: 'gatehouse stop', holdAutostart: true });
       process.exitCode = result.ok ? EXIT.OK : EXIT.FAILURE;

@@ -1,10 +1,6 @@
 // restart, update-respawn, and the hidden respawn watcher command.
 import { Option, type Command } from 'commander';
-import { drainTimeoutOrDefault } from '../gateway/config.js';
-import { restartGateway } from '../control/restart.js';
 import { DEFAULT_RESPAWN_DEADLINE_MS, parseIdentity, RESPAWN_WATCH_COMMAND } from '../control/respawn.js';
-import { armUpdateRespawn } from '../control/update-respawn.js';
-import { runRespawnWatcher } from '../runtime/respawn-watcher.js';
 import { fail, say, warn } from './output.js';
 import { parseCount, pathsFor, withProfile, type ProfileOption } from './options.js';
 
@@ -14,6 +10,7 @@ export function registerRestartCommands(program: Command): void {
     .option('--full', 'restart the monitor too (through the service manager when one started it)')
     .action(async (options: ProfileOption & { full?: boolean }) => {
       const paths = pathsFor(options);
+      const [{ drainTimeoutOrDefault }, { restartGateway }] = await Promise.all([import('../gateway/config.js'), import('../control/restart.js')]);
       const result = await restartGateway(paths, options.full === true, drainTimeoutOrDefault(paths.config));
       if (result.ok) say(result.message);
       else fail(result.message);
@@ -25,6 +22,7 @@ export function registerRestartCommands(program: Command): void {
     .option('--caller-pid <pid>', 'the process to outlive (default: the parent of this command)', parseCount)
     .action(async (options: { callerPid?: number }) => {
       const callerPid = options.callerPid ?? process.ppid;
+      const { armUpdateRespawn } = await import('../control/update-respawn.js');
       const { armed, callerFound } = await armUpdateRespawn(callerPid);
       if (!callerFound) warn(`caller pid ${callerPid} is not running; the respawn happens as soon as the gateways stop`);
       if (armed.length === 0) say('no running gateway to respawn');
@@ -39,6 +37,7 @@ export function registerRestartCommands(program: Command): void {
     .option('--stop-if-running', 'ask a still-running target to stop once the caller is gone')
     .option('--supervised', 'the target runs under a service manager: respawn it through the manager')
     .action(async (options: ProfileOption & { target: string; caller?: string; reason: string; deadlineMs: number; stopIfRunning?: boolean; supervised?: boolean }) => {
+      const { runRespawnWatcher } = await import('../runtime/respawn-watcher.js');
       process.exitCode = await runRespawnWatcher(pathsFor(options), {
         target: parseIdentity(options.target),
         caller: options.caller === undefined ? null : parseIdentity(options.caller),

@@ -1,10 +1,6 @@
 // send: put a message into a session through the API; --wait prints the reply.
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
-import { ApiClient } from '../control/api-client.js';
-import { requestStatus } from '../control/client.js';
-import { readToken } from '../gateway/token.js';
-import { platform } from '../platform/index.js';
 import { fail, say } from './output.js';
 import { parseSeconds, pathsFor, withProfile, type ProfileOption } from './options.js';
 
@@ -19,6 +15,9 @@ export function registerSendCommand(program: Command): void {
     .option('--timeout <seconds>', 'how long --wait waits', parseSeconds, DEFAULT_WAIT_MS)
     .action(async (session: string, text: string, options: ProfileOption & { wait?: boolean; timeout: number }) => {
       const paths = pathsFor(options);
+      const [{ ApiClient }, { requestStatus }, { readToken }, { platform }] = await Promise.all([
+        import('../control/api-client.js'), import('../control/client.js'), import('../gateway/token.js'), import('../platform/index.js'),
+      ]);
       const token = readToken(paths.token);
       const status = token === null ? null : await requestStatus(platform.controlEndpoint(paths.dir).address, token);
       if (token === null || status === null || !status.ok || status.data.apiUrl === null) {

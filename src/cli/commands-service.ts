@@ -1,6 +1,6 @@
 // install and uninstall: autostart at login through the platform's service manager, without admin.
 import type { Command } from 'commander';
-import { installService, renderService, uninstallService, type ServiceOutcome } from '../control/service-install.js';
+import type { ServiceOutcome } from '../control/service-install.js';
 import { errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { fail, say, warn } from './output.js';
@@ -21,9 +21,10 @@ function report(outcome: ServiceOutcome): void {
 }
 
 /** `install --print`: every file with a header line, as `tail` prints several files. */
-function printDefinitions(options: InstallFlags): void {
+async function printDefinitions(options: InstallFlags): Promise<void> {
+  const { renderService } = await import('../control/service-install.js');
   try {
-    const { definitions } = renderService(pathsFor(options));
+    const { definitions } = await renderService(pathsFor(options));
     for (const definition of definitions) {
       say(`==> ${definition.path} (${definition.role}) <==`);
       const text = typeof definition.content === 'string' ? definition.content : decodeUtf16(definition.content);
@@ -49,12 +50,14 @@ export function registerServiceCommands(program: Command): void {
     .option('--print', 'print the definition(s) it would install, and install nothing')
     .action(async (options: InstallFlags) => {
       if (options.print === true) return printDefinitions(options);
+      const { installService } = await import('../control/service-install.js');
       report(await installService(pathsFor(options), { start: options.start, login: options.login }));
     });
 
   withProfile(program.command('uninstall'))
     .description('remove the autostart definition (every track ever installed) and stop the managed gateway')
     .action(async (options: ProfileOption) => {
+      const { uninstallService } = await import('../control/service-install.js');
       report(await uninstallService(pathsFor(options)));
     });
 }

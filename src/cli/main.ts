@@ -1,4 +1,7 @@
 // The `gatehouse` command line.
+// The monitor and worker are started with this file as entry (no bin/gatehouse.js in front), so
+// the compile cache is turned on here too, before the commands import what they run.
+import { enableCompileCache } from '../compile-cache.js';
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { VERSION } from '../version.js';
@@ -24,6 +27,7 @@ export function buildProgram(): Command {
 }
 
 async function main(): Promise<void> {
+  enableCompileCache();
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (error) {

@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import type { ProfilePaths } from '../paths.js';
-import type { ServiceHost } from '../service/select.js';
+import type { Selection, ServiceHost } from '../service/select.js';
 import type { RenderedDefinition, ServiceState, ServiceStatus } from '../service/types.js';
 import type { Probe } from './probes.js';
-import { selectFor, serviceSpecFor } from './service-install.js';
+import { selectFor } from './service-select.js';
 
 export interface ServiceInfoDetail {
   /** The backend this platform uses, installed or not; null where autostart is unavailable. */
@@ -25,8 +25,8 @@ export interface ServiceInfoResult {
   readonly detail?: ServiceInfoDetail;
 }
 
-async function serviceStatus(paths: ProfilePaths, host?: ServiceHost): Promise<{ status: ServiceStatus; selection: ReturnType<typeof selectFor> } | { error: string }> {
-  const selection = selectFor(paths, host);
+async function serviceStatus(paths: ProfilePaths, host?: ServiceHost): Promise<{ status: ServiceStatus; selection: Selection } | { error: string }> {
+  const selection = await selectFor(paths, host);
   if (!selection.ok) return { error: selection.reason };
   try {
     return { status: await selection.service.backend.status(paths.profile), selection };
@@ -87,6 +87,7 @@ export async function serviceProbes(paths: ProfilePaths, host?: ServiceHost): Pr
   if (!status.installed) {
     return [{ id: 'service', ok: true, detail: `no ${status.kind} autostart installed (${status.detail})`, hint: '`gatehouse install` starts it at login' }];
   }
+  const { serviceSpecFor } = await import('./service-install.js');
   const probes: Probe[] = [
     driftProbe(paths, status, () => service.backend.render(serviceSpecFor(paths, service))),
     status.state === 'running'

@@ -3,15 +3,15 @@
 import { drainTimeoutOrDefault } from '../gateway/config.js';
 import { ERROR_CODES, GatehouseError, errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { ensureProfileDirs, profilePaths, type ProfilePaths } from '../paths.js';
+import { ensureProfileDirs, type ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
-import { selectService, type GatewayHooks, type Selection, type ServiceHost, type SelectedService } from '../service/select.js';
+import type { ServiceHost, SelectedService } from '../service/select.js';
 import { buildServiceSpec } from '../service/spec.js';
 import { releaseAutostartHold } from '../service/autostart-hold.js';
-import type { InstallOptions, RenderedDefinition, ServiceKind, ServiceResult, ServiceSpec } from '../service/types.js';
+import type { InstallOptions, RenderedDefinition, ServiceKind, ServiceSpec } from '../service/types.js';
 import { ENTRY_SCRIPT } from '../version.js';
 import { hello } from './client.js';
-import { startGateway } from './start.js';
+import { selectFor } from './service-select.js';
 import { stopGateway } from './stop.js';
 
 const HELLO_TIMEOUT_MS = 1_000;
@@ -31,23 +31,6 @@ export interface ServiceOutcome {
 
 const failed = (error: string, kind: ServiceKind | null = null, lines: string[] = []): ServiceOutcome =>
   ({ ok: false, exitCode: EXIT.FAILURE, kind, lines, warnings: [], error });
-
-/** What the Windows tracks need to observe and start the gateway of another profile of this home. */
-export function gatewayHooks(home: string): GatewayHooks {
-  const pathsOf = (profile: string): ProfilePaths => profilePaths(profile, { ...process.env, GATEHOUSE_HOME: home });
-  return {
-    profileDir: (profile) => pathsOf(profile).dir,
-    gatewayUp: async (profile) => (await hello(platform.controlEndpoint(pathsOf(profile).dir).address, HELLO_TIMEOUT_MS)).ok,
-    async startDetached(profile): Promise<ServiceResult> {
-      const started = await startGateway(pathsOf(profile), undefined, { viaManager: false });
-      return { ok: started.ok, exitCode: started.exitCode, timedOut: false, detail: [started.message, ...started.details].join('; ') };
-    },
-  };
-}
-
-export function selectFor(paths: ProfilePaths, host?: ServiceHost): Selection {
-  return selectService(gatewayHooks(paths.home), host);
-}
 
 /**
  * The drain timeout in whole seconds (at least 1): service definitions carry seconds, and the
@@ -71,8 +54,8 @@ export function serviceSpecFor(paths: ProfilePaths, service: SelectedService): S
 }
 
 /** `install --print`: the files install would write, rendered; touches nothing. */
-export function renderService(paths: ProfilePaths, host?: ServiceHost): { kind: ServiceKind; definitions: RenderedDefinition[] } {
-  const selection = selectFor(paths, host);
+export async function renderService(paths: ProfilePaths, host?: ServiceHost): Promise<{ kind: ServiceKind; definitions: RenderedDefinition[] }> {
+  const selection = await selectFor(paths, host);
   if (!selection.ok) throw new GatehouseError(ERROR_CODES.UNSUPPORTED, selection.reason);
   const { service } = selection;
   return { kind: service.kind, definitions: service.backend.render(serviceSpecFor(paths, service)) };
@@ -93,7 +76,7 @@ async function handOver(paths: ProfilePaths, drainTimeoutMs: number): Promise<st
 }
 
 export async function installService(paths: ProfilePaths, options: InstallOptions, host?: ServiceHost): Promise<ServiceOutcome> {
-  const selection = selectFor(paths, host);
+  const selection = await selectFor(paths, host);
   if (!selection.ok) return failed(selection.reason);
   const { service } = selection;
   let spec: ServiceSpec;
@@ -133,7 +116,7 @@ export async function installService(paths: ProfilePaths, options: InstallOption
 }
 
 export async function uninstallService(paths: ProfilePaths, host?: ServiceHost): Promise<ServiceOutcome> {
-  const selection = selectFor(paths, host);
+  const selection = await selectFor(paths, host);
   if (!selection.ok) return failed(selection.reason);
   const { backend } = selection.service;
   const result = await backend.uninstall(paths.profile);

@@ -15,7 +15,7 @@ import { platform, type ProcessIdentity } from '../platform/index.js';
 import { killProcessTree, waitGone } from '../runtime/process-tree.js';
 import type { ServiceBackend, ServiceStatus } from '../service/types.js';
 import { hello } from './client.js';
-import { selectFor } from './service-install.js';
+import { selectFor } from './service-select.js';
 import type { StartResult } from './start.js';
 
 const END_CHILD_WAIT_MS = 10_000;
@@ -97,7 +97,7 @@ export async function confirmTaskStart(
 
 /** start.ts's entry: the profile's own autostart backend, the in-job monitor ended by identity. */
 export async function afterRefusedBreakaway(paths: ProfilePaths, childPid: number): Promise<RefusedOutcome> {
-  const selection = selectFor(paths);
+  const selection = await selectFor(paths);
   if (!selection.ok) return { path: 'spawn', why: selection.reason, respawn: false };
   return startOutsideJob({ backend: selection.service.backend, profile: paths.profile, endInJobChild: () => endProcessTree(childPid) });
 }

@@ -11,7 +11,7 @@ import { platform } from '../platform/index.js';
 import { LifecycleLog } from '../runtime/lifecycle-log.js';
 import { hello } from './client.js';
 import { fileSize, linesSince, problems } from './log-excerpt.js';
-import { selectFor } from './service-install.js';
+import { selectFor } from './service-select.js';
 import { confirmWindowMs, healthy, runningApiUrl, type StartResult } from './start.js';
 
 const POLL_MS = 100;
@@ -27,7 +27,7 @@ export type ManagedStart =
 export async function startThroughManager(paths: ProfilePaths, timeoutMs: number): Promise<ManagedStart> {
   let selection;
   try {
-    selection = selectFor(paths);
+    selection = await selectFor(paths);
   } catch {
     return { kind: 'spawn', note: null };
   }

@@ -12,18 +12,17 @@ import { readToken } from '../gateway/token.js';
 import { ENTRY_SCRIPT } from '../version.js';
 import { rotateIfLarge } from '../fs-util.js';
 import { LifecycleLog } from '../runtime/lifecycle-log.js';
+import { MAX_GATEWAY_LOG_BYTES } from '../runtime/log-file.js';
 import { releaseAutostartHold } from '../service/autostart-hold.js';
 import { hello, requestStatus } from './client.js';
 import { fileSize, linesSince, problems } from './log-excerpt.js';
 import { startThroughManager } from './start-managed.js';
 import { afterRefusedBreakaway, confirmTaskStart } from './start-breakaway.js';
+import { DEFAULT_START_CONFIRM_MS, DEFAULT_START_TIMEOUT_MS } from './start-defaults.js';
 
-export const DEFAULT_START_TIMEOUT_MS = 30_000;
-/** The first answer must survive this long: a gateway that answers and dies is not started. */
-export const DEFAULT_START_CONFIRM_MS = 1_000;
+export { DEFAULT_START_CONFIRM_MS, DEFAULT_START_TIMEOUT_MS };
+
 const POLL_MS = 100;
-/** The gateway log is moved to gateway.log.1 at start once it is past this size. */
-export const MAX_GATEWAY_LOG_BYTES = 10 * 1024 * 1024;
 const PROBE_TIMEOUT_MS = 1_000;
 const HEALTH_TIMEOUT_MS = 2_000;
 

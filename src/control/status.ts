@@ -51,11 +51,22 @@ export interface Observations {
   readonly discovery: Discovery | null;
 }
 
+/**
+ * One round trip when the token is readable: a status reply carries everything hello does. Only a
+ * rejected status (a token that is not the gateway's) costs a second call, a hello, so status can
+ * still say who holds the endpoint. With no answer at all, nobody was asked for status (null).
+ */
+async function askGateway(address: string, token: string | null): Promise<{ hello: ControlResult<HelloReply>; status: ControlResult<StatusReply> | null }> {
+  if (token === null) return { hello: await hello(address, STATUS_PROBE_TIMEOUT_MS), status: null };
+  const status = await requestStatus(address, token, STATUS_PROBE_TIMEOUT_MS);
+  if (status.ok) return { hello: status, status };
+  if (status.kind === 'rejected') return { hello: await hello(address, STATUS_PROBE_TIMEOUT_MS), status };
+  return { hello: status, status: null };
+}
+
 export async function observe(paths: ProfilePaths): Promise<Observations> {
   const address = platform.controlEndpoint(paths.dir).address;
-  const helloResult = await hello(address, STATUS_PROBE_TIMEOUT_MS);
-  const token = readToken(paths.token);
-  const status = helloResult.ok && token !== null ? await requestStatus(address, token, STATUS_PROBE_TIMEOUT_MS) : null;
+  const { hello: helloResult, status } = await askGateway(address, readToken(paths.token));
   const pidFile = readPidFile(paths.pidFile);
   const pidFileHolds = pidFile.kind === 'ok' && platform.matchesIdentity(pidFile.value);
   return {

@@ -1,21 +1,29 @@
 // The PID file: who the running monitor is, for tools that cannot speak the control protocol.
 // It is never the authority (the control endpoint is); it is checked against the OS before use.
 import { rmSync } from 'node:fs';
-import { z } from 'zod';
 import { readJsonFile, writeJsonFile, type JsonRead } from '../fs-util.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
+import { arrayOf, literal, nonEmptyString, number, object, positiveInteger, shape, string } from '../shape.js';
 
-export const pidRecordSchema = z.object({
-  kind: z.literal('gatehouse-monitor'),
-  pid: z.number().int().positive(),
-  startTime: z.number(),
-  instance: z.string().min(1),
-  argv: z.array(z.string()),
-  version: z.string(),
-  profile: z.string(),
-});
+export interface PidRecord {
+  readonly kind: 'gatehouse-monitor';
+  readonly pid: number;
+  readonly startTime: number;
+  readonly instance: string;
+  readonly argv: string[];
+  readonly version: string;
+  readonly profile: string;
+}
 
-export type PidRecord = z.infer<typeof pidRecordSchema>;
+export const pidRecordSchema = shape<PidRecord>(object({
+  kind: literal('gatehouse-monitor'),
+  pid: positiveInteger,
+  startTime: number,
+  instance: nonEmptyString,
+  argv: arrayOf(string),
+  version: string,
+  profile: string,
+}));
 
 export function readPidFile(path: string): JsonRead<PidRecord> {
   return readJsonFile(path, pidRecordSchema);

@@ -5,24 +5,31 @@
 import { watch, rmSync, type FSWatcher } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import { basename, dirname } from 'node:path';
-import { z } from 'zod';
 import { readJsonFile, writeJsonFile } from '../fs-util.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
+import { integer, nonNegativeInteger, number, object, positiveInteger, shape, string } from '../shape.js';
 
 export const MARKER_TTL_MS = 60_000;
 /** A writer that is not atomic (a shell's `echo > file`) shows an empty or half file for a moment. */
 const MALFORMED_RECHECK_MS = 250;
 
-const markerSchema = z.object({
-  targetPid: z.number().int().positive(),
-  targetStartTime: z.number(),
-  stopperPid: z.number().int(),
-  writtenAt: z.string(),
-  timeoutMs: z.number().int().min(0).optional(),
-  reason: z.string().optional(),
-});
+export interface PlannedStopMarker {
+  readonly targetPid: number;
+  readonly targetStartTime: number;
+  readonly stopperPid: number;
+  readonly writtenAt: string;
+  readonly timeoutMs?: number;
+  readonly reason?: string;
+}
 
-export type PlannedStopMarker = z.infer<typeof markerSchema>;
+const markerSchema = shape<PlannedStopMarker>(object({
+  targetPid: positiveInteger,
+  targetStartTime: number,
+  stopperPid: integer,
+  writtenAt: string,
+  timeoutMs: nonNegativeInteger,
+  reason: string,
+}, { optional: ['timeoutMs', 'reason'] }));
 
 export function writePlannedStop(file: string, target: ProcessIdentity, options: { timeoutMs?: number; reason?: string } = {}): void {
   const marker: PlannedStopMarker = {

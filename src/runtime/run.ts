@@ -7,9 +7,9 @@ import { loadConfig, type GatewayConfig } from '../gateway/config.js';
 import { ensureToken } from '../gateway/token.js';
 import { ensureProfileDirs, type ProfilePaths } from '../paths.js';
 import { stopGateway } from '../control/stop.js';
-import { MAX_GATEWAY_LOG_BYTES } from '../control/start.js';
 import { rotateIfLarge } from '../fs-util.js';
 import { LifecycleLog } from './lifecycle-log.js';
+import { MAX_GATEWAY_LOG_BYTES } from './log-file.js';
 import { createLogger } from './logger.js';
 import { Monitor, newInstanceId } from './monitor.js';
 

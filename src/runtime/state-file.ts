@@ -1,36 +1,50 @@
 // state.json: what the monitor last said about itself, with a timestamp. Status compares it with
 // what it observes; a stale or corrupt state file is reported, never trusted blindly.
-import { z } from 'zod';
 import { readJsonFile, writeJsonFile, type JsonRead } from '../fs-util.js';
+import { boolean, integer, nullable, number, object, oneOf, shape, string } from '../shape.js';
 
 export const GATEWAY_STATES = ['starting', 'running', 'draining', 'stopped', 'crashed'] as const;
 export type GatewayState = (typeof GATEWAY_STATES)[number];
 
-const workerExitSchema = z.object({
-  code: z.number().nullable(),
-  signal: z.string().nullable(),
-  at: z.string(),
-  reason: z.string(),
-});
+export interface WorkerExit {
+  code: number | null;
+  signal: string | null;
+  at: string;
+  reason: string;
+}
 
-export const stateRecordSchema = z.object({
-  state: z.enum(GATEWAY_STATES),
-  pid: z.number().int(),
-  startTime: z.number(),
-  instance: z.string(),
-  startedAt: z.string(),
-  updatedAt: z.string(),
-  api: z.object({ url: z.string() }).nullable(),
-  worker: z.object({ pid: z.number().int(), startTime: z.number() }).nullable(),
+export interface StateRecord {
+  state: GatewayState;
+  pid: number;
+  startTime: number;
+  instance: string;
+  startedAt: string;
+  updatedAt: string;
+  api: { url: string } | null;
+  worker: { pid: number; startTime: number } | null;
   /** Why the gateway is in this state, when that is not obvious (stop reason, fatal error). */
-  reason: z.string().nullable(),
-  restarts: z.number().int().default(0),
-  lastWorkerExit: workerExitSchema.nullable().default(null),
-  detached: z.boolean(),
-});
+  reason: string | null;
+  restarts: number;
+  lastWorkerExit: WorkerExit | null;
+  detached: boolean;
+}
 
-export type StateRecord = z.infer<typeof stateRecordSchema>;
-export type WorkerExit = z.infer<typeof workerExitSchema>;
+const workerExitCheck = object({ code: nullable(number), signal: nullable(string), at: string, reason: string });
+
+export const stateRecordSchema = shape<StateRecord>(object({
+  state: oneOf(GATEWAY_STATES),
+  pid: integer,
+  startTime: number,
+  instance: string,
+  startedAt: string,
+  updatedAt: string,
+  api: nullable(object({ url: string })),
+  worker: nullable(object({ pid: integer, startTime: number })),
+  reason: nullable(string),
+  restarts: integer,
+  lastWorkerExit: nullable(workerExitCheck),
+  detached: boolean,
+}, { defaults: { restarts: 0, lastWorkerExit: null } }));
 
 export function readStateFile(path: string): JsonRead<StateRecord> {
   return readJsonFile(path, stateRecordSchema);

@@ -12,7 +12,7 @@
 // to the monitor, which exits 143 so that KeepAlive {SuccessfulExit: false} brings it back.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writeFileSync as writeAtomicSync } from 'atomically';
+import { writeAtomicSync } from '../fs-util.js';
 import { errorMessage, isErrnoException } from '../errors.js';
 import { runBounded, type RunResult } from '../platform/spawn.js';
 import { launchAgentPath, launchdLabel, parseLaunchAgent, renderLaunchAgent } from './launchd-plist.js';

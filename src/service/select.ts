@@ -2,16 +2,12 @@
 // process.platform. Every directory a backend writes to comes from the environment here, so tests
 // (and users) point them elsewhere: XDG_CONFIG_HOME for systemd, GATEHOUSE_LAUNCH_AGENTS_DIR for
 // launchd, GATEHOUSE_STARTUP_DIR for the Windows Startup folder.
+// Each platform's backend is imported only on that platform: `status` asks the service on every
+// call, and loading the other platforms' renderers and quoting would be most of its start time.
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { createLaunchdBackend } from './launchd.js';
-import { macLogDir } from './launchd-plist.js';
-import { createSystemdUserBackend, type CommandRunner } from './systemd-user.js';
-import { systemdUserDir } from './systemd-unit.js';
+import type { CommandRunner } from './systemd-user.js';
 import type { ServiceBackend, ServiceKind, ServiceResult } from './types.js';
-import { createWindowsBackend } from './windows.js';
-import { createWindowsStartupBackend } from './windows-startup.js';
-import { createWindowsTaskBackend } from './windows-task.js';
 
 /** Environment variables that move a backend's directory (documented in README "Autostart"). */
 export const SERVICE_DIR_ENV = {
@@ -68,22 +64,26 @@ export type Selection = { readonly ok: true; readonly service: SelectedService }
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value);
 
-export function selectService(hooks: GatewayHooks, host: ServiceHost = currentHost()): Selection {
+export async function selectService(hooks: GatewayHooks, host: ServiceHost = currentHost()): Promise<Selection> {
   const env = host.env;
   const runner = host.run === undefined ? {} : { run: host.run };
   switch (host.platform) {
     case 'linux': {
+      const [{ createSystemdUserBackend }, { systemdUserDir }] = await Promise.all([import('./systemd-user.js'), import('./systemd-unit.js')]);
       const configHome = nonEmpty(env[SERVICE_DIR_ENV.XDG_CONFIG_HOME]) ?? join(host.userHome, '.config');
       const backend = createSystemdUserBackend({ unitDir: systemdUserDir(configHome), user: host.user, env, ...runner });
       return { ok: true, service: { backend, kind: backend.kind, logDir: (profileLogDir) => profileLogDir, startsThrough: 'systemd' } };
     }
     case 'darwin': {
+      const [{ createLaunchdBackend }, { macLogDir }] = await Promise.all([import('./launchd.js'), import('./launchd-plist.js')]);
       const agentsDir = nonEmpty(env[SERVICE_DIR_ENV.LAUNCH_AGENTS_DIR]) ?? join(host.userHome, 'Library', 'LaunchAgents');
       const logDir = nonEmpty(env[SERVICE_DIR_ENV.MAC_LOG_DIR]) ?? macLogDir(host.userHome);
       const backend = createLaunchdBackend({ agentsDir, uid: host.uid, env, ...runner });
       return { ok: true, service: { backend, kind: backend.kind, logDir: () => logDir, startsThrough: 'launchd' } };
     }
     case 'win32': {
+      const [{ createWindowsBackend }, { createWindowsStartupBackend }, { createWindowsTaskBackend }] =
+        await Promise.all([import('./windows.js'), import('./windows-startup.js'), import('./windows-task.js')]);
       const appData = nonEmpty(env['APPDATA']) ?? join(host.userHome, 'AppData', 'Roaming');
       const startupDir = nonEmpty(env[SERVICE_DIR_ENV.STARTUP_DIR]) ?? join(appData, 'Microsoft', 'Windows', 'Start Menu', 'Programs', 'Startup');
       const domain = nonEmpty(env['USERDOMAIN']);

@@ -3,7 +3,7 @@
 // machine-readable `systemctl show` output, never from message text.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileSync as writeAtomicSync } from 'atomically';
+import { writeAtomicSync } from '../fs-util.js';
 import { errorMessage, isErrnoException } from '../errors.js';
 import { runBounded, type RunOptions, type RunResult } from '../platform/spawn.js';
 import type { InstallOptions, LingerStatus, ServiceBackend, ServiceResult, ServiceSpec, ServiceState, ServiceStatus } from './types.js';
@@ -163,6 +163,8 @@ export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBa
     async status(profile: string): Promise<ServiceStatus> {
       const name = systemdUnitName(profile);
       const installed = readUnit(profile) !== null;
+      // Nothing to ask the manager about a unit we never wrote, and `status` stays a process lighter.
+      if (!installed) return { kind: 'systemd-user', installed, enabled: false, state: 'not-installed', files: [], detail: `no unit file ${unitPath(profile)}` };
       const result = systemctl(['show', name, '--property=ActiveState,SubState,UnitFileState,MainPID'], SYSTEMCTL_QUERY_TIMEOUT_MS);
       const props = new Map(result.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
       const active = props.get('ActiveState');

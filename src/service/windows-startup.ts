@@ -6,7 +6,7 @@
 // is `gatehouse stop`. With --no-login the entry is kept in the profile directory instead.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileSync as writeAtomicSync } from 'atomically';
+import { writeAtomicSync } from '../fs-util.js';
 import { errorMessage } from '../errors.js';
 import { serviceBaseName } from './spec.js';
 import type { InstallOptions, ParsedDefinition, ServiceResult, ServiceSpec, ServiceStatus } from './types.js';

@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writeFileSync as writeAtomicSync } from 'atomically';
+import { writeAtomicSync } from '../fs-util.js';
 import { errorMessage, isErrnoException } from '../errors.js';
 import { runBounded, type RunResult } from '../platform/spawn.js';
 import type { CommandRunner } from './systemd-user.js';

@@ -69,7 +69,7 @@ test('serviceProbes: PASS when as installed, FAIL with a repair hint on drift, i
 test('--print renders without touching the disk or the manager', async (t) => {
   const { root, paths } = setup(t);
   const { host, fake } = linuxHost(root);
-  const { kind, definitions } = renderService(paths, host);
+  const { kind, definitions } = await renderService(paths, host);
   assert.equal(kind, 'systemd-user');
   assert.equal(definitions.length, 1);
   assert.equal(existsSync(join(root, 'xdg')) || existsSync(paths.home), false);

@@ -1,0 +1,50 @@
+// What the fast paths load: `status`, `status --json` and `send` must not load the validation
+// library, the logger or SQLite (they are the worker's), nor the start or service-install code.
+// Every module each process resolves is recorded by a preload (test/fixtures/record-modules.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import module from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TestHome } from './harness.js';
+
+const RECORDER = fileURLToPath(new URL('../fixtures/record-modules.js', import.meta.url));
+const skip = typeof module.registerHooks === 'function' ? false : 'module.registerHooks needs Node >= 22.15';
+
+/** Heavy modules by what they are: a URL matching one of these is a failure on a light path. */
+export const HEAVY: Readonly<Record<string, RegExp>> = {
+  zod: /\/node_modules\/zod\//,
+  pino: /\/node_modules\/(pino|thread-stream|sonic-boom)\//,
+  'node:sqlite': /^node:sqlite$/,
+  'the start code': /\/dist\/src\/control\/start\.js$/,
+  'the install code': /\/dist\/src\/control\/service-install\.js$/,
+  'the gateway application': /\/dist\/src\/gateway\/(http-api|store|dispatcher|agents|config)\.js$/,
+};
+
+export function heavyIn(urls: readonly string[], which: readonly string[] = Object.keys(HEAVY)): string[] {
+  return which.flatMap((name) => urls.filter((url) => HEAVY[name]!.test(url)).map((url) => `${name}: ${url}`));
+}
+
+export function recordedBy(dir: string): Map<number, string[]> {
+  return new Map(readdirSync(dir).map((f) => [Number(f.replace(/\.txt$/, '')), readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l !== '')]));
+}
+
+test('status, status --json and send load no zod, pino, SQLite, start or install code', { skip }, async (t) => {
+  const home = new TestHome();
+  t.after(() => home.cleanup());
+  home.writeConfig({});
+  await home.start();
+  for (const args of [['status'], ['status', '--json'], ['send', 'chat-1', 'hello']]) {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-modules-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const result = await home.cli(args, { env: { NODE_OPTIONS: `--import=${RECORDER}`, GATEHOUSE_RECORD_MODULES: dir } });
+    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    const lists = [...recordedBy(dir).values()];
+    assert.equal(lists.length, 1, `${args.join(' ')}: one process recorded`);
+    const urls = lists[0]!;
+    assert.ok(urls.some((u) => u.endsWith('/dist/src/control/client.js')), `${args.join(' ')}: the recorder saw the CLI's modules`);
+    assert.deepEqual(heavyIn(urls), [], `${args.join(' ')} loaded heavy modules`);
+  }
+});
