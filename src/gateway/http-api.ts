@@ -1,6 +1,7 @@
 // The HTTP API. Every route but /healthz needs `Authorization: Bearer <token>`. Errors are JSON:
 // {"error": {"code", "message"}}.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { METRICS_CONTENT_TYPE } from '../runtime/metrics-text.js';
 import { tokenMatches } from './token.js';
 import { NEW_CONTEXT_COMMAND, type Dispatcher } from './dispatcher.js';
 import type { SessionStore, StoredMessage } from './store.js';
@@ -26,6 +27,8 @@ export interface ApiDeps {
   readonly closing: () => boolean;
   /** Ask the monitor to replace the worker (or, full, the monitor too). */
   readonly requestRestart: (full: boolean) => void;
+  /** The Prometheus exposition for GET /metrics. */
+  readonly metrics?: () => Promise<string>;
 }
 
 class HttpError extends Error {
@@ -94,6 +97,13 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): 
   }
   if (!authorized(req, deps.token)) {
     send(res, 401, { error: { code: 'unauthorized', message: 'missing or wrong bearer token' } }, { 'www-authenticate': 'Bearer' });
+    return;
+  }
+  if (url.pathname === '/metrics' && deps.metrics !== undefined) {
+    if (req.method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'use GET');
+    const text = await deps.metrics();
+    res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
     return;
   }
   if (url.pathname === '/v1/admin/restart') {

@@ -143,6 +143,12 @@ export class SessionStore {
     return (this.db.prepare(`SELECT * FROM messages WHERE role = 'user' AND status IN ${OPEN_STATUSES} ORDER BY seq`).all() as unknown as Row[]).map(toMessage);
   }
 
+  /** How many user messages are in each status (for /metrics). */
+  countByStatus(): Record<string, number> {
+    const rows = this.db.prepare("SELECT status, COUNT(*) AS n FROM messages WHERE role = 'user' GROUP BY status").all() as Array<{ status: string; n: number }>;
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+  }
+
   setStatus(id: string, status: UserMessageStatus): void {
     this.db.prepare(`UPDATE messages SET status = ?, updated_at = ? WHERE id = ? AND status IN ${OPEN_STATUSES}`).run(status, Date.now(), id);
   }

@@ -1,4 +1,5 @@
 // Messages between the monitor and its worker over the IPC channel.
+import type { MonitorStats } from './monitor-metrics.js';
 
 /** stop: refuse new work (503) and exit; restart: keep serving the connections already held, each
  *  answered with `Connection: close`, while the new worker takes every new connection. */
@@ -10,7 +11,9 @@ export type MonitorToWorker =
   | { readonly type: 'drain'; readonly timeoutMs: number; readonly mode: DrainMode }
   /** No other worker is alive any more: pick up what earlier lives left unanswered. */
   | { readonly type: 'resume' }
-  | { readonly type: 'ping'; readonly id: number };
+  | { readonly type: 'ping'; readonly id: number }
+  /** The answer to a stats_request: the monitor's figures for /metrics. */
+  | { readonly type: 'stats'; readonly id: number; readonly stats: MonitorStats };
 
 export type WorkerToMonitor =
   | { readonly type: 'ready' }
@@ -20,7 +23,9 @@ export type WorkerToMonitor =
   | { readonly type: 'drain_begin'; readonly inFlight: number }
   | { readonly type: 'drained'; readonly completed: number; readonly resumePending: number; readonly timedOut: boolean }
   /** The API's /v1/admin/restart: the monitor replaces the worker (or, full, itself). */
-  | { readonly type: 'restart_request'; readonly full: boolean };
+  | { readonly type: 'restart_request'; readonly full: boolean }
+  /** A /metrics scrape: the worker asks for the monitor's figures. */
+  | { readonly type: 'stats_request'; readonly id: number };
 
 export function isWorkerMessage(value: unknown): value is WorkerToMonitor {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';

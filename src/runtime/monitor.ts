@@ -78,6 +78,8 @@ export class Monitor {
       onChange: () => this.writeState(),
       onRestartRequest: (full) => { void this.restart(full, 'API /v1/admin/restart'); },
       restartDrainMs: ctx.config.drain.timeoutMs,
+      token: ctx.token,
+      startedAtMs: Date.parse(this.startedAt),
     });
   }
 

@@ -11,6 +11,9 @@ import type { DrainMode, WorkerToMonitor } from './ipc.js';
 import type { LifecycleLog } from './lifecycle-log.js';
 import type { WorkerExit } from './state-file.js';
 import { spawnWorker, type WorkerHandle } from './worker-handle.js';
+import { ownUsage } from './metrics-text.js';
+import type { MonitorStats } from './monitor-metrics.js';
+import { answerWithoutWorker, type MonitorAnswerContext } from './no-worker-answer.js';
 
 /** Connections accepted while no worker is ready wait here; past this many, new ones are closed. */
 export const MAX_PENDING_CONNECTIONS = 1024;
@@ -34,6 +37,10 @@ export interface SupervisorOptions {
   /** How long a worker replaced by a restart may drain. */
   readonly restartDrainMs: number;
   readonly backoff?: RestartBackoff;
+  /** Lets the monitor answer authorized /metrics scrapes itself while the breaker is open. */
+  readonly token?: string;
+  /** When the monitor started (ms since the epoch), for its uptime in /metrics. */
+  readonly startedAtMs?: number;
 }
 
 export interface DrainOutcome {
@@ -67,6 +74,9 @@ export class WorkerSupervisor {
   private readonly pings = new Map<number, () => void>();
   private readonly backoff: RestartBackoff;
   restarts = 0;
+  /** Worker exits nobody asked for, and how often the breaker opened: for /metrics. */
+  crashes = 0;
+  breakerOpens = 0;
   lastExit: WorkerExit | null = null;
   lastCrash: WorkerExit | null = null;
   breakerUntil: number | null = null;
@@ -137,7 +147,7 @@ export class WorkerSupervisor {
   /** Keep a connection until a worker serves; promote() hands them over. */
   private hold(socket: Socket): void {
     if (this.stopping || this.pending.length >= MAX_PENDING_CONNECTIONS) socket.destroy();
-    else if (this.breakerUntil !== null) answerUnavailable(socket, this.breakerUntil);
+    else if (this.breakerUntil !== null) answerWithoutWorker(socket, this.breakerUntil, this.answerContext());
     else this.pending.push(socket);
   }
 
@@ -152,6 +162,20 @@ export class WorkerSupervisor {
       worker.send({ type: 'ping', id });
     });
     return { pid: worker.pid, responsive: answered, latencyMs: answered ? Math.round((performance.now() - started) * 10) / 10 : null };
+  }
+
+  /** The monitor's figures for /metrics (the worker adds its own). */
+  stats(): MonitorStats {
+    return {
+      startedAtMs: this.options.startedAtMs ?? Date.now(), restarts: this.restarts, crashes: this.crashes,
+      breakerOpen: this.breakerUntil !== null, breakerOpens: this.breakerOpens,
+      workerUp: this.current !== null && this.current.child.connected, usage: ownUsage('monitor'),
+    };
+  }
+
+  private answerContext(): MonitorAnswerContext | null {
+    const token = this.options.token;
+    return token === undefined ? null : { token, stats: () => this.stats() };
   }
 
   /** Stop for good: every worker drains for timeoutMs and is killed if it has not exited by then. */
@@ -213,6 +237,9 @@ export class WorkerSupervisor {
       case 'restart_request':
         this.options.onRestartRequest(message.full);
         break;
+      case 'stats_request':
+        handle.send({ type: 'stats', id: message.id, stats: this.stats() });
+        break;
       default:
         break; // drain progress is kept on the handle
     }
@@ -240,12 +267,18 @@ export class WorkerSupervisor {
 
   private scheduleRespawn(handle: WorkerHandle, exit: WorkerExit): void {
     const planned = exit.code === EXIT.RESTART;
-    if (!planned) this.lastCrash = exit;
+    if (!planned) {
+      this.lastCrash = exit;
+      this.crashes += 1;
+    }
     const decision = planned ? { delayMs: 0, breakerOpen: false, recentCrashes: 0 } : this.backoff.onCrash(handle.startedAt);
     this.breakerUntil = decision.breakerOpen ? Date.now() + decision.delayMs : null;
     // Minutes without a worker: waiting clients get the truth now instead of a timeout later.
-    if (this.breakerUntil !== null) for (const socket of this.pending.splice(0)) answerUnavailable(socket, this.breakerUntil);
-    if (decision.breakerOpen) this.options.lifecycle.append('breaker_open', { crashes: decision.recentCrashes, pauseMs: decision.delayMs });
+    if (this.breakerUntil !== null) for (const socket of this.pending.splice(0)) answerWithoutWorker(socket, this.breakerUntil, this.answerContext());
+    if (decision.breakerOpen) {
+      this.breakerOpens += 1;
+      this.options.lifecycle.append('breaker_open', { crashes: decision.recentCrashes, pauseMs: decision.delayMs });
+    }
     this.options.log.warn({ workerPid: handle.pid, exit: exit.reason, delayMs: decision.delayMs, breakerOpen: decision.breakerOpen }, 'worker died; respawning');
     this.respawnTimer = setTimeout(() => void this.respawn(), decision.delayMs);
   }
@@ -263,18 +296,3 @@ export class WorkerSupervisor {
   }
 }
 
-
-
-/**
- * The monitor's own answer while the crash-loop breaker holds the worker back: a 503 with when it
- * tries again, written on the raw connection (the monitor has no HTTP server of its own).
- */
-function answerUnavailable(socket: Socket, until: number): void {
-  const retryAfterS = Math.max(1, Math.ceil((until - Date.now()) / 1000));
-  const body = JSON.stringify({ error: { code: 'crash_loop', message: `the worker keeps crashing; the next try is at ${new Date(until).toISOString()}` } });
-  socket.on('error', () => { /* the client may already be gone */ });
-  socket.end([
-    'HTTP/1.1 503 Service Unavailable', 'Content-Type: application/json; charset=utf-8', `Retry-After: ${retryAfterS}`,
-    'Connection: close', `Content-Length: ${Buffer.byteLength(body)}`, '', body,
-  ].join('\r\n'));
-}

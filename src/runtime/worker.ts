@@ -9,15 +9,33 @@ import { EXIT } from '../exit-codes.js';
 import { createAgent } from '../gateway/agents/index.js';
 import { loadConfig, type GatewayConfig } from '../gateway/config.js';
 import { Dispatcher } from '../gateway/dispatcher.js';
+import { GatewayMetrics } from '../gateway/metrics.js';
+import { storeFamilies } from '../gateway/store-metrics.js';
 import { createApiServer } from '../gateway/http-api.js';
 import { SessionStore } from '../gateway/store.js';
 import { readToken } from '../gateway/token.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
 import type { DrainMode, MonitorToWorker, WorkerToMonitor } from './ipc.js';
+import type { MonitorStats } from './monitor-metrics.js';
 import { createLogger, type Logger } from './logger.js';
 
 const CONNECTION_POLL_MS = 20;
+/** A scrape that waits longer for the monitor's figures goes out without them. */
+const MONITOR_STATS_TIMEOUT_MS = 1_000;
+
+const statsWaiters = new Map<number, (stats: MonitorStats) => void>();
+let nextStatsRequest = 1;
+
+/** The monitor's figures for a scrape, or null when it does not answer in time. */
+function askMonitorStats(): Promise<MonitorStats | null> {
+  const id = nextStatsRequest++;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { statsWaiters.delete(id); resolve(null); }, MONITOR_STATS_TIMEOUT_MS);
+    statsWaiters.set(id, (stats) => { clearTimeout(timer); resolve(stats); });
+    void tell({ type: 'stats_request', id });
+  });
+}
 
 /** Send to the monitor; resolves once the message is handed to the channel (before an exit). */
 function tell(message: WorkerToMonitor): Promise<void> {
@@ -66,7 +84,10 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
   }
   const { store, movedAside } = SessionStore.open(paths.database);
   if (movedAside !== null) log.error({ movedTo: movedAside.file, reason: movedAside.reason }, 'the session database was unreadable; kept it aside and started a new one');
+  const metrics = new GatewayMetrics();
   const dispatcher = new Dispatcher(store, createAgent(config.agent), log);
+  dispatcher.subscribe((event) => metrics.onDispatch(event));
+  metrics.register(() => storeFamilies(store, dispatcher));
   const connections = new Set<Socket>();
   let handingOver = false;
   const server = createApiServer(
@@ -75,6 +96,7 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
       identity: { pid: process.ppid, instance: process.env[ENV.INSTANCE] ?? 'unknown' },
       closing: () => handingOver,
       requestRestart: (full) => { void tell({ type: 'restart_request', full }); },
+      metrics: async () => metrics.render(await askMonitorStats()),
     },
     (error) => log.error({ err: error }, 'API request failed'),
   );
@@ -120,6 +142,10 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
       }
       case 'ping':
         void tell({ type: 'pong', id: message.id, inFlight: dispatcher.inFlight });
+        break;
+      case 'stats':
+        statsWaiters.get(message.id)?.(message.stats);
+        statsWaiters.delete(message.id);
         break;
       case 'drain':
         void drain(message.timeoutMs, message.mode);

@@ -1,0 +1,61 @@
+// Scrape /metrics and parse it with a real Prometheus text-format parser, then hold it to the
+// conventions the README promises: every family typed, numbers only, counters end in _total,
+// no family twice, gatehouse_ prefix.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+
+interface ParsedMetric {
+  readonly value?: string;
+  readonly labels?: Record<string, string>;
+  readonly buckets?: Record<string, string>;
+  readonly count?: string;
+  readonly sum?: string;
+}
+export interface ParsedFamily {
+  readonly name: string;
+  readonly help: string;
+  readonly type: string;
+  readonly metrics: readonly ParsedMetric[];
+}
+
+const parsePrometheus = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => ParsedFamily[];
+
+export interface Scrape {
+  readonly status: number;
+  readonly contentType: string | null;
+  readonly text: string;
+  readonly families: ParsedFamily[];
+}
+
+function checkConventions(text: string, families: readonly ParsedFamily[]): void {
+  const typeLines = text.split('\n').filter((line) => line.startsWith('# TYPE '));
+  assert.equal(new Set(typeLines.map((l) => l.split(' ')[2])).size, typeLines.length, `a family is declared twice:\n${text}`);
+  for (const family of families) {
+    assert.match(family.name, /^gatehouse_[a-z_]+$/, `name ${family.name}`);
+    assert.notEqual(family.type, 'UNTYPED', `${family.name} has no TYPE line`);
+    assert.ok(family.help.length > 0, `${family.name} has no HELP`);
+    if (family.type === 'COUNTER') assert.match(family.name, /_total$/, `counter ${family.name} must end in _total`);
+    for (const metric of family.metrics) {
+      const numbers = family.type === 'HISTOGRAM' ? [metric.count, metric.sum, ...Object.values(metric.buckets ?? {})] : [metric.value];
+      for (const n of numbers) assert.ok(n !== undefined && n !== '' && !Number.isNaN(Number(n)), `${family.name}: ${JSON.stringify(metric)}`);
+    }
+  }
+}
+
+export async function scrape(apiUrl: string, token: string | null): Promise<Scrape> {
+  const response = await fetch(`${apiUrl}/metrics`, {
+    headers: token === null ? {} : { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  const families = response.status === 200 ? parsePrometheus(text) : [];
+  if (response.status === 200) checkConventions(text, families);
+  return { status: response.status, contentType: response.headers.get('content-type'), text, families };
+}
+
+/** The value of the series of `name` whose labels include `labels`; histograms give their count. */
+export function metricValue(families: readonly ParsedFamily[], name: string, labels: Record<string, string> = {}): number | undefined {
+  const family = families.find((f) => f.name === name);
+  const metric = family?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
+  if (metric === undefined) return undefined;
+  return Number(family?.type === 'HISTOGRAM' ? metric.count : metric.value);
+}
