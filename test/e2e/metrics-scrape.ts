@@ -2,6 +2,7 @@
 // conventions the README promises: every family typed, numbers only, counters end in _total,
 // no family twice, gatehouse_ prefix.
 import assert from 'node:assert/strict';
+import { get as httpGet } from 'node:http';
 import { createRequire } from 'node:module';
 
 interface ParsedMetric {
@@ -42,14 +43,25 @@ function checkConventions(text: string, families: readonly ParsedFamily[]): void
   }
 }
 
-export async function scrape(apiUrl: string, token: string | null): Promise<Scrape> {
-  const response = await fetch(`${apiUrl}/metrics`, {
-    headers: token === null ? {} : { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000),
+/** GET on a fresh connection (agent: false): a pooled one may belong to a worker the test just killed. */
+function get(url: string, headers: Record<string, string>): Promise<{ status: number; contentType: string | null; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers, agent: false, timeout: 10_000 }, (response) => {
+      let text = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'] ?? null, text }));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`GET ${url} timed out`)));
+    request.on('error', reject);
   });
-  const text = await response.text();
-  const families = response.status === 200 ? parsePrometheus(text) : [];
-  if (response.status === 200) checkConventions(text, families);
-  return { status: response.status, contentType: response.headers.get('content-type'), text, families };
+}
+
+export async function scrape(apiUrl: string, token: string | null): Promise<Scrape> {
+  const response = await get(`${apiUrl}/metrics`, token === null ? {} : { authorization: `Bearer ${token}` });
+  const families = response.status === 200 ? parsePrometheus(response.text) : [];
+  if (response.status === 200) checkConventions(response.text, families);
+  return { ...response, families };
 }
 
 /** The value of the series of `name` whose labels include `labels`; histograms give their count. */
