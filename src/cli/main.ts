@@ -5,6 +5,7 @@ import { enableCompileCache } from '../compile-cache.js';
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { VERSION } from '../version.js';
+import { registerAlertCommands } from './commands-alert.js';
 import { registerInspectCommands } from './commands-inspect.js';
 import { registerLifecycleCommands } from './commands-lifecycle.js';
 import { registerRestartCommands } from './commands-restart.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerInspectCommands(program);
   registerSendCommand(program);
   registerServiceCommands(program);
+  registerAlertCommands(program);
   return program;
 }
 

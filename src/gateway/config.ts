@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ERROR_CODES, GatehouseError } from '../errors.js';
 import { readJsonFile } from '../fs-util.js';
+import { alertsSchema, DEFAULT_ALERTS } from '../runtime/alerts/config.js';
 
 export const DEFAULT_API_PORT = 8790;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
@@ -45,6 +46,7 @@ export const configSchema = z.strictObject({
   drain: z
     .strictObject({ timeoutMs: z.number().int().min(0).default(DEFAULT_DRAIN_TIMEOUT_MS) })
     .default({ timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS }),
+  alerts: alertsSchema.default(DEFAULT_ALERTS),
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;

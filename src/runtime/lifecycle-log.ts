@@ -17,7 +17,9 @@ export type LifecycleEventName =
   /** Windows, under the launcher: the monitor watches it, and drains when it is gone (monitor.ts). */
   | 'launcher_watch' | 'launcher_gone'
   /** Written by `start` when breakaway was refused: through the Scheduled Task, or the in-job spawn kept. */
-  | 'start_via';
+  | 'start_via'
+  /** The monitor's worker watch: the serving worker stopped answering pings (worker-watch.ts). */
+  | 'worker_wedged';
 
 export interface LifecycleEvent {
   readonly ts: string;

@@ -22,6 +22,8 @@ import type { Logger } from './logger.js';
 import { watchPlannedStop, type MarkerWatcher } from './planned-stop.js';
 import { writeStateFile, type GatewayState } from './state-file.js';
 import { WorkerStartError, WorkerSupervisor } from './supervisor.js';
+import { Alerts } from './alerts/index.js';
+import { WorkerWatch } from './worker-watch.js';
 
 export interface MonitorContext {
   readonly paths: ProfilePaths;
@@ -65,6 +67,8 @@ export class Monitor {
   private launcherWatch: ExitWatch | null = null;
   private stopping: Promise<never> | null = null;
   private readonly supervisor: WorkerSupervisor;
+  private readonly alerts: Alerts;
+  private readonly workerWatch: WorkerWatch;
 
   constructor(private readonly ctx: MonitorContext) {
     this.supervisor = new WorkerSupervisor({
@@ -75,11 +79,23 @@ export class Monitor {
       log: ctx.log,
       lifecycle: ctx.lifecycle,
       onFinal: (code, reason) => { void this.stop(reason, 0, code); },
-      onChange: () => this.writeState(),
+      onChange: () => {
+        this.writeState();
+        this.syncBreakerIncident();
+      },
       onRestartRequest: (full) => { void this.restart(full, 'API /v1/admin/restart'); },
       restartDrainMs: ctx.config.drain.timeoutMs,
       token: ctx.token,
       startedAtMs: Date.parse(this.startedAt),
+    });
+    this.alerts = new Alerts(ctx.paths, ctx.config.alerts, (error, what) => ctx.log.warn({ err: error }, `alerts: could not ${what}`));
+    this.workerWatch = new WorkerWatch(ctx.config.alerts.wedgedAfterMs, {
+      ping: (timeoutMs) => this.supervisor.ping(timeoutMs),
+      onWedged: (pid, silentMs) => {
+        ctx.lifecycle.append('worker_wedged', { workerPid: pid, silentMs });
+        this.alerts.fire('worker_wedged', { severity: 'critical', title: 'the worker is wedged', message: `worker pid ${pid} has not answered the monitor for ${Math.round(silentMs / 1000)} s` });
+      },
+      onAnswering: (pid) => this.alerts.resolve('worker_wedged', `worker pid ${pid} answers again`),
     });
   }
 
@@ -117,6 +133,10 @@ export class Monitor {
     lifecycle.append('ready', { api: this.api?.url, workerPid: this.supervisor.worker?.pid });
     log.info({ api: this.api?.url, workerPid: this.supervisor.worker?.pid }, 'gateway ready');
     this.watchLauncher();
+    // Alive and serving: whatever the watchdog said about a dead or wedged gateway is over.
+    this.alerts.resolve('gateway_down', 'the gateway is back');
+    this.alerts.resolve('gateway_wedged', 'the gateway is back');
+    this.workerWatch.start();
   }
 
   /**
@@ -260,6 +280,7 @@ export class Monitor {
     this.writeState();
     this.markerWatcher?.close();
     this.launcherWatch?.close();
+    this.workerWatch.stop();
     log.info({ reason, timeoutMs }, 'stopping: draining the worker');
     lifecycle.append('drain_begin', { reason, timeoutMs });
     const outcome = await this.supervisor.drain(timeoutMs);
@@ -286,6 +307,20 @@ export class Monitor {
     this.ctx.lifecycle.append('exit', { code: exitCode, reason });
     this.ctx.log.info({ code: exitCode }, 'monitor exiting');
     process.exit(exitCode);
+  }
+
+  /** The breaker holds respawns back: an incident until a worker serves again. */
+  private syncBreakerIncident(): void {
+    const until = this.supervisor.breakerUntil;
+    if (until !== null) {
+      const crash = this.supervisor.lastCrash;
+      this.alerts.fire('crash_loop', {
+        severity: 'critical', title: 'the worker keeps crashing',
+        message: `the crash-loop breaker opened (last crash: ${crash?.reason ?? 'unknown'}); the next try is at ${new Date(until).toISOString()}`,
+      });
+    } else if (this.supervisor.worker !== null) {
+      this.alerts.resolve('crash_loop', 'a worker serves again');
+    }
   }
 
   private writeState(): void {

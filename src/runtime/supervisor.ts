@@ -278,6 +278,7 @@ export class WorkerSupervisor {
     if (decision.breakerOpen) {
       this.breakerOpens += 1;
       this.options.lifecycle.append('breaker_open', { crashes: decision.recentCrashes, pauseMs: decision.delayMs });
+      this.options.onChange(); // the breaker is news: status, metrics and alerts follow it
     }
     this.options.log.warn({ workerPid: handle.pid, exit: exit.reason, delayMs: decision.delayMs, breakerOpen: decision.breakerOpen }, 'worker died; respawning');
     this.respawnTimer = setTimeout(() => void this.respawn(), decision.delayMs);

@@ -10,6 +10,7 @@ import { createAgent } from '../gateway/agents/index.js';
 import { loadConfig, type GatewayConfig } from '../gateway/config.js';
 import { Dispatcher } from '../gateway/dispatcher.js';
 import { GatewayMetrics } from '../gateway/metrics.js';
+import { Alerts } from './alerts/index.js';
 import { storeFamilies } from '../gateway/store-metrics.js';
 import { createApiServer } from '../gateway/http-api.js';
 import { SessionStore } from '../gateway/store.js';
@@ -87,6 +88,14 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
   const metrics = new GatewayMetrics();
   const dispatcher = new Dispatcher(store, createAgent(config.agent), log);
   dispatcher.subscribe((event) => metrics.onDispatch(event));
+  const alerts = new Alerts(paths, config.alerts, (error, what) => log.warn({ err: error }, `alerts: could not ${what}`));
+  dispatcher.subscribe((event) => {
+    if (event.type !== 'settled' || event.status !== 'failed') return;
+    alerts.fire(`message_failed:${event.messageId}`, {
+      severity: 'warning', title: 'a message failed', oneShot: true,
+      message: `message ${event.messageId} in session ${event.sessionId} failed: ${event.error.slice(0, 300)}`,
+    });
+  });
   metrics.register(() => storeFamilies(store, dispatcher));
   const connections = new Set<Socket>();
   let handingOver = false;

@@ -11,6 +11,7 @@ const DEFAULTS = {
   api: { host: '127.0.0.1', port: 8790, allowRemote: false },
   agent: { kind: 'echo', delayMs: 0 },
   drain: { timeoutMs: 30_000 },
+  alerts: { downAfterMs: 120_000, wedgedAfterMs: 30_000, checkIntervalS: 60, deliveryDeadlineMs: 3_600_000 },
 };
 
 function configFile(t: Parameters<typeof tempDir>[0], content: string | object): string {
@@ -94,4 +95,12 @@ test('apiUrl brackets IPv6 hosts', () => {
   assert.equal(apiUrl('127.0.0.1', 8790), 'http://127.0.0.1:8790');
   assert.equal(apiUrl('::1', 80), 'http://[::1]:80');
   assert.equal(apiUrl('localhost', 1), 'http://localhost:1');
+});
+
+test('alerts: a webhook must be an http(s) URL, and webhook and webhookFile exclude each other', (t) => {
+  assertInvalid(configFile(t, { alerts: { webhook: 'ftp://example.org/x' } }), 'alerts.webhook');
+  assertInvalid(configFile(t, { alerts: { webhook: 'not a url' } }), 'alerts.webhook');
+  assertInvalid(configFile(t, { alerts: { webhook: 'https://example.org/x', webhookFile: 'hook.url' } }), /webhook or webhookFile, not both/);
+  assertInvalid(configFile(t, { alerts: { downAfterMs: 10 } }), 'alerts.downAfterMs');
+  assert.equal(loadConfig(configFile(t, { alerts: { webhook: 'https://ntfy.example/', topic: 'gw' } })).alerts.topic, 'gw');
 });
