@@ -41,7 +41,10 @@ export function registerInspectCommands(program: Command): void {
       const paths = pathsFor(options);
       const [{ observe, summarize }, { serviceInfo, serviceProbes }] = await Promise.all([import('../control/status.js'), import('../control/service-info.js')]);
       const summary = summarize(await observe(paths), await serviceInfo(paths), options.deep === true);
-      const deepProbes = options.deep === true ? [...(await serviceProbes(paths)), (await import('../control/alert-probe.js')).alertsProbe(paths)] : [];
+      // The alerts and agent probes read the config (zod); the agent's may ask a model server: --deep only.
+      const deepProbes = options.deep === true
+        ? [...(await serviceProbes(paths)), (await import('../control/alert-probe.js')).alertsProbe(paths), await (await import('../control/agent-probe.js')).agentProbe(paths)]
+        : [];
       const status = options.deep === true ? { ...summary, probes: [...(summary.probes ?? []), ...deepProbes] } : summary;
       if (options.json === true) printJson(status);
       else printStatus(status);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ERROR_CODES, GatehouseError } from '../errors.js';
 import { readJsonFile } from '../fs-util.js';
 import { alertsSchema, DEFAULT_ALERTS } from '../runtime/alerts/config.js';
+import { openaiAgentSchema } from './agents/openai-config.js';
 
 export const DEFAULT_API_PORT = 8790;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
@@ -42,7 +43,7 @@ const commandAgentSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   api: apiSchema.default({ host: '127.0.0.1', port: DEFAULT_API_PORT, allowRemote: false }),
-  agent: z.discriminatedUnion('kind', [echoAgentSchema, commandAgentSchema]).default({ kind: 'echo', delayMs: 0 }),
+  agent: z.discriminatedUnion('kind', [echoAgentSchema, commandAgentSchema, openaiAgentSchema]).default({ kind: 'echo', delayMs: 0 }),
   drain: z
     .strictObject({ timeoutMs: z.number().int().min(0).default(DEFAULT_DRAIN_TIMEOUT_MS) })
     .default({ timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS }),

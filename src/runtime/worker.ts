@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ENV, isDetached } from '../env.js';
 import { GatehouseError, errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { createAgent } from '../gateway/agents/index.js';
+import { createAgent, type Agent } from '../gateway/agents/index.js';
 import { loadConfig, type GatewayConfig } from '../gateway/config.js';
 import { Dispatcher } from '../gateway/dispatcher.js';
 import { GatewayMetrics } from '../gateway/metrics.js';
@@ -55,6 +55,17 @@ function loadOrExit(paths: ProfilePaths, log: Logger): GatewayConfig {
   }
 }
 
+/** The configured agent, or exit 78: an agent that cannot work as configured (no key file) is fatal. */
+function agentOrExit(config: GatewayConfig, paths: ProfilePaths, log: Logger): Agent {
+  try {
+    return createAgent(config.agent, { profileDir: paths.dir, env: process.env, log });
+  } catch (error) {
+    if (!(error instanceof GatehouseError)) throw error;
+    log.fatal({ code: error.code, hint: error.hint }, errorMessage(error));
+    process.exit(EXIT.CONFIG);
+  }
+}
+
 /** Wait until every held connection closed, or the deadline passed. */
 async function connectionsClosed(connections: Set<Socket>, deadline: number): Promise<void> {
   while (connections.size > 0 && Date.now() < deadline) await sleep(CONNECTION_POLL_MS);
@@ -86,7 +97,7 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
   const { store, movedAside } = SessionStore.open(paths.database);
   if (movedAside !== null) log.error({ movedTo: movedAside.file, reason: movedAside.reason }, 'the session database was unreadable; kept it aside and started a new one');
   const metrics = new GatewayMetrics();
-  const dispatcher = new Dispatcher(store, createAgent(config.agent), log);
+  const dispatcher = new Dispatcher(store, agentOrExit(config, paths, log), log);
   dispatcher.subscribe((event) => metrics.onDispatch(event));
   const alerts = new Alerts(paths, config.alerts, (error, what) => log.warn({ err: error }, `alerts: could not ${what}`));
   dispatcher.subscribe((event) => {
