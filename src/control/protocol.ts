@@ -41,7 +41,9 @@ export interface StatusReply extends HelloReply {
 
 export type RestartReply =
   | { readonly kind: 'worker'; readonly ok: boolean; readonly oldWorkerPid: number | null; readonly newWorkerPid: number | null; readonly reason: string | null }
-  | { readonly kind: 'full'; readonly via: 'watcher' | 'service-manager' };
+  | { readonly kind: 'full'; readonly via: 'watcher' | 'service-manager' }
+  /** A full restart refused before anything stopped (a config.json that does not validate). */
+  | { readonly kind: 'full-refused'; readonly reason: string };
 
 export interface StopReply {
   readonly accepted: boolean;

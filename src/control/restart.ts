@@ -37,6 +37,9 @@ export async function restartGateway(paths: ProfilePaths, full: boolean, drainTi
       ? { ok: true, message: `worker replaced (pid ${outcome.oldWorkerPid} -> ${outcome.newWorkerPid}); gateway pid ${before.data.pid}`, exitCode: EXIT.OK, pid: before.data.pid }
       : { ok: false, message: `restart refused: ${outcome.reason}; the old worker keeps serving`, exitCode: EXIT.FAILURE, pid: before.data.pid };
   }
+  if (outcome.kind === 'full-refused') {
+    return { ok: false, message: `restart refused: ${outcome.reason}; the old gateway keeps serving`, exitCode: EXIT.FAILURE, pid: before.data.pid };
+  }
   const old = { pid: before.data.pid, startTime: before.data.startTime };
   if (!(await waitGone(old, drainTimeoutMs + FULL_RESTART_ANSWER_MS))) {
     return { ok: false, message: `the old monitor (pid ${old.pid}) did not exit`, exitCode: EXIT.FAILURE, pid: old.pid };

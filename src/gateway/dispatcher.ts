@@ -30,7 +30,11 @@ export type DispatchEvent =
 
 export type DispatchListener = (event: DispatchEvent) => void;
 
-/** A message resumed this many times without finishing is failed instead of crash-looping the gateway. */
+/**
+ * A message whose processing started this many times and was cut each time (a drain deadline, a
+ * killed worker) is failed instead of crash-looping the gateway. Only attempts that started count:
+ * a message that merely waited in its session's queue through a restart has used none.
+ */
 export const MAX_RESUME_ATTEMPTS = 3;
 
 export interface DrainResult {
@@ -82,8 +86,7 @@ export class Dispatcher {
     let resumed = 0;
     let failed = 0;
     for (const message of open) {
-      const attempts = this.store.countResume(message.id);
-      if (attempts > MAX_RESUME_ATTEMPTS) {
+      if (message.resumeAttempts >= MAX_RESUME_ATTEMPTS) {
         this.store.fail(message.id, `gave up after ${MAX_RESUME_ATTEMPTS} interrupted attempts`);
         failed += 1;
         continue;
@@ -139,7 +142,7 @@ export class Dispatcher {
       }
       const release = await this.slots.acquire(signal);
       try {
-        this.store.setStatus(message.id, 'processing');
+        if (!this.store.startAttempt(message.id)) { this.forget(message.id); return; } // closed meanwhile
         const reply = await this.ask(message, signal);
         if (signal.aborted) return;
         if (reply.ok) this.store.complete(message.id, reply.text);

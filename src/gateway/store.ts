@@ -16,6 +16,11 @@ export interface StoredMessage {
   readonly text: string;
   readonly status: string;
   readonly replyTo: string | null;
+  /**
+   * How many times processing of this message started (column resume_attempts). While the message
+   * is open, every one of them was cut (a drain deadline, a killed worker); a queued message that
+   * only waited through a restart has none.
+   */
   readonly resumeAttempts: number;
   readonly error: string | null;
   readonly createdAt: number;
@@ -163,10 +168,15 @@ export class SessionStore {
     return changed;
   }
 
-  /** Count one more resume of a message; returns the new count. */
-  countResume(id: string): number {
-    this.db.prepare('UPDATE messages SET resume_attempts = resume_attempts + 1, updated_at = ? WHERE id = ?').run(Date.now(), id);
-    return this.get(id)?.resumeAttempts ?? 0;
+  /**
+   * Processing of an open message starts: mark it processing and count the attempt, in one
+   * statement, so an attempt is counted exactly when it starts. Returns false for a closed message.
+   */
+  startAttempt(id: string): boolean {
+    const started = this.db
+      .prepare(`UPDATE messages SET status = 'processing', resume_attempts = resume_attempts + 1, updated_at = ? WHERE id = ? AND status IN ${OPEN_STATUSES}`)
+      .run(Date.now(), id);
+    return Number(started.changes) === 1;
   }
 
   /**

@@ -19,7 +19,9 @@ export type LifecycleEventName =
   /** Written by `start` when breakaway was refused: through the Scheduled Task, or the in-job spawn kept. */
   | 'start_via'
   /** The monitor's worker watch: the serving worker stopped answering pings (worker-watch.ts). */
-  | 'worker_wedged';
+  | 'worker_wedged'
+  /** A full restart refused before anything stopped (the configuration does not validate). */
+  | 'restart_refused';
 
 export interface LifecycleEvent {
   readonly ts: string;

@@ -7,7 +7,7 @@ import type { Server } from 'node:net';
 import { isDetached, ENV, workerEnv } from '../env.js';
 import { errorMessage, GatehouseError } from '../errors.js';
 import { EXIT, exitCodeForSignal } from '../exit-codes.js';
-import type { GatewayConfig } from '../gateway/config.js';
+import { loadConfig, type GatewayConfig } from '../gateway/config.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
 import { managerStopEndsParent, parentIdentity, watchExit, type ExitWatch } from '../platform/exit-watch.js';
@@ -216,6 +216,14 @@ export class Monitor {
         ? { kind: 'worker', ok: true, oldWorkerPid: outcome.oldPid, newWorkerPid: outcome.newPid, reason: null }
         : { kind: 'worker', ok: false, oldWorkerPid: this.supervisor.worker?.pid ?? null, newWorkerPid: null, reason: outcome.reason };
     }
+    // The new monitor would read config.json and die on it; refuse while the old one still serves,
+    // as a worker restart does when its new worker cannot start.
+    const invalid = this.configProblem();
+    if (invalid !== null) {
+      this.ctx.log.error({ reason: invalid }, 'full restart refused: the configuration does not validate; the old gateway keeps serving');
+      this.ctx.lifecycle.append('restart_refused', { full, reason: invalid });
+      return { kind: 'full-refused', reason: invalid };
+    }
     const timeoutMs = this.ctx.config.drain.timeoutMs;
     if (this.supervised) {
       void this.stop(`full restart (${reason}) through the service manager`, timeoutMs, EXIT.RESTART);
@@ -224,6 +232,16 @@ export class Monitor {
     armRespawn(this.ctx.paths, { target: this.self, caller: null, reason: `full restart (${reason})`, stopIfRunning: false, deadlineMs: DEFAULT_RESPAWN_DEADLINE_MS });
     void this.stop(`full restart (${reason})`, timeoutMs);
     return { kind: 'full', via: 'watcher' };
+  }
+
+  /** Why config.json would not start a new monitor, or null when it validates. */
+  private configProblem(): string | null {
+    try {
+      loadConfig(this.ctx.paths.config);
+      return null;
+    } catch (error) {
+      return errorMessage(error);
+    }
   }
 
   /** The planned-stop marker, for stoppers that cannot speak the control protocol. */

@@ -1,9 +1,12 @@
 // The respawn watcher process: wait for the caller to exit, make sure the old monitor is gone (asking
 // it to drain when told to), then start the new monitor from the code now on disk, once. A lock per
-// profile (a second control endpoint) keeps two watchers from both starting one. A target run by a
+// profile (a second control endpoint) makes watchers take turns: a second one waits for the first to
+// finish (it may be confirming the very monitor the second must replace), then does its own part;
+// `start` never starts a second monitor beside one that answers. A target run by a
 // service manager is respawned through that manager only (respawnSupervised), never beside it.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hello, requestRestart } from '../control/client.js';
 import { startGateway } from '../control/start.js';
 import { stopGateway } from '../control/stop.js';
@@ -25,9 +28,11 @@ const RESTART_REQUEST_TIMEOUT_MS = 5_000;
 /** After a supervised monitor exited 75: the manager's restart delay (systemd RestartSec=5) and a boot. */
 const MANAGER_RESTART_WAIT_MS = 30_000;
 const HELLO_TIMEOUT_MS = 1_000;
+/** How often a watcher waiting for its turn tries the lock again. */
+const WATCHER_LOCK_POLL_MS = 100;
 
 /** Hold the per-profile watcher lock for this process's life; false when another watcher has it. */
-async function takeWatcherLock(paths: ProfilePaths): Promise<boolean> {
+async function tryWatcherLock(paths: ProfilePaths): Promise<boolean> {
   const dir = join(paths.dir, 'respawn');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   try {
@@ -40,7 +45,16 @@ async function takeWatcherLock(paths: ProfilePaths): Promise<boolean> {
     server.unref();
     return true;
   } catch {
-    return false; // held: that watcher does the respawn
+    return false; // held by another watcher
+  }
+}
+
+/** Wait for the lock until the deadline: the watcher holding it ends once its monitor is confirmed. */
+async function takeWatcherLock(paths: ProfilePaths, deadline: number): Promise<boolean> {
+  for (;;) {
+    if (await tryWatcherLock(paths)) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(WATCHER_LOCK_POLL_MS);
   }
 }
 
@@ -48,17 +62,14 @@ export async function runRespawnWatcher(paths: ProfilePaths, request: RespawnReq
   ensureProfileDirs(paths);
   const log = createLogger({ file: paths.gatewayLog, role: 'monitor', echo: false }).child({ watcher: process.pid });
   const lifecycle = new LifecycleLog(paths.lifecycleLog);
-  if (!(await takeWatcherLock(paths))) {
-    log.info('another respawn watcher already handles this profile');
-    return EXIT.OK;
-  }
   const deadline = Date.now() + request.deadlineMs;
-  lifecycle.append('respawn_watch', { targetPid: request.target.pid, callerPid: request.caller?.pid ?? null, reason: request.reason });
   const give = (why: string): number => {
     lifecycle.append('respawn', { ok: false, reason: request.reason, why });
     log.error(`respawn abandoned: ${why}`);
     return EXIT.FAILURE;
   };
+  if (!(await takeWatcherLock(paths, deadline))) return give(`another respawn watcher held the lock for ${request.deadlineMs} ms`);
+  lifecycle.append('respawn_watch', { targetPid: request.target.pid, callerPid: request.caller?.pid ?? null, reason: request.reason });
   if (request.caller !== null && !(await waitGone(request.caller, deadline - Date.now()))) {
     return give(`the caller (pid ${request.caller.pid}) still runs after ${request.deadlineMs} ms`);
   }
@@ -96,6 +107,9 @@ async function respawnSupervised(
   if (platform.matchesIdentity(request.target)) {
     const token = readToken(paths.token);
     const reply = token === null ? null : await requestRestart(address, token, true, request.reason, RESTART_REQUEST_TIMEOUT_MS);
+    if (reply?.ok === true && reply.data.kind === 'full-refused') {
+      return give(`the gateway refused the full restart (${reply.data.reason}); it keeps serving`);
+    }
     if (reply?.ok === true && reply.data.kind === 'full' && reply.data.via === 'service-manager') {
       restartAsked = true;
       log.info({ targetPid: request.target.pid }, 'asked the supervised gateway for a full restart through its service manager');

@@ -1,6 +1,8 @@
 // The monitor's side of the worker: spawn it, hand it connections, ping it, drain it, replace it
 // without refusing a connection, and respawn it when it dies (at once for exit 75, with backoff and
-// a crash-loop breaker otherwise; never after exit 78, fatal configuration, or exit 0, a stop).
+// a crash-loop breaker otherwise; never after exit 78, fatal configuration). A worker ends for good
+// only when the monitor asked it to (a stop drains it, a restart retires it): any other end, a clean
+// exit 0 after a stray SIGTERM included, is a crash.
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -28,7 +30,7 @@ export interface SupervisorOptions {
   readonly cwd: string;
   readonly log: Logger;
   readonly lifecycle: LifecycleLog;
-  /** The worker ended in a way that must end the monitor too (exit 0 or 78). */
+  /** The worker ended in a way that must end the monitor too (exit 78, fatal configuration). */
   readonly onFinal: (code: number, reason: string) => void;
   /** Something status shows changed (restart count, last exit, breaker). */
   readonly onChange: () => void;
@@ -69,6 +71,8 @@ export class WorkerSupervisor {
   private stopping = false;
   private replacing: Promise<ReplaceOutcome> | null = null;
   private respawnTimer: NodeJS.Timeout | null = null;
+  /** A respawn booting a worker; a restart waits for it instead of starting a second one beside it. */
+  private respawning: Promise<void> | null = null;
   private nextPing = 1;
   private nextConnection = 1;
   private readonly pings = new Map<number, () => void>();
@@ -108,14 +112,20 @@ export class WorkerSupervisor {
   }
 
   private async doReplace(reason: string): Promise<ReplaceOutcome> {
+    // A respawn already booting a worker finishes first; then that worker is the one replaced.
+    if (this.respawning !== null) await this.respawning;
     if (this.stopping) return { ok: false, reason: 'the gateway is stopping' };
-    const old = this.current;
     const candidate = this.spawn();
     const exit = await candidate.readyOrExit;
     if (exit !== null) {
+      // A respawn still pending (the old worker had died) goes ahead: it was not cancelled.
       this.options.log.error({ exit: exit.reason }, 'restart refused: the new worker did not start; the old one keeps serving');
       return { ok: false, reason: `the new worker did not start (${exit.reason})` };
     }
+    // The candidate is the respawn a crash may have scheduled meanwhile: never a second worker.
+    this.cancelRespawn();
+    // Whoever serves now, not who served when the restart began: that one may have died meanwhile.
+    const old = this.current;
     if (old !== null) this.retire(old, this.options.restartDrainMs);
     this.promote(candidate);
     this.restarts += 1;
@@ -181,7 +191,7 @@ export class WorkerSupervisor {
   /** Stop for good: every worker drains for timeoutMs and is killed if it has not exited by then. */
   async drain(timeoutMs: number): Promise<DrainOutcome> {
     this.stopping = true;
-    if (this.respawnTimer !== null) clearTimeout(this.respawnTimer);
+    this.cancelRespawn();
     const worker = this.current;
     const others = [...this.retiring].map((w) => this.drainOne(w, timeoutMs, 'restart'));
     const outcome = worker === null ? { killed: false } : await this.drainOne(worker, timeoutMs, 'stop');
@@ -258,15 +268,18 @@ export class WorkerSupervisor {
     this.options.onChange();
     // A drain, a retired worker, or one that died before it served (start() or replace() reports that).
     if (this.stopping || retired || !handle.ready) return;
-    if (exit.code === EXIT.CONFIG || exit.code === EXIT.OK) {
-      this.options.onFinal(exit.code, exit.code === EXIT.CONFIG ? 'the worker reported a fatal configuration error' : 'the worker stopped');
+    if (exit.code === EXIT.CONFIG) {
+      this.options.onFinal(exit.code, 'the worker reported a fatal configuration error');
       return;
     }
-    this.scheduleRespawn(handle, exit);
+    // Not asked for by the monitor: a crash, whatever the code. A plain `kill <worker>` makes the
+    // worker drain and exit 0; taking that as a stop would leave the whole gateway down.
+    this.scheduleRespawn(handle, exit.code === EXIT.OK ? { ...exit, reason: `${exit.reason}, not asked for by the monitor` } : exit);
   }
 
   private scheduleRespawn(handle: WorkerHandle, exit: WorkerExit): void {
     const planned = exit.code === EXIT.RESTART;
+    this.lastExit = exit;
     if (!planned) {
       this.lastCrash = exit;
       this.crashes += 1;
@@ -281,11 +294,22 @@ export class WorkerSupervisor {
       this.options.onChange(); // the breaker is news: status, metrics and alerts follow it
     }
     this.options.log.warn({ workerPid: handle.pid, exit: exit.reason, delayMs: decision.delayMs, breakerOpen: decision.breakerOpen }, 'worker died; respawning');
-    this.respawnTimer = setTimeout(() => void this.respawn(), decision.delayMs);
+    this.respawnTimer = setTimeout(() => {
+      this.respawnTimer = null;
+      this.respawning = this.respawn().finally(() => { this.respawning = null; });
+    }, decision.delayMs);
+  }
+
+  private cancelRespawn(): void {
+    if (this.respawnTimer !== null) clearTimeout(this.respawnTimer);
+    this.respawnTimer = null;
+    this.breakerUntil = null;
   }
 
   private async respawn(): Promise<void> {
-    this.respawnTimer = null;
+    // A restart is already starting a worker: that one is the respawn, unless it fails to start.
+    if (this.replacing !== null && (await this.replacing).ok) return;
+    if (this.stopping || this.current !== null) return;
     this.breakerUntil = null;
     this.restarts += 1;
     const handle = this.spawn();

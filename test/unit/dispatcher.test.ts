@@ -130,41 +130,47 @@ test('an agent that rejects on abort leaves its message resume_pending, not fail
   assert.equal(errors.length, 0);
 });
 
-test('resumeOpen resumes a previous life\'s open messages once, and fails one resumed too often', async (t) => {
+test('resumeOpen resumes a previous life\'s open messages once, and fails one cut too often', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'sessions.db');
   const previous = SessionStore.open(file).store;
   const queued = previous.addUserMessage('s1', 'queued');
   const processing = previous.addUserMessage('s1', 'processing');
-  previous.setStatus(processing.id, 'processing');
+  previous.startAttempt(processing.id); // cut once
   const pending = previous.addUserMessage('s2', 'pending');
+  for (let i = 0; i < MAX_RESUME_ATTEMPTS - 1; i += 1) previous.startAttempt(pending.id); // one try left
   previous.markResumePending([pending.id]);
-  for (let i = 0; i < MAX_RESUME_ATTEMPTS - 1; i += 1) previous.countResume(pending.id); // one try left
   const hopeless = previous.addUserMessage('s3', 'hopeless');
-  for (let i = 0; i < MAX_RESUME_ATTEMPTS; i += 1) previous.countResume(hopeless.id); // none left
+  for (let i = 0; i < MAX_RESUME_ATTEMPTS; i += 1) previous.startAttempt(hopeless.id); // none left
+  // Resumed by many boots without ever starting: no attempt used.
+  const waited = previous.addUserMessage('s5', 'waited');
+  for (let i = 0; i < MAX_RESUME_ATTEMPTS + 2; i += 1) previous.markResumePending([waited.id]);
   const done = previous.addUserMessage('s4', 'done');
   previous.complete(done.id, 'old reply');
   previous.close();
 
   const { store, agent, dispatcher } = setup(t, new ControlledAgent(), dir);
-  assert.deepEqual(dispatcher.resumeOpen(), { resumed: 3, failed: 1 });
+  assert.deepEqual(dispatcher.resumeOpen(), { resumed: 4, failed: 1 });
   assert.deepEqual([store.get(hopeless.id)?.status, store.get(hopeless.id)?.error], ['failed', `gave up after ${MAX_RESUME_ATTEMPTS} interrupted attempts`]);
-  assert.deepEqual([queued, processing, pending].map((m) => store.get(m.id)?.resumeAttempts), [1, 1, MAX_RESUME_ATTEMPTS]);
-  await waitFor('s1 and s2 at the agent', () => agent.calls.length === 2);
-  assert.deepEqual(agent.calls.map((c) => c.text).sort(), ['pending', 'queued']);
+  await waitFor('s1, s2 and s5 at the agent', () => agent.calls.length === 3);
+  assert.deepEqual(agent.calls.map((c) => c.text).sort(), ['pending', 'queued', 'waited']);
+  // Counted as they start: the first attempt of each, one more for the one cut before.
+  assert.deepEqual([queued, pending, waited].map((m) => store.get(m.id)?.resumeAttempts), [1, MAX_RESUME_ATTEMPTS, 1]);
   agent.answer('queued');
-  await waitFor('processing at the agent', () => agent.calls.length === 3);
+  await waitFor('processing at the agent', () => agent.calls.length === 4);
+  assert.equal(store.get(processing.id)?.resumeAttempts, 2);
   agent.answer('processing');
   agent.answer('pending');
+  agent.answer('waited');
   await waitFor('all done', () => store.openMessages().length === 0);
-  for (const m of [queued, processing, pending]) {
+  for (const m of [queued, processing, pending, waited]) {
     assert.equal(store.get(m.id)?.status, 'done');
     assert.equal(store.session(m.sessionId).filter((x) => x.replyTo === m.id).length, 1);
   }
   assert.equal(agent.calls.some((c) => c.text === 'hopeless' || c.text === 'done'), false);
   assert.deepEqual(dispatcher.resumeOpen(), { resumed: 0, failed: 0 }, 'nothing is resumed twice');
   await settle();
-  assert.equal(agent.calls.length, 3);
+  assert.equal(agent.calls.length, 4);
 });
 
 test('a restart drain (keepAccepting) takes new messages until it ends, then refuses them', async (t) => {
@@ -204,7 +210,7 @@ test('resumeOpen skips messages this dispatcher already holds', async (t) => {
   const held = dispatcher.accept('s', 'held')!;
   await waitFor('held at the agent', () => agent.calls.length === 1);
   assert.deepEqual(dispatcher.resumeOpen(), { resumed: 0, failed: 0 });
-  assert.equal(store.get(held.id)?.resumeAttempts, 0);
+  assert.equal(store.get(held.id)?.resumeAttempts, 1, "its one attempt, started by this dispatcher");
   assert.equal(store.get(held.id)?.status, 'processing');
   agent.answer('held');
   await waitFor('held done', () => store.get(held.id)?.status === 'done');

@@ -81,15 +81,17 @@ test('markResumePending touches only open messages; openMessages lists open user
   assert.equal(store.get(done.id)?.status, 'done', 'setStatus never reopens a closed message');
 });
 
-test('countResume counts, fail records the error once', (t) => {
+test('startAttempt marks processing and counts, fail records the error once', (t) => {
   const { store } = openStore(t);
   const m = store.addUserMessage('s', 'x');
-  assert.equal(store.countResume(m.id), 1);
-  assert.equal(store.countResume(m.id), 2);
-  assert.equal(store.get(m.id)?.resumeAttempts, 2);
+  assert.equal(store.startAttempt(m.id), true);
+  store.markResumePending([m.id]);
+  assert.equal(store.startAttempt(m.id), true);
+  assert.deepEqual([store.get(m.id)?.status, store.get(m.id)?.resumeAttempts], ['processing', 2]);
   store.fail(m.id, 'gave up');
   assert.deepEqual([store.get(m.id)?.status, store.get(m.id)?.error], ['failed', 'gave up']);
   store.fail(m.id, 'again');
+  assert.equal(store.startAttempt(m.id), false, 'a closed message does not start again');
   assert.equal(store.get(m.id)?.error, 'gave up', 'a closed message keeps its first error');
   assert.deepEqual(store.openMessages(), []);
 });
