@@ -1,9 +1,19 @@
-// A small client of the gateway's HTTP API, for `send` and for tests.
+// A small client of the gateway's HTTP API, for `send` and for tests. A send carries an
+// Idempotency-Key, fresh per call, and retries with that same key when it cannot know whether its
+// POST committed (refused, reset, no answer, 503): the gateway stores the message once either way.
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const REPLY_POLL_MS = 100;
+/** A send keeps retrying for this long (a restart or a respawn is over well within it). */
+export const SEND_RETRY_FOR_MS = 30_000;
+/** The first retry waits this long, doubling up to SEND_RETRY_MAX_DELAY_MS. */
+const SEND_RETRY_DELAY_MS = 200;
+const SEND_RETRY_MAX_DELAY_MS = 2_000;
+/** Connection errors after which the POST may or may not have committed: retried with the same key. */
+const RETRIABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 
 export interface ApiMessage {
   readonly id: string;
@@ -26,11 +36,16 @@ export class ApiError extends Error {
   }
 }
 
+function retriable(error: unknown): boolean {
+  if (error instanceof ApiError) return error.status === 503;
+  return RETRIABLE_CODES.has((error as NodeJS.ErrnoException).code ?? '');
+}
+
 export class ApiClient {
   constructor(private readonly baseUrl: string, private readonly token: string) {}
 
   // node:http, not fetch: undici cannot connect under Wine (and a small client needs no more).
-  private request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private request<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise<T>((resolve, reject) => {
       const req = httpRequest(`${this.baseUrl}${path}`, {
@@ -38,6 +53,7 @@ export class ApiClient {
         timeout: REQUEST_TIMEOUT_MS,
         headers: {
           authorization: `Bearer ${this.token}`,
+          ...extraHeaders,
           ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
         },
       }, (res) => {
@@ -56,15 +72,25 @@ export class ApiClient {
           else resolve(data as T);
         });
       });
-      req.on('timeout', () => req.destroy(new Error(`no answer from ${this.baseUrl} within ${REQUEST_TIMEOUT_MS} ms`)));
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer from ${this.baseUrl} within ${REQUEST_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })));
       req.on('error', reject);
       req.end(payload);
     });
   }
 
-  async send(sessionId: string, text: string): Promise<string> {
-    const { messageId } = await this.request<{ messageId: string }>('POST', `/v1/sessions/${encodeURIComponent(sessionId)}/messages`, { text });
-    return messageId;
+  /** Send a message once: every retry of this call carries the same key, so at most one is stored. */
+  async send(sessionId: string, text: string, idempotencyKey: string = randomUUID()): Promise<string> {
+    const path = `/v1/sessions/${encodeURIComponent(sessionId)}/messages`;
+    const deadline = Date.now() + SEND_RETRY_FOR_MS;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const { messageId } = await this.request<{ messageId: string }>('POST', path, { text }, { 'idempotency-key': idempotencyKey });
+        return messageId;
+      } catch (error) {
+        if (!retriable(error) || Date.now() >= deadline) throw error;
+        await sleep(Math.min(SEND_RETRY_MAX_DELAY_MS, SEND_RETRY_DELAY_MS * 2 ** attempt));
+      }
+    }
   }
 
   /** Start a fresh context (like the chat command /new); returns the id of the /new message. */

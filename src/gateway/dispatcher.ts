@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { Agent } from './agents/index.js';
 import { Slots } from './slots.js';
-import type { SessionStore, StoredMessage } from './store.js';
+import type { AddOnceResult, SessionStore, StoredMessage } from './store.js';
 
 /** The reply to `/new`. */
 export const NEW_CONTEXT_REPLY = 'Started a new conversation. Earlier messages stay stored but are no longer sent to the agent.';
@@ -76,6 +76,17 @@ export class Dispatcher {
     const message = this.store.addUserMessage(sessionId, text);
     this.enqueue(message);
     return message;
+  }
+
+  /**
+   * Commit a new message under an idempotency key and queue it, or return the message the key
+   * already names without queueing it again (this worker, an older one, or a resume answers it).
+   */
+  acceptOnce(sessionId: string, text: string, key: string): AddOnceResult | null {
+    if (!this.accepting) return null;
+    const result = this.store.addUserMessageOnce(sessionId, text, key);
+    if (result.kind === 'added') this.enqueue(result.message);
+    return result;
   }
 
   /** At boot: queue every message a previous life accepted but did not answer. */

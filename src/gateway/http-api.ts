@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { METRICS_CONTENT_TYPE } from '../runtime/metrics-text.js';
 import { tokenMatches } from './token.js';
 import { NEW_CONTEXT_COMMAND, type Dispatcher } from './dispatcher.js';
+import { IDEMPOTENCY_KEY, IDEMPOTENCY_WINDOW_MS } from './idempotency.js';
 import type { SessionStore, StoredMessage } from './store.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -77,6 +78,37 @@ function parseMessageBody(raw: string): string {
   return text;
 }
 
+/** The Idempotency-Key header, validated; undefined when the client sent none. */
+function idempotencyKey(req: IncomingMessage): string | undefined {
+  const raw = req.headers['idempotency-key'];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !IDEMPOTENCY_KEY.test(raw)) {
+    throw new HttpError(400, 'bad_idempotency_key', 'Idempotency-Key must be one header of 1-255 visible ASCII characters');
+  }
+  return raw;
+}
+
+function sendDraining(res: ServerResponse): void {
+  send(res, 503, { error: { code: 'draining', message: 'the gateway is stopping; retry shortly' } }, { 'retry-after': RETRY_AFTER_S });
+}
+
+/** Accept a POSTed message: 202 once committed; the same key again answers with the first message. */
+function acceptMessage(res: ServerResponse, deps: ApiDeps, sessionId: string, text: string, key: string | undefined): void {
+  if (key === undefined) {
+    const message = deps.dispatcher.accept(sessionId, text);
+    if (message === null) sendDraining(res);
+    else send(res, 202, { messageId: message.id });
+    return;
+  }
+  const result = deps.dispatcher.acceptOnce(sessionId, text, key);
+  if (result === null) return sendDraining(res);
+  if (result.kind === 'key_reused') {
+    const hours = IDEMPOTENCY_WINDOW_MS / 3_600_000;
+    throw new HttpError(422, 'idempotency_key_reused', `this Idempotency-Key already names message ${result.messageId} of session ${sessionId}, which has a different text (keys hold for ${hours} h); send a new key for a new message`);
+  }
+  send(res, 202, { messageId: result.message.id }, result.kind === 'replayed' ? { 'idempotent-replayed': 'true' } : {});
+}
+
 function publicMessage(m: StoredMessage): Record<string, unknown> {
   return { id: m.id, role: m.role, text: m.text, status: m.status, replyTo: m.replyTo, ...(m.error === null ? {} : { error: m.error }) };
 }
@@ -121,12 +153,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): 
     if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
     // /new is the chat command `/new` sent as a message: it takes its turn behind what is queued.
     const text = match[2] === '/new' ? NEW_CONTEXT_COMMAND : parseMessageBody(await readBody(req));
-    const message = deps.dispatcher.accept(sessionId, text);
-    if (message === null) {
-      send(res, 503, { error: { code: 'draining', message: 'the gateway is stopping; retry shortly' } }, { 'retry-after': RETRY_AFTER_S });
-      return;
-    }
-    send(res, 202, { messageId: message.id });
+    acceptMessage(res, deps, sessionId, text, idempotencyKey(req));
     return;
   }
   if (req.method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'use GET');

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import { DatabaseSync } from 'node:sqlite';
+import { IDEMPOTENCY_SCHEMA, IdempotencyKeys } from './idempotency.js';
 
 export type UserMessageStatus = 'queued' | 'processing' | 'resume_pending' | 'done' | 'failed';
 export type MessageRole = 'user' | 'assistant';
@@ -80,6 +81,12 @@ function toMessage(row: Row): StoredMessage {
   };
 }
 
+/** What a POST with an Idempotency-Key did: stored a new message, or found the key's first one. */
+export type AddOnceResult =
+  | { readonly kind: 'added' | 'replayed'; readonly message: StoredMessage }
+  /** The key already names a different text in this session: nothing stored. */
+  | { readonly kind: 'key_reused'; readonly messageId: string };
+
 export interface OpenResult {
   readonly store: SessionStore;
   /** Set when an unreadable database was moved aside (never deleted) and a new one created. */
@@ -87,7 +94,11 @@ export interface OpenResult {
 }
 
 export class SessionStore {
-  private constructor(private readonly db: DatabaseSync) {}
+  private readonly keys: IdempotencyKeys;
+
+  private constructor(private readonly db: DatabaseSync) {
+    this.keys = new IdempotencyKeys(db);
+  }
 
   /** Open (or create) the store. A file that is not a healthy SQLite database is kept under a new name. */
   static open(file: string): OpenResult {
@@ -113,6 +124,7 @@ export class SessionStore {
       if (check?.quick_check !== 'ok') throw new IntegrityError(`quick_check: ${check?.quick_check ?? 'no answer'}`);
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
       db.exec(SCHEMA);
+      db.exec(IDEMPOTENCY_SCHEMA);
       return db;
     } catch (error) {
       db.close();
@@ -127,11 +139,32 @@ export class SessionStore {
   /** Commit a user message; only after this returns may the sender be told 202. */
   addUserMessage(sessionId: string, text: string): StoredMessage {
     const id = `msg_${randomUUID()}`;
-    const now = Date.now();
+    this.insertUserMessage(id, sessionId, text, Date.now());
+    return this.get(id)!;
+  }
+
+  /**
+   * Commit a user message under an idempotency key, or find the message the key already names: the
+   * key and the message are written in one transaction, so a retried POST never stores a second one.
+   */
+  addUserMessageOnce(sessionId: string, text: string, key: string): AddOnceResult {
+    return this.transaction((): AddOnceResult => {
+      const now = Date.now();
+      const known = this.keys.lookup(sessionId, key, text, now);
+      if (known.kind === 'different') return { kind: 'key_reused', messageId: known.messageId };
+      const first = known.kind === 'same' ? this.get(known.messageId) : null;
+      if (first !== null) return { kind: 'replayed', message: first };
+      const id = `msg_${randomUUID()}`;
+      this.insertUserMessage(id, sessionId, text, now);
+      this.keys.record(sessionId, key, text, id, now);
+      return { kind: 'added', message: this.get(id)! };
+    });
+  }
+
+  private insertUserMessage(id: string, sessionId: string, text: string, now: number): void {
     this.db
       .prepare("INSERT INTO messages (id, session_id, role, text, status, created_at, updated_at) VALUES (?, ?, 'user', ?, 'queued', ?, ?)")
       .run(id, sessionId, text, now, now);
-    return this.get(id)!;
   }
 
   get(id: string): StoredMessage | null {
