@@ -18,7 +18,11 @@ export function registerLifecycleCommands(program: Command): void {
       const paths = pathsFor(options);
       // The one place the role is chosen: the monitor starts its worker with GATEHOUSE_ROLE=worker.
       if (currentRole() === 'worker') await (await import('../runtime/worker.js')).runWorker(paths);
-      else await (await import('../runtime/run.js')).runGateway(paths, { replace: options.replace === true, argv: process.argv.slice(1) });
+      else {
+        const replace = options.replace !== true ? null : async (timeoutMs: number) =>
+          (await import('../control/stop.js')).stopGateway(paths, { timeoutMs, reason: 'replaced by `run --replace`' });
+        await (await import('../runtime/run.js')).runGateway(paths, { replace, argv: process.argv.slice(1) });
+      }
     });
 
   withProfile(program.command('start'))

@@ -1,21 +1,14 @@
 // config.json: validated with clear errors naming the file and the field. A missing file means the
 // embedded defaults; anything else that does not validate is fatal (exit 78: restarting cannot help).
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ERROR_CODES, GatehouseError } from '../errors.js';
 import { readJsonFile } from '../fs-util.js';
 import { alertsSchema, DEFAULT_ALERTS } from '../runtime/alerts/config.js';
 import { openaiAgentSchema } from './agents/openai-config.js';
+import { DEFAULT_API_PORT, DEFAULT_DRAIN_TIMEOUT_MS, isLoopback } from './config-core.js';
 
-export const DEFAULT_API_PORT = 8790;
-export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+export { DEFAULT_API_PORT, DEFAULT_DRAIN_TIMEOUT_MS, apiUrl } from './config-core.js';
 export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
-
-function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
-}
 
 const apiSchema = z
   .strictObject({
@@ -66,10 +59,6 @@ export function loadConfig(file: string): GatewayConfig {
         hint: `fix ${file} (or remove it to use the defaults)`,
       });
   }
-}
-
-export function apiUrl(host: string, port: number): string {
-  return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 }
 
 /** The configured drain timeout; a broken config must not keep anyone from stopping a gateway. */

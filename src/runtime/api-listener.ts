@@ -2,7 +2,7 @@
 // hands it to the current worker, so a worker can be replaced without refusing a connection.
 import { createServer, type Server, type Socket } from 'node:net';
 import { ERROR_CODES, GatehouseError, isErrnoException } from '../errors.js';
-import { apiUrl } from '../gateway/config.js';
+import { apiUrl } from '../gateway/config-core.js';
 import { platform } from '../platform/index.js';
 
 export interface ApiListener {

@@ -7,7 +7,7 @@ import type { Server } from 'node:net';
 import { isDetached, ENV, workerEnv } from '../env.js';
 import { errorMessage, GatehouseError } from '../errors.js';
 import { EXIT, exitCodeForSignal } from '../exit-codes.js';
-import { loadConfig, type GatewayConfig } from '../gateway/config.js';
+import type { MonitorConfig } from '../gateway/config-core.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
 import { managerStopEndsParent, parentIdentity, watchExit, type ExitWatch } from '../platform/exit-watch.js';
@@ -18,7 +18,7 @@ import { listenApi, type ApiListener } from './api-listener.js';
 import { startControlServer } from './control-server.js';
 import { removePidFileIfOwned, selfIdentity, writePidFile } from './identity.js';
 import { previousLifeUnclean, type LifecycleLog } from './lifecycle-log.js';
-import type { Logger } from './logger.js';
+import type { Logger } from './json-log.js';
 import { watchPlannedStop, type MarkerWatcher } from './planned-stop.js';
 import { writeStateFile, type GatewayState } from './state-file.js';
 import { WorkerStartError, WorkerSupervisor } from './supervisor.js';
@@ -27,7 +27,7 @@ import { WorkerWatch } from './worker-watch.js';
 
 export interface MonitorContext {
   readonly paths: ProfilePaths;
-  readonly config: GatewayConfig;
+  readonly config: MonitorConfig;
   readonly token: string;
   readonly log: Logger;
   readonly lifecycle: LifecycleLog;
@@ -218,7 +218,7 @@ export class Monitor {
     }
     // The new monitor would read config.json and die on it; refuse while the old one still serves,
     // as a worker restart does when its new worker cannot start.
-    const invalid = this.configProblem();
+    const invalid = await this.configProblem();
     if (invalid !== null) {
       this.ctx.log.error({ reason: invalid }, 'full restart refused: the configuration does not validate; the old gateway keeps serving');
       this.ctx.lifecycle.append('restart_refused', { full, reason: invalid });
@@ -234,10 +234,14 @@ export class Monitor {
     return { kind: 'full', via: 'watcher' };
   }
 
-  /** Why config.json would not start a new monitor, or null when it validates. */
-  private configProblem(): string | null {
+  /**
+   * Why config.json would not start a new monitor, or null when it validates. The full validation
+   * (and zod with it) is loaded only here, when a full restart is asked for: the monitor does not
+   * carry it all day (gateway/config-core.ts).
+   */
+  private async configProblem(): Promise<string | null> {
     try {
-      loadConfig(this.ctx.paths.config);
+      (await import('../gateway/config.js')).loadConfig(this.ctx.paths.config);
       return null;
     } catch (error) {
       return errorMessage(error);

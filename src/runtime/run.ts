@@ -3,18 +3,27 @@
 import { isDetached } from '../env.js';
 import { errorMessage, GatehouseError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { loadConfig, type GatewayConfig } from '../gateway/config.js';
+import { loadMonitorConfig, type MonitorConfig } from '../gateway/config-core.js';
 import { ensureToken } from '../gateway/token.js';
 import { ensureProfileDirs, type ProfilePaths } from '../paths.js';
-import { stopGateway } from '../control/stop.js';
 import { rotateIfLarge } from '../fs-util.js';
 import { LifecycleLog } from './lifecycle-log.js';
 import { MAX_GATEWAY_LOG_BYTES } from './log-file.js';
-import { createLogger } from './logger.js';
+import { createJsonLog } from './json-log.js';
 import { Monitor, newInstanceId } from './monitor.js';
 
+/** What replacing a running gateway reported (the CLI passes control/stop's stopGateway in). */
+export interface ReplaceOutcome {
+  readonly wasRunning: boolean;
+  readonly ok: boolean;
+  readonly pid: number | null;
+  readonly steps: readonly string[];
+  readonly message: string;
+}
+
 export interface RunOptions {
-  readonly replace: boolean;
+  /** `run --replace`: drain a running gateway of the profile first (given the configured drain timeout). */
+  readonly replace: ((drainTimeoutMs: number) => Promise<ReplaceOutcome>) | null;
   readonly argv: readonly string[];
 }
 
@@ -22,12 +31,12 @@ export async function runGateway(paths: ProfilePaths, options: RunOptions): Prom
   ensureProfileDirs(paths);
   // A detached monitor's log was rotated by `start`, which opened it as the monitor's stdout.
   if (!isDetached()) rotateIfLarge(paths.gatewayLog, MAX_GATEWAY_LOG_BYTES);
-  const log = createLogger({ file: paths.gatewayLog, role: 'monitor', echo: !isDetached() });
+  const log = createJsonLog({ file: paths.gatewayLog, role: 'monitor', echo: !isDetached() });
   const instance = newInstanceId();
   const lifecycle = new LifecycleLog(paths.lifecycleLog, instance);
-  let config: GatewayConfig;
+  let config: MonitorConfig;
   try {
-    config = loadConfig(paths.config);
+    config = await loadMonitorConfig(paths.config);
   } catch (error) {
     log.fatal({ hint: error instanceof GatehouseError ? error.hint : undefined }, errorMessage(error));
     lifecycle.append('start_failed', { reason: errorMessage(error), code: EXIT.CONFIG });
@@ -35,8 +44,8 @@ export async function runGateway(paths: ProfilePaths, options: RunOptions): Prom
   }
   const { token, note } = ensureToken(paths.token);
   if (note !== null) log.info(note);
-  if (options.replace) {
-    const result = await stopGateway(paths, { timeoutMs: config.drain.timeoutMs, reason: 'replaced by `run --replace`' });
+  if (options.replace !== null) {
+    const result = await options.replace(config.drain.timeoutMs);
     if (result.wasRunning) log.info({ pid: result.pid, steps: result.steps }, 'replaced the running gateway');
     if (!result.ok) {
       log.error(result.message);

@@ -5,7 +5,7 @@
 // exit 0 after a stray SIGTERM included, is a crash.
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Logger } from 'pino';
+import type { Logger } from './json-log.js';
 import { EXIT } from '../exit-codes.js';
 import { RestartBackoff } from './backoff.js';
 import { killProcessTree } from './process-tree.js';

@@ -48,3 +48,24 @@ test('status, status --json and send load no zod, pino, SQLite, start or install
     assert.deepEqual(heavyIn(urls), [], `${args.join(' ')} loaded heavy modules`);
   }
 });
+
+test('the monitor loads no zod, pino, SQLite, gateway application or CLI code; its worker does the work', { skip }, async (t) => {
+  const home = new TestHome();
+  t.after(() => home.cleanup());
+  home.writeConfig({});
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-modules-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const started = await home.cli(['start'], { env: { NODE_OPTIONS: `--import=${RECORDER}`, GATEHOUSE_RECORD_MODULES: dir } });
+  assert.equal(started.code, 0, started.stderr);
+  assert.equal((await home.api().send('chat-1', 'hello')).length > 0, true);
+  const state = home.state();
+  assert.ok(state.kind === 'ok' && state.value.worker !== null);
+  const lists = recordedBy(dir);
+  const monitor = lists.get(state.value.pid);
+  const worker = lists.get(state.value.worker.pid);
+  assert.ok(monitor !== undefined && worker !== undefined, `recorded pids ${[...lists.keys()].join(', ')}`);
+  assert.ok(worker.some((u) => u === 'node:sqlite'), 'the recorder sees the worker open SQLite');
+  assert.deepEqual(heavyIn(monitor), [], 'the monitor loaded heavy modules');
+  const cli = monitor.filter((u) => /\/dist\/src\/control\/(start|stop|status|service-[a-z]+)\.js$/.test(u));
+  assert.deepEqual(cli, [], 'the monitor loaded CLI-side control code');
+});

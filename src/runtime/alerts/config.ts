@@ -1,14 +1,8 @@
 // The `alerts` part of config.json: where alerts go and when something counts as an incident.
 import { z } from 'zod';
+import { DEFAULT_CHECK_INTERVAL_S, DEFAULT_DELIVERY_DEADLINE_MS, DEFAULT_DOWN_AFTER_MS, DEFAULT_WEDGED_AFTER_MS } from './defaults.js';
 
-/** The gateway answers nothing (and was not stopped on purpose) for this long: `gateway_down`. */
-export const DEFAULT_DOWN_AFTER_MS = 120_000;
-/** The worker misses pings for this long: `worker_wedged`. */
-export const DEFAULT_WEDGED_AFTER_MS = 30_000;
-/** How often the service manager's watchdog timer runs `gatehouse alert --check`. */
-export const DEFAULT_CHECK_INTERVAL_S = 60;
-/** An alert that could not be delivered for this long is given up (kept in alerts/failed/). */
-export const DEFAULT_DELIVERY_DEADLINE_MS = 60 * 60_000;
+export { DEFAULT_CHECK_INTERVAL_S, DEFAULT_DELIVERY_DEADLINE_MS, DEFAULT_DOWN_AFTER_MS, DEFAULT_WEDGED_AFTER_MS } from './defaults.js';
 
 export const alertsSchema = z.strictObject({
   /** A URL that takes a JSON POST (ntfy, Slack- and Discord-compatible webhooks). May hold a secret. */

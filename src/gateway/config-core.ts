@@ -1,0 +1,74 @@
+// What the monitor needs from config.json (the API address and the drain timeout), read without
+// the validation library (alert settings are the defaults, or, when config.json has an `alerts`
+// section, whatever the full validation makes of it): the monitor runs all day and should not carry zod's ~20 MB. A config
+// whose api or drain section this check does not accept as plainly valid goes to the full
+// validation (config.ts, loaded only then), which either accepts it or throws the error naming the
+// file and the field. The rest of the file (the agent, channels) is the worker's: it validates the
+// whole file at its start and exits 78 on a bad one, which ends the monitor with 78 too.
+import { isIP } from 'node:net';
+import { readJsonFile } from '../fs-util.js';
+import type { AlertsConfig } from '../runtime/alerts/config.js';
+import { DEFAULT_CHECK_INTERVAL_S, DEFAULT_DELIVERY_DEADLINE_MS, DEFAULT_DOWN_AFTER_MS, DEFAULT_WEDGED_AFTER_MS } from '../runtime/alerts/defaults.js';
+import { boolean, nonNegativeInteger, nonEmptyString, object, shape, type Check } from '../shape.js';
+
+export const DEFAULT_API_PORT = 8790;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+const MAX_PORT = 65_535;
+
+export interface MonitorConfig {
+  readonly api: { readonly host: string; readonly port: number; readonly allowRemote: boolean };
+  readonly drain: { readonly timeoutMs: number };
+  readonly alerts: AlertsConfig;
+}
+
+/** The alert settings of a config without an `alerts` section (one with it goes to the full validation). */
+const DEFAULT_ALERTS: AlertsConfig = {
+  downAfterMs: DEFAULT_DOWN_AFTER_MS, wedgedAfterMs: DEFAULT_WEDGED_AFTER_MS,
+  checkIntervalS: DEFAULT_CHECK_INTERVAL_S, deliveryDeadlineMs: DEFAULT_DELIVERY_DEADLINE_MS,
+};
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+export function apiUrl(host: string, port: number): string {
+  return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+}
+
+/** Only the known keys, each plainly valid; anything else is for the full validation to judge. */
+function strictSection(fields: Readonly<Record<string, Check>>): Check {
+  const check = object(fields, { optional: Object.keys(fields) });
+  return (value, path) => {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const extra = Object.keys(value).filter((key) => !(key in fields));
+      if (extra.length > 0) return { ok: false, issues: [{ path: [...path, extra[0]!], message: 'unknown key' }] };
+    }
+    return check(value, path);
+  };
+}
+
+/** `alerts` (webhook URLs and limits) is left to the full validation whenever it is there. */
+const noSection: Check = (_value, path) => ({ ok: false, issues: [{ path, message: 'validated by the full configuration check' }] });
+
+const monitorShape = shape<{ api?: Partial<MonitorConfig['api']>; drain?: Partial<MonitorConfig['drain']> }>(object({
+  api: strictSection({ host: nonEmptyString, port: nonNegativeInteger, allowRemote: boolean }),
+  drain: strictSection({ timeoutMs: nonNegativeInteger }),
+  alerts: noSection,
+}, { optional: ['api', 'drain', 'alerts'] }));
+
+/** The monitor's part of the config when it is plainly valid; null when the full validation must decide. */
+export function readMonitorConfig(file: string): MonitorConfig | null {
+  const read = readJsonFile(file, monitorShape);
+  if (read.kind === 'missing') return { api: { host: '127.0.0.1', port: DEFAULT_API_PORT, allowRemote: false }, drain: { timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS }, alerts: DEFAULT_ALERTS };
+  if (read.kind !== 'ok') return null;
+  const api = { host: read.value.api?.host ?? '127.0.0.1', port: read.value.api?.port ?? DEFAULT_API_PORT, allowRemote: read.value.api?.allowRemote ?? false };
+  if (api.port > MAX_PORT || (!api.allowRemote && !isLoopback(api.host))) return null;
+  return { api, drain: { timeoutMs: read.value.drain?.timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS }, alerts: DEFAULT_ALERTS };
+}
+
+/** The monitor's config; a config it cannot read plainly is judged by the full validation (which throws, naming file and field). */
+export async function loadMonitorConfig(file: string): Promise<MonitorConfig> {
+  return readMonitorConfig(file) ?? (await import('./config.js')).loadConfig(file);
+}

@@ -1,0 +1,73 @@
+// The monitor's config reading without zod and its JSON-line log: the same decisions and the same
+// records as the full validation and pino.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/gateway/config.js';
+import { loadMonitorConfig, readMonitorConfig } from '../../src/gateway/config-core.js';
+import { createJsonLog } from '../../src/runtime/json-log.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { tempDir } from './helpers.js';
+
+test('a plainly valid api/drain section is read as the full validation reads it', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'config.json');
+  for (const config of [{}, { api: { port: 0 } }, { api: { host: '::1', port: 9000 }, drain: { timeoutMs: 5 } }, { api: { host: '10.0.0.1', allowRemote: true }, agent: { kind: 'echo' } }]) {
+    writeFileSync(file, JSON.stringify(config));
+    const full = loadConfig(file);
+    assert.deepEqual(readMonitorConfig(file), { api: full.api, drain: full.drain, alerts: full.alerts }, JSON.stringify(config));
+  }
+  const missing = loadConfig(join(dir, 'missing.json'));
+  assert.deepEqual(readMonitorConfig(join(dir, 'missing.json')), { api: missing.api, drain: missing.drain, alerts: missing.alerts });
+  // An alerts section (webhook URLs) is the full validation's to judge, and the monitor gets its result.
+  writeFileSync(file, JSON.stringify({ alerts: { wedgedAfterMs: 5_000 } }));
+  assert.equal(readMonitorConfig(file), null);
+});
+
+test('a config with an alerts section is read by the full validation', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ alerts: { wedgedAfterMs: 5_000 } }));
+  assert.equal((await loadMonitorConfig(file)).alerts.wedgedAfterMs, 5_000);
+});
+
+test('anything else goes to the full validation, which names the file and the field', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'config.json');
+  const cases: Array<[string, RegExp]> = [
+    ['{"api": {"port": "80"}}', /api\.port/],
+    ['{"api": {"port": 70000}}', /api\.port/],
+    ['{"api": {"host": "0.0.0.0"}}', /api\.host.*loopback/],
+    ['{"api": {"bogus": 1}}', /bogus/],
+    ['{"drain": {"timeoutMs": -1}}', /drain\.timeoutMs/],
+    ['not json', /not valid JSON/],
+  ];
+  for (const [text, field] of cases) {
+    writeFileSync(file, text);
+    assert.equal(readMonitorConfig(file), null, text);
+    await assert.rejects(loadMonitorConfig(file), (error: Error) => error.message.includes(file) && field.test(error.message), text);
+  }
+});
+
+test('the monitor log writes the record pino writes for the same call', (t) => {
+  const dir = tempDir(t);
+  const ours = join(dir, 'ours.log');
+  const theirs = join(dir, 'pino.log');
+  const boom = new RangeError('boom'); // one error, so both records carry the same stack
+  const calls = (log: { info: (...a: never[]) => void; error: (...a: never[]) => void; warn: (...a: never[]) => void }): void => {
+    (log.info as (m: string) => void)('plain message');
+    (log.warn as (f: object, m: string) => void)({ workerPid: 12, nested: { a: [1, 'x'] }, none: undefined }, 'with fields');
+    (log.error as (f: object, m: string) => void)({ err: boom }, 'an error');
+  };
+  calls(createJsonLog({ file: ours, role: 'monitor', echo: false }));
+  calls(createLogger({ file: theirs, role: 'monitor', echo: false }));
+  const read = (file: string): Array<Record<string, unknown>> => readFileSync(file, 'utf8').trim().split('\n').map((l) => {
+    const record = JSON.parse(l) as Record<string, unknown>;
+    delete record['time'];
+    return record;
+  });
+  assert.deepEqual(read(ours), read(theirs));
+  const keys = readFileSync(ours, 'utf8').split('\n')[0]!;
+  assert.match(keys, /^\{"level":30,"time":\d+,"pid":\d+,"role":"monitor","msg":"plain message"\}$/);
+});
