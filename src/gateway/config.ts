@@ -6,6 +6,7 @@ import { readJsonFile } from '../fs-util.js';
 import { alertsSchema, DEFAULT_ALERTS } from '../runtime/alerts/config.js';
 import { openaiAgentSchema } from './agents/openai-config.js';
 import { DEFAULT_API_PORT, DEFAULT_DRAIN_TIMEOUT_MS, isLoopback } from './config-core.js';
+import { channelsSchema } from '../channels/telegram/config.js';
 
 export { DEFAULT_API_PORT, DEFAULT_DRAIN_TIMEOUT_MS, apiUrl } from './config-core.js';
 export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
@@ -41,6 +42,8 @@ export const configSchema = z.strictObject({
     .strictObject({ timeoutMs: z.number().int().min(0).default(DEFAULT_DRAIN_TIMEOUT_MS) })
     .default({ timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS }),
   alerts: alertsSchema.default(DEFAULT_ALERTS),
+  /** Chat channels (src/channels/): each polls its platform and answers through the agent. */
+  channels: channelsSchema,
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;

@@ -70,10 +70,19 @@ export class Dispatcher {
     return this.accepting;
   }
 
-  /** Commit a new message and queue it; null while draining (the caller answers 503). */
-  accept(sessionId: string, text: string): StoredMessage | null {
+  /**
+   * Commit a new message and queue it; null while draining (the caller answers 503). `record`
+   * runs in the same transaction as the insert (a channel records where the message came from).
+   */
+  accept(sessionId: string, text: string, record?: (message: StoredMessage) => void): StoredMessage | null {
     if (!this.accepting) return null;
-    const message = this.store.addUserMessage(sessionId, text);
+    const message = record === undefined
+      ? this.store.addUserMessage(sessionId, text)
+      : this.store.inTransaction(() => {
+        const added = this.store.addUserMessage(sessionId, text);
+        record(added);
+        return added;
+      });
     this.enqueue(message);
     return message;
   }

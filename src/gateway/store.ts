@@ -136,6 +136,16 @@ export class SessionStore {
     if (this.db.isOpen) this.db.close();
   }
 
+  /** The connection, for modules with tables of their own (src/channels/), so they share transactions. */
+  get database(): DatabaseSync {
+    return this.db;
+  }
+
+  /** Run work in one write transaction (BEGIN IMMEDIATE); not re-entrant. */
+  inTransaction<T>(work: () => T): T {
+    return this.transaction(work);
+  }
+
   /** Commit a user message; only after this returns may the sender be told 202. */
   addUserMessage(sessionId: string, text: string): StoredMessage {
     const id = `msg_${randomUUID()}`;

@@ -3,6 +3,7 @@
 // gone (IPC disconnect), so no orphan ever holds the port.
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Channels, gatewayStatusText } from '../channels/index.js';
 import { ENV, isDetached } from '../env.js';
 import { GatehouseError, errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -108,6 +109,12 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
     });
   });
   metrics.register(() => storeFamilies(store, dispatcher));
+  const startedAt = Date.now();
+  const channels = new Channels(config.channels, {
+    profileDir: paths.dir, store, dispatcher, log,
+    statusText: () => gatewayStatusText(store, dispatcher.inFlight, startedAt),
+    requestRestart: (full) => { void tell({ type: 'restart_request', full }); },
+  });
   const connections = new Set<Socket>();
   let handingOver = false;
   const server = createApiServer(
@@ -127,6 +134,8 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
       const deadline = Date.now() + timeoutMs;
       void tell({ type: 'drain_begin', inFlight: dispatcher.inFlight });
       log.info({ inFlight: dispatcher.inFlight, timeoutMs, mode }, 'draining');
+      // Chat channels stop taking updates first: what is not committed stays with Telegram.
+      await channels.stopPolling();
       if (mode === 'restart') {
         // New connections already go to the new worker; finish the held ones first, so no request
         // that is already on its way is refused. Each held connection closes after its next answer
@@ -137,6 +146,7 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
       }
       const result = await dispatcher.drain(Math.max(0, deadline - Date.now()), false);
       log.info(result, 'drained');
+      await channels.flushAndClose(deadline);
       await tell({ type: 'drained', ...result });
       server.closeAllConnections();
       store.close();
@@ -175,6 +185,8 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
         resumed = true;
         const counts = dispatcher.resumeOpen();
         if (counts.resumed + counts.failed > 0) log.info(counts, 'resuming messages an earlier worker left unanswered');
+        // Only now is no other worker alive: one poller and one sender per bot at any time.
+        channels.start();
         void tell({ type: 'resumed', ...counts });
         break;
       }

@@ -1,0 +1,63 @@
+// The chat channels of a worker, started and stopped together. Each channel lives entirely in
+// the worker (the monitor never loads any of this).
+import type { Logger } from 'pino';
+import type { Dispatcher } from '../gateway/dispatcher.js';
+import type { SessionStore } from '../gateway/store.js';
+import { TelegramChannel } from './telegram/channel.js';
+import { channelName, type TelegramChannelConfig } from './telegram/config.js';
+import { channelSnapshots } from './telegram/status-read.js';
+import { pruneChannelStates } from './telegram/tables.js';
+
+/** At the end of a drain, the outbox gets at least this long even when the dispatcher used the whole deadline. */
+export const MIN_FLUSH_MS = 1_000;
+
+export interface ChannelsDeps {
+  readonly profileDir: string;
+  readonly store: SessionStore;
+  readonly dispatcher: Dispatcher;
+  readonly log: Logger;
+  readonly statusText: () => string;
+  readonly requestRestart: (full: boolean) => void;
+}
+
+export class Channels {
+  private readonly channels: TelegramChannel[];
+
+  constructor(configs: readonly TelegramChannelConfig[], deps: ChannelsDeps) {
+    const names = configs.map(channelName);
+    pruneChannelStates(deps.store.database, names);
+    this.channels = configs.map((config, i) => new TelegramChannel(config, {
+      name: names[i]!, profileDir: deps.profileDir, store: deps.store, dispatcher: deps.dispatcher, log: deps.log,
+      commands: { statusText: deps.statusText, requestRestart: deps.requestRestart },
+    }));
+  }
+
+  get count(): number {
+    return this.channels.length;
+  }
+
+  /** Once no other worker is alive (the monitor's `resume`): poll and send. */
+  start(): void {
+    for (const channel of this.channels) void channel.start();
+  }
+
+  async stopPolling(): Promise<void> {
+    await Promise.all(this.channels.map((c) => c.stopPolling()));
+  }
+
+  async flushAndClose(deadline: number): Promise<void> {
+    const until = Math.max(deadline, Date.now() + MIN_FLUSH_MS);
+    await Promise.all(this.channels.map((c) => c.flush(until)));
+    await Promise.all(this.channels.map((c) => c.close()));
+  }
+}
+
+/** /status: the gateway as this worker sees it, and each channel as its tables say. */
+export function gatewayStatusText(store: SessionStore, inFlight: number, startedAt: number): string {
+  const lines = [`Gatehouse is running: worker pid ${process.pid}, up ${Math.round((Date.now() - startedAt) / 1000)} s, ${inFlight} message(s) being answered.`];
+  for (const c of channelSnapshots(store.database)) {
+    const lag = c.pollLagMs === null ? 'never polled' : `last poll ${Math.round(c.pollLagMs / 1000)} s ago`;
+    lines.push(`${c.name}${c.username === null ? '' : ` @${c.username}`}: ${c.state}, ${lag}; outbox ${c.outbox.pending} pending, ${c.deadLetters.count} dead letter(s), ${c.outbox.possibleDuplicates} possible duplicate(s); ${c.updates.unknownSenders} from unknown senders, ${c.updates.skippedOld} skipped as too old.`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,113 @@
+// The long-poll loop: getUpdates with the offset derived from what is committed (never
+// drop_pending_updates: what arrived while we were away is fetched, then the catch-up policy
+// decides), each update committed before the next call confirms it to Telegram. It pauses while
+// the channel holds its maximum of unanswered messages, so Telegram keeps the rest. A 409 (another
+// poller on the token somewhere) and a 401 are reported and retried slowly, never in a tight loop.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { BotApi } from './bot-api.js';
+import { faultPoint } from './fault.js';
+import type { CommitResult } from './inbound.js';
+import { retryDelayMs, SLOW_RETRY_MS } from './retry.js';
+import type { TelegramTables } from './tables.js';
+import type { TgUpdate } from './types.js';
+
+/** Extra time over the long-poll timeout before a getUpdates without an answer counts as failed. */
+const POLL_GRACE_MS = 15_000;
+/** Telegram returns at most 100 updates per call. */
+const MAX_BATCH = 100;
+const FULL_WAIT_MS = 50;
+
+export type PollerEvent =
+  | { readonly kind: 'polled'; readonly updates: number }
+  | { readonly kind: 'conflict'; readonly detail: string }
+  | { readonly kind: 'unauthorized'; readonly detail: string }
+  | { readonly kind: 'error'; readonly detail: string };
+
+export interface PollerDeps {
+  readonly api: BotApi;
+  readonly tables: TelegramTables;
+  readonly log: Logger;
+  readonly pollTimeoutS: number;
+  /** How many more messages may be taken now. */
+  readonly capacity: () => number;
+  readonly commit: (update: TgUpdate) => CommitResult;
+  readonly event: (event: PollerEvent) => void;
+}
+
+export class Poller {
+  private readonly aborter = new AbortController();
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly deps: PollerDeps) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Stop taking updates: the long poll in flight is cut (its updates were not committed, so Telegram keeps them). */
+  async stop(): Promise<void> {
+    this.aborter.abort();
+    await this.loop;
+  }
+
+  private get stopped(): boolean {
+    return this.aborter.signal.aborted;
+  }
+
+  private async pause(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.aborter.signal }).catch(() => { /* stopped */ });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      const free = this.deps.capacity();
+      if (free <= 0) {
+        await this.pause(FULL_WAIT_MS);
+        continue;
+      }
+      const wait = await this.once(Math.min(MAX_BATCH, free), failures);
+      if (wait === 0) failures = 0;
+      else failures += 1;
+      if (wait > 0) await this.pause(wait);
+    }
+  }
+
+  /** One getUpdates and its commits; returns how long to wait before the next (0: at once). */
+  private async once(limit: number, failures: number): Promise<number> {
+    const { api, tables, pollTimeoutS } = this.deps;
+    const outcome = await api.call<TgUpdate[]>('getUpdates', { offset: tables.nextOffset(), timeout: pollTimeoutS, limit, allowed_updates: ['message'] },
+      { signal: this.aborter.signal, timeoutMs: pollTimeoutS * 1000 + POLL_GRACE_MS });
+    if (this.stopped) return 0;
+    if (outcome.kind === 'ok') {
+      const updates = [...(outcome.result ?? [])].sort((a, b) => a.update_id - b.update_id);
+      this.deps.event({ kind: 'polled', updates: updates.length });
+      if (updates.length > 0) faultPoint('after-fetch');
+      let committed = 0;
+      for (const update of updates) {
+        if (this.stopped) break;
+        const result = this.deps.commit(update);
+        if (result === 'refused') break; // draining: Telegram keeps it for the next worker
+        if (result === 'committed') committed += 1;
+      }
+      if (committed > 0) faultPoint('after-commit');
+      return 0;
+    }
+    if (outcome.kind === 'refused') {
+      if (outcome.status === 401) {
+        this.deps.event({ kind: 'unauthorized', detail: outcome.description });
+        return SLOW_RETRY_MS;
+      }
+      if (outcome.status === 409) {
+        this.deps.event({ kind: 'conflict', detail: outcome.description });
+        return SLOW_RETRY_MS;
+      }
+      this.deps.event({ kind: 'error', detail: outcome.description });
+      if (outcome.status === 429) return (outcome.retryAfterS ?? 1) * 1000;
+      return retryDelayMs(failures + 1);
+    }
+    this.deps.event({ kind: 'error', detail: outcome.detail });
+    return retryDelayMs(failures + 1);
+  }
+}

@@ -1,0 +1,269 @@
+// The Telegram channel's tables, in the session store's database (same connection, same
+// transactions; the `messages` table is not touched). telegram_updates is the inbound ledger: one
+// row per (bot, update_id), written in the transaction that commits the update's session message,
+// so a redelivered update is a no-op and the next offset is derived from it. telegram_outbox holds
+// one row per reply part; a part moves pending -> sending -> sent, or to dead / unknown.
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { ChatRef } from './types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS telegram_updates (
+  bot TEXT NOT NULL,
+  update_id INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  chat_id INTEGER,
+  thread_id INTEGER,
+  tg_message_id INTEGER,
+  message_id TEXT,
+  detail TEXT,
+  update_date INTEGER,
+  committed_at INTEGER NOT NULL,
+  answered INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (bot, update_id)
+);
+CREATE INDEX IF NOT EXISTS telegram_updates_unanswered ON telegram_updates (bot) WHERE answered = 0 AND message_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS telegram_outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  bot TEXT NOT NULL,
+  source TEXT NOT NULL,
+  part INTEGER NOT NULL,
+  parts INTEGER NOT NULL,
+  chat_id INTEGER NOT NULL,
+  thread_id INTEGER,
+  reply_to_tg INTEGER,
+  text TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'dead', 'unknown')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  resends INTEGER NOT NULL DEFAULT 0,
+  possible_duplicate INTEGER NOT NULL DEFAULT 0,
+  telegram_message_id INTEGER,
+  error TEXT,
+  not_before INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  sent_at INTEGER,
+  UNIQUE (source, part)
+);
+CREATE INDEX IF NOT EXISTS telegram_outbox_open ON telegram_outbox (bot, seq) WHERE status IN ('pending', 'sending');
+CREATE TABLE IF NOT EXISTS telegram_state (
+  name TEXT PRIMARY KEY,
+  bot TEXT,
+  username TEXT,
+  state TEXT NOT NULL,
+  detail TEXT,
+  worker_pid INTEGER,
+  last_poll_at INTEGER,
+  last_error TEXT,
+  last_error_at INTEGER,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS telegram_restarts (
+  update_id INTEGER NOT NULL,
+  bot TEXT NOT NULL,
+  chat_id INTEGER NOT NULL,
+  thread_id INTEGER,
+  requested_by_pid INTEGER NOT NULL,
+  requested_at INTEGER NOT NULL,
+  confirmed_at INTEGER,
+  PRIMARY KEY (bot, update_id)
+);
+`;
+
+export type UpdateOutcome = 'accepted' | 'command' | 'unknown_sender' | 'skipped_old' | 'ignored';
+export type PartStatus = 'pending' | 'sending' | 'sent' | 'dead' | 'unknown';
+
+export interface UpdateRecord {
+  readonly bot: string;
+  readonly updateId: number;
+  readonly outcome: UpdateOutcome;
+  readonly chat: ChatRef | null;
+  readonly tgMessageId: number | null;
+  readonly messageId: string | null;
+  readonly detail: string | null;
+  readonly updateDate: number | null;
+}
+
+export interface OutboxPart {
+  readonly seq: number;
+  readonly source: string;
+  readonly part: number;
+  readonly parts: number;
+  readonly chatId: number;
+  readonly threadId: number | null;
+  readonly replyToTg: number | null;
+  readonly text: string;
+  readonly status: PartStatus;
+  readonly attempts: number;
+  readonly resends: number;
+  readonly notBefore: number;
+}
+
+export interface Unanswered {
+  readonly updateId: number;
+  readonly chat: ChatRef;
+  readonly tgMessageId: number | null;
+  readonly messageId: string;
+  readonly status: string;
+  readonly error: string | null;
+  readonly replyId: string | null;
+  readonly replyText: string | null;
+}
+
+export function ensureSchema(db: DatabaseSync): void {
+  db.exec(SCHEMA);
+}
+
+const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export class TelegramTables {
+  constructor(private readonly db: DatabaseSync, private readonly bot: string) {
+    ensureSchema(db);
+  }
+
+  /** The offset for the next getUpdates: one past the last committed update (0: none yet). */
+  nextOffset(): number {
+    const row = this.db.prepare('SELECT MAX(update_id) AS last FROM telegram_updates WHERE bot = ?').get(this.bot) as { last: number | null };
+    return row.last === null ? 0 : Number(row.last) + 1;
+  }
+
+  isRecorded(updateId: number): boolean {
+    return this.db.prepare('SELECT 1 FROM telegram_updates WHERE bot = ? AND update_id = ?').get(this.bot, updateId) !== undefined;
+  }
+
+  /** Inside the caller's transaction. The primary key refuses a second row for the same update. */
+  recordUpdate(r: UpdateRecord): void {
+    this.db.prepare(`INSERT INTO telegram_updates (bot, update_id, outcome, chat_id, thread_id, tg_message_id, message_id, detail, update_date, committed_at, answered)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      r.bot, r.updateId, r.outcome, r.chat?.chatId ?? null, r.chat?.threadId ?? null, r.tgMessageId, r.messageId, r.detail, r.updateDate, Date.now(), r.messageId === null ? 1 : 0,
+    );
+  }
+
+  /** Inside the caller's transaction. Idempotent: parts of a source already there are kept as they are. */
+  addParts(source: string, chat: ChatRef, replyToTg: number | null, texts: readonly string[]): void {
+    const now = Date.now();
+    const insert = this.db.prepare(`INSERT OR IGNORE INTO telegram_outbox (bot, source, part, parts, chat_id, thread_id, reply_to_tg, text, status, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`);
+    texts.forEach((text, i) => insert.run(this.bot, source, i + 1, texts.length, chat.chatId, chat.threadId, i === 0 ? replyToTg : null, text, now, now));
+  }
+
+  /** Updates that became session messages whose reply has not yet been turned into outbox parts. */
+  unanswered(): Unanswered[] {
+    const rows = this.db.prepare(`SELECT u.update_id, u.chat_id, u.thread_id, u.tg_message_id, u.message_id, m.status, m.error, r.id AS reply_id, r.text AS reply_text
+      FROM telegram_updates u JOIN messages m ON m.id = u.message_id LEFT JOIN messages r ON r.reply_to = u.message_id
+      WHERE u.bot = ? AND u.answered = 0 AND u.message_id IS NOT NULL ORDER BY u.update_id`).all(this.bot) as Array<Record<string, SQLInputValue>>;
+    return rows.map((r) => ({
+      updateId: Number(r.update_id), chat: { chatId: Number(r.chat_id), threadId: n(r.thread_id) }, tgMessageId: n(r.tg_message_id),
+      messageId: String(r.message_id), status: String(r.status), error: r.error === null ? null : String(r.error),
+      replyId: r.reply_id === null ? null : String(r.reply_id), replyText: r.reply_text === null ? null : String(r.reply_text),
+    }));
+  }
+
+  unansweredCount(): number {
+    return Number((this.db.prepare('SELECT COUNT(*) AS c FROM telegram_updates WHERE bot = ? AND answered = 0 AND message_id IS NOT NULL').get(this.bot) as { c: number }).c);
+  }
+
+  markAnswered(updateId: number): void {
+    this.db.prepare('UPDATE telegram_updates SET answered = 1 WHERE bot = ? AND update_id = ?').run(this.bot, updateId);
+  }
+
+  /** Parts not yet delivered, oldest first. */
+  openParts(): OutboxPart[] {
+    const rows = this.db.prepare("SELECT * FROM telegram_outbox WHERE bot = ? AND status IN ('pending', 'sending') ORDER BY seq").all(this.bot) as Array<Record<string, SQLInputValue>>;
+    return rows.map((r) => ({
+      seq: Number(r.seq), source: String(r.source), part: Number(r.part), parts: Number(r.parts), chatId: Number(r.chat_id), threadId: n(r.thread_id),
+      replyToTg: n(r.reply_to_tg), text: String(r.text), status: String(r.status) as PartStatus, attempts: Number(r.attempts), resends: Number(r.resends),
+      notBefore: Number(r.not_before),
+    }));
+  }
+
+  /** Recorded before the request goes out: a part found `sending` later may have been delivered. */
+  markSending(seq: number): void {
+    this.db.prepare("UPDATE telegram_outbox SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE seq = ?").run(Date.now(), seq);
+  }
+
+  markSent(seq: number, telegramMessageId: number | null): void {
+    const now = Date.now();
+    this.db.prepare("UPDATE telegram_outbox SET status = 'sent', telegram_message_id = ?, possible_duplicate = CASE WHEN resends > 0 THEN 1 ELSE 0 END, error = NULL, sent_at = ?, updated_at = ? WHERE seq = ?")
+      .run(telegramMessageId, now, now, seq);
+  }
+
+  /** Not delivered, try again no earlier than notBefore (a 429, a 5xx, a network failure before sending). */
+  retryLater(seq: number, error: string, notBefore: number): void {
+    this.db.prepare("UPDATE telegram_outbox SET status = 'pending', error = ?, not_before = ?, updated_at = ? WHERE seq = ?").run(error, notBefore, Date.now(), seq);
+  }
+
+  createdAt(seq: number): number | null {
+    const row = this.db.prepare('SELECT created_at FROM telegram_outbox WHERE seq = ?').get(seq) as { created_at: number } | undefined;
+    return row === undefined ? null : Number(row.created_at);
+  }
+
+  markDead(seq: number, reason: string): void {
+    this.db.prepare("UPDATE telegram_outbox SET status = 'dead', error = ?, updated_at = ? WHERE seq = ?").run(reason, Date.now(), seq);
+  }
+
+  /**
+   * The outcome of the last attempt is unknown (no answer after the request went out, or a worker
+   * that died while sending). The policy: send it once more and, if it then goes through, count it
+   * as a possible duplicate; a second unknown outcome stops it as `unknown`. Returns the new status.
+   */
+  outcomeUnknown(seq: number, why: string): PartStatus {
+    const row = this.db.prepare('SELECT resends FROM telegram_outbox WHERE seq = ?').get(seq) as { resends: number } | undefined;
+    const now = Date.now();
+    if (row !== undefined && Number(row.resends) >= 1) {
+      this.db.prepare("UPDATE telegram_outbox SET status = 'unknown', error = ?, updated_at = ? WHERE seq = ?").run(`outcome unknown twice: ${why}`, now, seq);
+      return 'unknown';
+    }
+    this.db.prepare("UPDATE telegram_outbox SET status = 'pending', resends = resends + 1, error = ?, updated_at = ? WHERE seq = ?").run(`outcome unknown, sending once more: ${why}`, now, seq);
+    return 'pending';
+  }
+
+  /** At the start of a sender's life: parts an earlier life left `sending`. */
+  sendingLeftOver(): number[] {
+    return (this.db.prepare("SELECT seq FROM telegram_outbox WHERE bot = ? AND status = 'sending' ORDER BY seq").all(this.bot) as Array<{ seq: number }>).map((r) => Number(r.seq));
+  }
+
+  recordRestartRequest(updateId: number, chat: ChatRef): void {
+    this.db.prepare('INSERT INTO telegram_restarts (update_id, bot, chat_id, thread_id, requested_by_pid, requested_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(updateId, this.bot, chat.chatId, chat.threadId, process.pid, Date.now());
+  }
+
+  /** Restart requests made by another worker (so the restart happened) and not yet confirmed. */
+  restartsToConfirm(): Array<{ updateId: number; chat: ChatRef; requestedAt: number; byPid: number }> {
+    const rows = this.db.prepare('SELECT * FROM telegram_restarts WHERE bot = ? AND confirmed_at IS NULL AND requested_by_pid != ?').all(this.bot, process.pid) as Array<Record<string, SQLInputValue>>;
+    return rows.map((r) => ({ updateId: Number(r.update_id), chat: { chatId: Number(r.chat_id), threadId: n(r.thread_id) }, requestedAt: Number(r.requested_at), byPid: Number(r.requested_by_pid) }));
+  }
+
+  confirmRestart(updateId: number): void {
+    this.db.prepare('UPDATE telegram_restarts SET confirmed_at = ? WHERE bot = ? AND update_id = ?').run(Date.now(), this.bot, updateId);
+  }
+
+}
+
+export interface StateFields {
+  readonly state: string;
+  readonly detail: string | null;
+  readonly bot?: string | null;
+  readonly username?: string | null;
+  readonly lastPollAt?: number;
+  readonly lastError?: string | null;
+}
+
+/** The channel's own view of itself (keyed by channel name: a channel without a readable token has no bot id). */
+export function writeChannelState(db: DatabaseSync, name: string, fields: StateFields): void {
+  ensureSchema(db);
+  const now = Date.now();
+  db.prepare(`INSERT INTO telegram_state (name, bot, username, state, detail, worker_pid, last_poll_at, last_error, last_error_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (name) DO UPDATE SET bot = COALESCE(excluded.bot, bot), username = COALESCE(excluded.username, username), state = excluded.state,
+      detail = excluded.detail, worker_pid = excluded.worker_pid, last_poll_at = COALESCE(excluded.last_poll_at, last_poll_at),
+      last_error = COALESCE(excluded.last_error, last_error), last_error_at = COALESCE(excluded.last_error_at, last_error_at), updated_at = excluded.updated_at`)
+    .run(name, fields.bot ?? null, fields.username ?? null, fields.state, fields.detail, process.pid, fields.lastPollAt ?? null,
+      fields.lastError ?? null, fields.lastError == null ? null : now, now);
+}
+
+/** Forget channels no longer configured. */
+export function pruneChannelStates(db: DatabaseSync, names: readonly string[]): void {
+  ensureSchema(db);
+  const rows = db.prepare('SELECT name FROM telegram_state').all() as Array<{ name: string }>;
+  for (const row of rows) if (!names.includes(row.name)) db.prepare('DELETE FROM telegram_state WHERE name = ?').run(row.name);
+}

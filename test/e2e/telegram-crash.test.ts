@@ -1,0 +1,84 @@
+// Exactly once through crashes: the worker (or the whole gateway) is SIGKILLed at a named step of
+// the chat path (GATEHOUSE_TEST_FAULT, see src/channels/telegram/fault.ts), comes back (respawned
+// by the monitor, or started again), and then every update is answered exactly once, every part
+// delivered exactly once, nothing left open.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { eventually, isAlive, type TestHome } from './harness.js';
+import { deliveredCounts, outbox, telegramGateway, updates } from './telegram-harness.js';
+import type { FakeTelegram } from '../channels/fake-telegram.js';
+
+async function startWithFault(home: TestHome, step: string, target: 'worker' | 'gateway'): Promise<{ marker: string; env: NodeJS.ProcessEnv }> {
+  const marker = join(home.home, `fault-${step}-${target}`);
+  const env = { GATEHOUSE_TEST_FAULT: `${step}:${target}:${marker}` };
+  const started = await home.cli(['start'], { env });
+  assert.equal(started.code, 0, started.stderr);
+  return { marker, env };
+}
+
+/** After the fault fired: wait for the worker's respawn, or start the killed gateway again. */
+async function comeBack(home: TestHome, marker: string, target: 'worker' | 'gateway', env: NodeJS.ProcessEnv): Promise<void> {
+  await eventually('the fault fired', () => existsSync(marker), 30_000);
+  if (target === 'worker') return;
+  const state = home.state();
+  const pid = state.kind === 'ok' ? state.value.pid : null;
+  if (pid !== null) await eventually('the monitor is gone', () => !isAlive(pid));
+  const again = await home.cli(['start'], { env });
+  assert.equal(again.code, 0, again.stderr);
+}
+
+async function assertExactlyOnce(fake: FakeTelegram, home: TestHome, expected: readonly string[]): Promise<void> {
+  // Telegram has the message before the gateway records its answer: wait for the record.
+  await eventually('the outbox settled', () => outbox(home).every((p) => p.status !== 'pending' && p.status !== 'sending'));
+  const counts = deliveredCounts(fake);
+  for (const text of expected) assert.equal(counts.get(text), 1, `${text} delivered ${counts.get(text) ?? 0} times`);
+  assert.equal(fake.sent.length, expected.length, `unexpected extra sends: ${fake.sent.map((m) => m.text.slice(0, 30)).join(' | ')}`);
+  const parts = outbox(home);
+  assert.ok(parts.every((p) => p.status === 'sent' && p.possible_duplicate === 0), JSON.stringify(parts.filter((p) => p.status !== 'sent' || p.possible_duplicate !== 0)));
+  assert.ok(updates(home).every((u) => u.answered === 1), 'every update answered');
+  assert.ok(home.messages().filter((m) => m.role === 'user').every((m) => m.status === 'done'), 'no message left open');
+  assert.equal(fake.unconfirmed, 0, 'every update confirmed to Telegram');
+}
+
+for (const target of ['worker', 'gateway'] as const) {
+  test(`SIGKILL of the ${target} between fetching updates and committing them: each answered once`, async (t) => {
+    const { home, fake } = await telegramGateway(t);
+    const { marker, env } = await startWithFault(home, 'after-fetch', target);
+    fake.userSays(111, 'one');
+    fake.userSays(111, 'two');
+    fake.userSays(222, 'three');
+    await comeBack(home, marker, target, env);
+    await eventually('three replies', () => fake.sent.length >= 3, 30_000);
+    await eventually('confirmed', () => fake.unconfirmed === 0);
+    await assertExactlyOnce(fake, home, ['111|echo: one', '111|echo: two', '222|echo: three']);
+    assert.equal(updates(home).length, 3);
+  });
+
+  test(`SIGKILL of the ${target} between storing a reply and sending it: sent once at the next start`, async (t) => {
+    const { home, fake } = await telegramGateway(t);
+    const { marker, env } = await startWithFault(home, 'after-outbox', target);
+    fake.userSays(111, 'hello');
+    await comeBack(home, marker, target, env);
+    fake.userSays(111, 'after');
+    await eventually('two replies', () => fake.sent.length >= 2, 30_000);
+    await eventually('confirmed', () => fake.unconfirmed === 0);
+    await assertExactlyOnce(fake, home, ['111|echo: hello', '111|echo: after']);
+    assert.deepEqual(fake.sentTo(111).map((m) => m.text), ['echo: hello', 'echo: after'], 'in order');
+  });
+
+  test(`SIGKILL of the ${target} between two parts of a long reply: resumes at the first unsent part`, async (t) => {
+    const { home, fake } = await telegramGateway(t);
+    const { marker, env } = await startWithFault(home, 'between-parts', target);
+    const long = Array.from({ length: 3 }, (_, i) => `${String.fromCharCode(65 + i)}${'x'.repeat(3000)}`).join('\n\n');
+    fake.userSays(111, long);
+    await comeBack(home, marker, target, env);
+    await eventually('three parts', () => fake.sent.length >= 3, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const texts = fake.sentTo(111).map((m) => m.text);
+    assert.equal(texts.length, 3, `parts delivered: ${texts.length}`);
+    assert.equal(texts.join('\n\n'), `echo: ${long}`);
+    await assertExactlyOnce(fake, home, texts.map((x) => `111|${x}`));
+  });
+}
