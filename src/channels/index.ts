@@ -5,9 +5,14 @@ import type { Dispatcher } from '../gateway/dispatcher.js';
 import type { SessionStore } from '../gateway/store.js';
 import { TelegramChannel } from './telegram/channel.js';
 import { channelName, type TelegramChannelConfig } from './telegram/config.js';
+import { writeJsonFile } from '../fs-util.js';
+import { channelsFilePath } from './status-file.js';
 import { channelSnapshots } from './telegram/status-read.js';
 import { pruneChannelStates } from './telegram/tables.js';
 
+/** channels.json is rewritten at most this often (and at every state change). */
+const STATUS_WRITE_MS = 1_000;
+const STATUS_CHECK_MS = 100;
 /** At the end of a drain, the outbox gets at least this long even when the dispatcher used the whole deadline. */
 export const MIN_FLUSH_MS = 1_000;
 
@@ -22,14 +27,29 @@ export interface ChannelsDeps {
 
 export class Channels {
   private readonly channels: TelegramChannel[];
+  private statusTimer: NodeJS.Timeout | null = null;
+  private lastStates = '';
 
-  constructor(configs: readonly TelegramChannelConfig[], deps: ChannelsDeps) {
+  constructor(configs: readonly TelegramChannelConfig[], private readonly deps: ChannelsDeps) {
     const names = configs.map(channelName);
     pruneChannelStates(deps.store.database, names);
     this.channels = configs.map((config, i) => new TelegramChannel(config, {
       name: names[i]!, profileDir: deps.profileDir, store: deps.store, dispatcher: deps.dispatcher, log: deps.log,
       commands: { statusText: deps.statusText, requestRestart: deps.requestRestart },
     }));
+  }
+
+  /** Rewrite channels.json now (a state change) or when a second has passed. */
+  private writeStatus(force: boolean): void {
+    if (this.channels.length === 0) return;
+    const states = this.channels.map((c) => c.stateName).join(',');
+    if (!force && states === this.lastStates && this.statusTimer !== null) return;
+    this.lastStates = states;
+    try {
+      writeJsonFile(channelsFilePath(this.deps.profileDir), { writtenAt: new Date().toISOString(), workerPid: process.pid, channels: channelSnapshots(this.deps.store.database) });
+    } catch (error) {
+      this.deps.log.warn(`could not write ${channelsFilePath(this.deps.profileDir)}: ${String(error)}`);
+    }
   }
 
   get count(): number {
@@ -39,6 +59,14 @@ export class Channels {
   /** Once no other worker is alive (the monitor's `resume`): poll and send. */
   start(): void {
     for (const channel of this.channels) void channel.start();
+    if (this.channels.length === 0) return;
+    let ticks = 0;
+    this.statusTimer = setInterval(() => {
+      ticks += 1;
+      // Every 100 ms for a state change, every second regardless.
+      this.writeStatus(ticks % (STATUS_WRITE_MS / STATUS_CHECK_MS) === 0);
+    }, STATUS_CHECK_MS);
+    this.statusTimer.unref();
   }
 
   async stopPolling(): Promise<void> {
@@ -49,6 +77,8 @@ export class Channels {
     const until = Math.max(deadline, Date.now() + MIN_FLUSH_MS);
     await Promise.all(this.channels.map((c) => c.flush(until)));
     await Promise.all(this.channels.map((c) => c.close()));
+    if (this.statusTimer !== null) clearInterval(this.statusTimer);
+    this.writeStatus(true);
   }
 }
 

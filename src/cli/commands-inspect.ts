@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import type { GatewayStatus } from '../control/status.js';
+import { describeChannel } from '../control/channel-status.js';
 import { dim, failed, pass, printJson, say } from './output.js';
 import { parseCount, pathsFor, withProfile, type ProfileOption } from './options.js';
 
@@ -23,6 +24,11 @@ function printStatus(status: GatewayStatus): void {
   if (status.startedAt !== null) say(`  started:  ${status.startedAt}`);
   if (status.worker !== null) say(`  worker:   pid ${status.worker.pid} ${status.worker.responsive ? 'responsive' : 'NOT responding'}; restarts ${status.restarts ?? 0}`);
   say(`  service:  ${status.service.kind === null ? 'none installed' : `${status.service.kind} (${status.service.enabled ? 'enabled' : 'disabled'})`}`);
+  for (const channel of status.channels) {
+    const [first, ...rest] = describeChannel(channel).split('\n');
+    say(`  channel:  ${first}`);
+    for (const line of rest) say(`            ${line}`);
+  }
   for (const probe of status.probes ?? []) {
     const mark = probe.ok ? pass('PASS') : failed('FAIL');
     const [first, ...rest] = probe.detail.split('\n');

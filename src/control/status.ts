@@ -10,6 +10,9 @@ import { hello, requestStatus, type ControlResult } from './client.js';
 import type { HelloReply, StatusReply } from './protocol.js';
 import { deepProbes, type Probe } from './probes.js';
 import { describeDiscovered, discoverMonitors, type Discovery } from './discover.js';
+import type { SnapshotRead } from '../channels/telegram/status-read.js';
+import { readChannelsFile } from '../channels/status-file.js';
+import { channelProbes, withRunning, type ChannelStatus } from './channel-status.js';
 
 export const STATUS_PROBE_TIMEOUT_MS = 1_500;
 
@@ -36,6 +39,8 @@ export interface GatewayStatus {
   readonly pids?: readonly number[];
   /** Why the state is what it is, when a reason is known. */
   readonly reason: string | null;
+  /** Chat channels (Telegram bots), from the profile's database. */
+  readonly channels: readonly ChannelStatus[];
   readonly probes?: readonly Probe[];
 }
 
@@ -49,6 +54,8 @@ export interface Observations {
   readonly lifecycle: LifecycleLog;
   /** Looked for by command line only when neither the control endpoint nor the PID file found it. */
   readonly discovery: Discovery | null;
+  /** The chat channels' own records in the session database. */
+  readonly channels: SnapshotRead;
 }
 
 /**
@@ -73,6 +80,7 @@ export async function observe(paths: ProfilePaths): Promise<Observations> {
     paths, hello: helloResult, status, pidFile, stateFile: readStateFile(paths.stateFile),
     lifecycle: new LifecycleLog(paths.lifecycleLog),
     discovery: helloResult.ok || pidFileHolds ? null : discoverMonitors(paths),
+    channels: readChannelsFile(paths.dir),
   };
 }
 
@@ -87,6 +95,16 @@ function notRunningState(o: Observations): { state: ObservedState; reason: strin
 }
 
 export function summarize(o: Observations, service: ServiceInfo, deep: boolean): GatewayStatus {
+  const gateway = summarizeGateway(o, service, deep);
+  const channels = withRunning(o.channels, gateway.running);
+  return {
+    ...gateway,
+    channels: channels.ok ? channels.channels : [],
+    ...(deep ? { probes: [...(gateway.probes ?? []), ...channelProbes(channels, gateway.running)] } : {}),
+  };
+}
+
+function summarizeGateway(o: Observations, service: ServiceInfo, deep: boolean): Omit<GatewayStatus, 'channels'> {
   const base = { profile: o.paths.profile, service, ...(deep ? { probes: deepProbes(o) } : {}) };
   if (o.hello.ok) {
     const s = o.status?.ok ? o.status.data : null;

@@ -12,6 +12,7 @@ const DEFAULTS = {
   agent: { kind: 'echo', delayMs: 0 },
   drain: { timeoutMs: 30_000 },
   alerts: { downAfterMs: 120_000, wedgedAfterMs: 30_000, checkIntervalS: 60, deliveryDeadlineMs: 3_600_000 },
+  channels: [],
 };
 
 function configFile(t: Parameters<typeof tempDir>[0], content: string | object): string {
@@ -103,4 +104,18 @@ test('alerts: a webhook must be an http(s) URL, and webhook and webhookFile excl
   assertInvalid(configFile(t, { alerts: { webhook: 'https://example.org/x', webhookFile: 'hook.url' } }), /webhook or webhookFile, not both/);
   assertInvalid(configFile(t, { alerts: { downAfterMs: 10 } }), 'alerts.downAfterMs');
   assert.equal(loadConfig(configFile(t, { alerts: { webhook: 'https://ntfy.example/', topic: 'gw' } })).alerts.topic, 'gw');
+});
+
+test('a telegram channel gets its defaults; a bad one is refused naming the field', (t) => {
+  const config = loadConfig(configFile(t, { channels: [{ kind: 'telegram', allowedChats: [5, -100], adminChats: [5] }] }));
+  assert.deepEqual(config.channels[0], {
+    kind: 'telegram', tokenFile: 'telegram.token', apiRoot: 'https://api.telegram.org', allowedChats: [5, -100], adminChats: [5],
+    catchUpMaxAgeS: 21_600, pollTimeoutS: 25, maxInFlight: 32, limits: { perChatPerS: 1, chatBurst: 3, perGroupPerMin: 20, perBotPerS: 30 },
+  });
+  assertInvalid(configFile(t, { channels: [{ kind: 'telegram', adminChats: [7] }] }), 'channels.0.adminChats.0', /not in allowedChats/);
+  assertInvalid(configFile(t, { channels: [{ kind: 'telegram', apiRoot: 'ftp://x' }] }), 'channels.0.apiRoot');
+  assertInvalid(configFile(t, { channels: [{ kind: 'telegram', allowedChats: ['me'] }] }), 'channels.0.allowedChats.0');
+  assertInvalid(configFile(t, { channels: [{ kind: 'telegram', token: '1:abc' }] }), 'channels.0', /token/);
+  assertInvalid(configFile(t, { channels: [{ kind: 'slack' }] }), 'channels.0.kind');
+  assertInvalid(configFile(t, { channels: [{ kind: 'telegram' }, { kind: 'telegram', name: 'telegram' }] }), /two channels are named "telegram"/);
 });
