@@ -3,7 +3,8 @@
 // the catch-up policy, and that the token appears in no log or status output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { eventually } from './harness.js';
 import { BOT_TOKEN, outbox, telegramGateway, updates, writeTelegramConfig } from './telegram-harness.js';
 
@@ -40,16 +41,20 @@ test('a blocked chat and a vanished chat are dead letters with the reason, shown
   await home.start();
   fake.blocked.add(333);
   fake.userSays(333, 'are you there');
+  fake.userSays(222, 'gone soon');
+  fake.knownChats.delete(222); // the chat is deleted before the reply goes out
   fake.userSays(111, 'fine');
-  await eventually('dead letter', () => outbox(home).some((p) => p.status === 'dead'), 30_000);
+  await eventually('two dead letters', () => outbox(home).filter((p) => p.status === 'dead').length === 2, 30_000);
   await eventually('111 answered', () => fake.sentTo(111).length === 1);
   const status = await statusJson(home);
   const channel = status.channels[0]!;
-  assert.equal(channel.deadLetters.count, 1);
-  assert.match(channel.deadLetters.recent[0].reason, /bot was blocked/);
+  assert.equal(channel.deadLetters.count, 2);
+  const reasons = channel.deadLetters.recent.map((d: { reason: string }) => d.reason).join(' | ');
+  assert.match(reasons, /bot was blocked/);
+  assert.match(reasons, /chat not found/);
   const probe = status.probes!.find((p) => p.id === 'channel:telegram')!;
   assert.equal(probe.ok, false);
-  assert.match(probe.detail, /dead letters 1/);
+  assert.match(probe.detail, /dead letters 2/);
   assert.equal(fake.sentTo(333).length, 0);
 });
 
@@ -83,10 +88,8 @@ test('unknown outcome twice: stopped as `unknown`, never called delivered, shown
 
 test('a wrong token (401): the channel fails with a clear message, the HTTP API keeps working, the token is in no output', async (t) => {
   const { home, fake } = await telegramGateway(t);
-  writeTelegramConfig(home, fake);
   const wrong = '123456789:AAWrongTokenWrongTokenWrongToken_zzzz';
-  readFileSync(home.paths().dir + '/telegram.token');
-  (await import('node:fs')).writeFileSync(home.paths().dir + '/telegram.token', `${wrong}\n`, { mode: 0o600 });
+  writeFileSync(join(home.paths().dir, 'telegram.token'), `${wrong}\n`, { mode: 0o600 });
   await home.start();
   const status = await eventually('failed state', async () => {
     const s = await statusJson(home);
