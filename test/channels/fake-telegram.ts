@@ -44,6 +44,9 @@ interface PendingPoll {
 
 interface FaultRule { readonly method: string; fault: Fault; times: number; readonly match?: (params: Record<string, unknown>) => boolean }
 
+/** A fault that hits a share of a method's calls at random (the benchmark's injected faults). */
+export interface Chaos { readonly method: string; readonly fault: Fault; readonly probability: number }
+
 export interface FakeOptions {
   readonly token: string;
   readonly username?: string;
@@ -82,6 +85,8 @@ export class FakeTelegram {
   foreignPoller = false;
   private readonly enforceLimits: boolean;
   private heldWaiters: Array<() => void> = [];
+  private chaos: Chaos[] = [];
+  private seed = 42;
 
   constructor(options: FakeOptions) {
     this.token = options.token;
@@ -131,6 +136,16 @@ export class FakeTelegram {
     this.faults.push({ method, fault, times, ...(match === undefined ? {} : { match }) });
   }
 
+  /** From now on, each call of a method meets its fault with the given probability (a seeded, repeatable draw). */
+  setChaos(chaos: readonly Chaos[]): void {
+    this.chaos = [...chaos];
+  }
+
+  private random(): number {
+    this.seed = (this.seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return this.seed / 2_147_483_648;
+  }
+
   /** Resolves when a held request arrives. */
   whenHeld(): Promise<void> {
     return this.held.length > 0 ? Promise.resolve() : new Promise((resolve) => this.heldWaiters.push(resolve));
@@ -164,9 +179,9 @@ export class FakeTelegram {
     let params: Record<string, unknown> = {};
     try { params = body === '' ? {} : (JSON.parse(body) as Record<string, unknown>); } catch { return reply(res, 400, { ok: false, error_code: 400, description: 'Bad Request: invalid JSON' }); }
     const rule = this.faults.find((f) => f.method === method && f.times > 0 && (f.match === undefined || f.match(params)));
-    if (rule !== undefined) {
-      rule.times -= 1;
-      const fault = rule.fault;
+    if (rule !== undefined) rule.times -= 1;
+    const fault = rule?.fault ?? this.chaos.find((c) => c.method === method && this.random() < c.probability)?.fault;
+    if (fault !== undefined) {
       if (fault.kind === 'status') {
         return reply(res, fault.status, { ok: false, error_code: fault.status, description: fault.description, ...(fault.retryAfter === undefined ? {} : { parameters: { retry_after: fault.retryAfter } }) });
       }
