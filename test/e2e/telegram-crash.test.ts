@@ -20,7 +20,7 @@ async function startWithFault(home: TestHome, step: string, target: 'worker' | '
 
 /** After the fault fired: wait for the worker's respawn, or start the killed gateway again. */
 async function comeBack(home: TestHome, marker: string, target: 'worker' | 'gateway', env: NodeJS.ProcessEnv): Promise<void> {
-  await eventually('the fault fired', () => existsSync(marker), 30_000);
+  await eventually('the fault fired', () => existsSync(marker), 60_000);
   if (target === 'worker') return;
   const state = home.state();
   const pid = state.kind === 'ok' ? state.value.pid : null;
@@ -50,7 +50,7 @@ for (const target of ['worker', 'gateway'] as const) {
     fake.userSays(111, 'two');
     fake.userSays(222, 'three');
     await comeBack(home, marker, target, env);
-    await eventually('three replies', () => fake.sent.length >= 3, 30_000);
+    await eventually('three replies', () => fake.sent.length >= 3, 60_000);
     await eventually('confirmed', () => fake.unconfirmed === 0);
     await assertExactlyOnce(fake, home, ['111|echo: one', '111|echo: two', '222|echo: three']);
     assert.equal(updates(home).length, 3);
@@ -62,7 +62,7 @@ for (const target of ['worker', 'gateway'] as const) {
     fake.userSays(111, 'hello');
     await comeBack(home, marker, target, env);
     fake.userSays(111, 'after');
-    await eventually('two replies', () => fake.sent.length >= 2, 30_000);
+    await eventually('two replies', () => fake.sent.length >= 2, 60_000);
     await eventually('confirmed', () => fake.unconfirmed === 0);
     await assertExactlyOnce(fake, home, ['111|echo: hello', '111|echo: after']);
     assert.deepEqual(fake.sentTo(111).map((m) => m.text), ['echo: hello', 'echo: after'], 'in order');
@@ -74,7 +74,7 @@ for (const target of ['worker', 'gateway'] as const) {
     const long = Array.from({ length: 3 }, (_, i) => `${String.fromCharCode(65 + i)}${'x'.repeat(3000)}`).join('\n\n');
     fake.userSays(111, long);
     await comeBack(home, marker, target, env);
-    await eventually('three parts', () => fake.sent.length >= 3, 30_000);
+    await eventually('three parts', () => fake.sent.length >= 3, 60_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const texts = fake.sentTo(111).map((m) => m.text);
     assert.equal(texts.length, 3, `parts delivered: ${texts.length}`);

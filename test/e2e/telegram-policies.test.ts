@@ -20,7 +20,7 @@ test('429: the part waits out retry_after and is delivered once', async (t) => {
   await home.start();
   const refusedAt = Date.now();
   fake.userSays(111, 'slow down');
-  await eventually('delivered', () => fake.sent.length === 1, 30_000);
+  await eventually('delivered', () => fake.sent.length === 1, 60_000);
   assert.ok(fake.sent[0]!.at - refusedAt >= 2_000 - 50, 'not before retry_after');
   assert.equal(fake.count('sendMessage'), 2);
   await eventually('sent recorded', () => outbox(home).every((p) => p.status === 'sent'));
@@ -31,7 +31,7 @@ test('5xx: retried with backoff until delivered, once', async (t) => {
   fake.inject('sendMessage', { kind: 'status', status: 502, description: 'Bad Gateway' }, 3);
   await home.start();
   fake.userSays(111, 'flaky');
-  await eventually('delivered', () => fake.sent.length === 1, 30_000);
+  await eventually('delivered', () => fake.sent.length === 1, 60_000);
   assert.equal(fake.count('sendMessage'), 4);
   await eventually('sent recorded', () => outbox(home).every((p) => p.status === 'sent' && p.possible_duplicate === 0));
 });
@@ -44,11 +44,13 @@ test('a blocked chat and a vanished chat are dead letters with the reason, shown
   fake.userSays(222, 'gone soon');
   fake.knownChats.delete(222); // the chat is deleted before the reply goes out
   fake.userSays(111, 'fine');
-  await eventually('two dead letters', () => outbox(home).filter((p) => p.status === 'dead').length === 2, 30_000);
+  await eventually('two dead letters', () => outbox(home).filter((p) => p.status === 'dead').length === 2, 60_000);
   await eventually('111 answered', () => fake.sentTo(111).length === 1);
-  const status = await statusJson(home);
+  const status = await eventually('status shows both', async () => {
+    const s = await statusJson(home);
+    return s.channels[0]?.deadLetters.count === 2 ? s : null;
+  });
   const channel = status.channels[0]!;
-  assert.equal(channel.deadLetters.count, 2);
   const reasons = channel.deadLetters.recent.map((d: { reason: string }) => d.reason).join(' | ');
   assert.match(reasons, /bot was blocked/);
   assert.match(reasons, /chat not found/);
@@ -63,13 +65,12 @@ test('unknown outcome (delivered, then the connection cut): sent once more and c
   fake.inject('sendMessage', { kind: 'drop-after' });
   await home.start();
   fake.userSays(111, 'maybe twice');
-  await eventually('resent', () => fake.sent.length === 2, 30_000);
+  await eventually('resent', () => fake.sent.length === 2, 60_000);
   await eventually('recorded', () => outbox(home)[0]?.status === 'sent');
   const part = outbox(home)[0]!;
   assert.equal(part.possible_duplicate, 1);
   assert.equal(part.resends, 1);
-  const status = await statusJson(home);
-  assert.equal(status.channels[0]!.outbox.possibleDuplicates, 1);
+  await eventually('status counts it', async () => (await statusJson(home)).channels[0]?.outbox.possibleDuplicates === 1);
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.equal(fake.sent.length, 2, 'resent once only');
 });
@@ -79,11 +80,10 @@ test('unknown outcome twice: stopped as `unknown`, never called delivered, shown
   fake.inject('sendMessage', { kind: 'drop-before' }, 2);
   await home.start();
   fake.userSays(111, 'lost in the wire');
-  await eventually('given up', () => outbox(home)[0]?.status === 'unknown', 30_000);
+  await eventually('given up', () => outbox(home)[0]?.status === 'unknown', 60_000);
   assert.equal(fake.sent.length, 0);
   assert.equal(fake.count('sendMessage'), 2);
-  const status = await statusJson(home);
-  assert.equal(status.channels[0]!.deadLetters.unknownOutcome, 1);
+  await eventually('status shows it', async () => (await statusJson(home)).channels[0]?.deadLetters.unknownOutcome === 1);
 });
 
 test('a wrong token (401): the channel fails with a clear message, the HTTP API keeps working, the token is in no output', async (t) => {
@@ -94,7 +94,7 @@ test('a wrong token (401): the channel fails with a clear message, the HTTP API 
   const status = await eventually('failed state', async () => {
     const s = await statusJson(home);
     return s.channels[0]?.state === 'failed' ? s : null;
-  }, 30_000);
+  }, 60_000);
   assert.match(status.channels[0]!.detail, /401 Unauthorized/);
   const sent = await home.cli(['send', 'api-session', 'still here', '--wait']);
   assert.equal(sent.code, 0, sent.stderr);
@@ -114,7 +114,7 @@ test('409 from Telegram (another poller elsewhere): reported clearly, retried sl
   const status = await eventually('conflict state', async () => {
     const s = await statusJson(home);
     return s.channels[0]?.state === 'conflict' ? s : null;
-  }, 30_000);
+  }, 60_000);
   assert.match(status.channels[0]!.detail, /409 Conflict/);
   const before = fake.count('getUpdates');
   await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -125,15 +125,15 @@ test('a second profile with the same bot token is refused with a clear error; th
   const { home, fake } = await telegramGateway(t);
   writeTelegramConfig(home, fake, {}, {}, 'b');
   await home.start('default');
-  await eventually('first polls', async () => (await statusJson(home)).channels[0]?.state === 'polling', 30_000);
+  await eventually('first polls', async () => (await statusJson(home)).channels[0]?.state === 'polling', 60_000);
   await home.start('b');
   const second = await eventually('second refused', async () => {
     const s = await statusJson(home, 'b');
     return s.channels[0]?.state === 'failed' ? s : null;
-  }, 30_000);
+  }, 60_000);
   assert.match(second.channels[0]!.detail, /another gateway already polls bot @fake_bot/);
   fake.userSays(111, 'who answers');
-  await eventually('answered', () => fake.sent.length === 1, 30_000);
+  await eventually('answered', () => fake.sent.length === 1, 60_000);
   assert.equal((await statusJson(home)).channels[0]!.state, 'polling');
 });
 
@@ -142,10 +142,10 @@ test('catch-up policy: an update older than catchUpMaxAgeS is skipped, recorded,
   fake.userSays(111, 'from long ago', { date: Math.floor(Date.now() / 1000) - 7200 });
   fake.userSays(111, 'fresh');
   await home.start();
-  await eventually('two messages out', () => fake.sent.length === 2, 30_000);
+  await eventually('two messages out', () => fake.sent.length === 2, 60_000);
   assert.match(fake.sent[0]!.text, /^Not answered: your message from .* waited 120 min/);
   assert.equal(fake.sent[1]!.text, 'echo: fresh');
   assert.deepEqual(updates(home).map((u) => u.outcome), ['skipped_old', 'accepted']);
-  assert.equal((await statusJson(home)).channels[0]!.updates.skippedOld, 1);
+  await eventually('status counts it', async () => (await statusJson(home)).channels[0]?.updates.skippedOld === 1);
   assert.equal(home.messages().filter((m) => m.text.includes('long ago')).length, 0, 'never given to the agent');
 });
