@@ -56,6 +56,7 @@ export interface FakeOptions {
 
 const CHAT_WINDOW_MS = 1_000;
 const CHAT_MAX_PER_WINDOW = 5;
+/** Telegram: "not more than 30 messages per second or so"; the fake refuses past 30 in any second. */
 const BOT_MAX_PER_S = 30;
 const GROUP_WINDOW_MS = 60_000;
 const GROUP_MAX_PER_WINDOW = 20;

@@ -11,8 +11,10 @@ export type BudgetUse = 'send' | 'edit' | 'typing';
 
 /** Typing is sent only when the chat keeps at least this many tokens for sends after it. */
 const TYPING_RESERVE = 1;
-/** A group may burst this much above its per-minute pace. */
+/** A group may send this many at once; the per-minute pace is what is left of its limit. */
 const GROUP_BURST = 3;
+/** The bot may send this share of its per-second limit at once. */
+const BOT_BURST_SHARE = 3;
 
 class Bucket {
   private tokens: number;
@@ -48,7 +50,10 @@ export class Budgets {
   private readonly frozenUntil = new Map<number, number>();
 
   constructor(private readonly limits: TelegramLimits, private readonly clock: Clock = systemClock) {
-    this.bot = new Bucket(limits.perBotPerS, limits.perBotPerS / 1000, clock.now());
+    // A bucket of capacity B refilled at r allows B + r*T in a window T: the refill is what is left
+    // of the limit after the burst, so no 1 s window holds more than perBotPerS sends.
+    const burst = Math.max(1, Math.floor(limits.perBotPerS / BOT_BURST_SHARE));
+    this.bot = new Bucket(burst, Math.max(1, limits.perBotPerS - burst) / 1000, clock.now());
   }
 
   /**
@@ -81,7 +86,8 @@ export class Budgets {
     if (!isGroupChat(chatId)) return [chat, this.bot];
     let group = this.groups.get(chatId);
     if (group === undefined) {
-      group = new Bucket(Math.max(1, Math.min(this.limits.chatBurst, GROUP_BURST, this.limits.perGroupPerMin)), this.limits.perGroupPerMin / 60_000, now);
+      const burst = Math.max(1, Math.min(this.limits.chatBurst, GROUP_BURST, this.limits.perGroupPerMin - 1));
+      group = new Bucket(burst, Math.max(1, this.limits.perGroupPerMin - burst) / 60_000, now);
       this.groups.set(chatId, group);
     }
     return [chat, group, this.bot];

@@ -28,6 +28,8 @@ const IDLE_TICK_MS = 200;
 const TYPING_EVERY_MS = 4_500;
 /** Replies faster than this need no typing indicator (it would only spend budget). */
 const TYPING_AFTER_MS = 1_000;
+/** The last successful poll is recorded at most this often. */
+const POLL_WRITE_MS = 1_000;
 
 export interface ChannelDeps {
   readonly name: string;
@@ -100,6 +102,7 @@ export class TelegramChannel {
   }
 
   private lastFailure: string | null = null;
+  private lastPollWrite = 0;
 
   private async connect(): Promise<void> {
     const { log, name } = this.deps;
@@ -170,9 +173,14 @@ export class TelegramChannel {
 
   private onPollerEvent(event: PollerEvent, botId: string): void {
     switch (event.kind) {
-      case 'polled':
-        this.write({ state: 'polling', detail: `@${this.running?.username ?? '?'}`, bot: botId, lastPollAt: Date.now() });
+      case 'polled': {
+        // One write a second at most: under a stream of updates polls follow each other closely.
+        const now = Date.now();
+        if (this.state === 'polling' && now - this.lastPollWrite < POLL_WRITE_MS) return;
+        this.lastPollWrite = now;
+        this.write({ state: 'polling', detail: `@${this.running?.username ?? '?'}`, bot: botId, lastPollAt: now });
         return;
+      }
       case 'conflict':
       {
         const detail = `Telegram says another program polls this bot (409 Conflict: ${event.detail}); stop it (or delete its webhook); retrying every ${SLOW_RETRY_MS / 1000} s`;

@@ -62,7 +62,7 @@ export class Sender {
     try {
       const now = Date.now();
       const chats = new Set<number>();
-      for (const part of this.tables.openParts()) if (!this.busy.has(part.chatId) && part.notBefore <= now) chats.add(part.chatId);
+      for (const chatId of this.tables.chatsWithDueParts(now)) if (!this.busy.has(chatId)) chats.add(chatId);
       for (const chatId of chats) {
         const run = this.drainChat(chatId).finally(() => this.busy.delete(chatId));
         this.busy.set(chatId, run);
@@ -72,17 +72,11 @@ export class Sender {
     }
   }
 
-  /** Parts still to deliver (pending or sending). */
-  depth(): number {
-    return this.tables.openParts().length;
-  }
-
   /** Keep delivering until nothing deliverable is left or the deadline passes. */
   async flush(deadline: number): Promise<void> {
     while (Date.now() < deadline) {
       this.pump();
-      const due = this.tables.openParts().filter((p) => p.notBefore < deadline);
-      if (due.length === 0 && this.busy.size === 0) return;
+      if (this.tables.chatsWithDueParts(deadline).length === 0 && this.busy.size === 0) return;
       await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
     }
   }
@@ -98,7 +92,7 @@ export class Sender {
   private async drainChat(chatId: number): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      const part = this.tables.openParts().find((p) => p.chatId === chatId);
+      const part = this.tables.nextPart(chatId);
       if (part === undefined || part.notBefore > Date.now()) return;
       const wait = this.budgets.reserve(chatId, 'send');
       if (wait !== 0) {

@@ -166,9 +166,21 @@ export class TelegramTables {
     this.db.prepare('UPDATE telegram_updates SET answered = 1 WHERE bot = ? AND update_id = ?').run(this.bot, updateId);
   }
 
-  /** Parts not yet delivered, oldest first. */
-  openParts(): OutboxPart[] {
-    const rows = this.db.prepare("SELECT * FROM telegram_outbox WHERE bot = ? AND status IN ('pending', 'sending') ORDER BY seq").all(this.bot) as Array<Record<string, SQLInputValue>>;
+  /** Chats with a part to deliver that is due by `at`. */
+  chatsWithDueParts(at: number): number[] {
+    return (this.db.prepare("SELECT DISTINCT chat_id FROM telegram_outbox WHERE bot = ? AND status IN ('pending', 'sending') AND not_before <= ?").all(this.bot, at) as Array<{ chat_id: number }>).map((r) => Number(r.chat_id));
+  }
+
+  /** The chat's oldest part not yet delivered: parts of a chat go strictly in order. */
+  nextPart(chatId: number): OutboxPart | undefined {
+    return this.openParts(chatId)[0];
+  }
+
+  /** Parts not yet delivered, oldest first (of one chat, or all). */
+  openParts(chatId?: number): OutboxPart[] {
+    const rows = (chatId === undefined
+      ? this.db.prepare("SELECT * FROM telegram_outbox WHERE bot = ? AND status IN ('pending', 'sending') ORDER BY seq").all(this.bot)
+      : this.db.prepare("SELECT * FROM telegram_outbox WHERE bot = ? AND chat_id = ? AND status IN ('pending', 'sending') ORDER BY seq LIMIT 1").all(this.bot, chatId)) as Array<Record<string, SQLInputValue>>;
     return rows.map((r) => ({
       seq: Number(r.seq), source: String(r.source), part: Number(r.part), parts: Number(r.parts), chatId: Number(r.chat_id), threadId: n(r.thread_id),
       replyToTg: n(r.reply_to_tg), text: String(r.text), status: String(r.status) as PartStatus, attempts: Number(r.attempts), resends: Number(r.resends),
