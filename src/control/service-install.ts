@@ -120,6 +120,8 @@ export async function uninstallService(paths: ProfilePaths, host?: ServiceHost):
   if (!selection.ok) return failed(selection.reason);
   const { backend } = selection.service;
   const result = await backend.uninstall(paths.profile);
+  // Nothing is left to hold once the tracks are gone (a Windows stop above may have set it).
+  releaseAutostartHold(paths.dir);
   if (!result.ok) return failed(result.detail, backend.kind);
   return { ok: true, exitCode: EXIT.OK, kind: backend.kind, lines: [result.detail], warnings: [], error: null };
 }

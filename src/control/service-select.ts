@@ -1,6 +1,7 @@
 // Which autostart backend serves a profile, with the hooks the Windows tracks need. Its own module
 // so that `status`, `start` and `install` all choose it the same way without importing each other:
 // starting a gateway (the Startup track's hook) loads the start code only when a hook runs.
+import { EXIT } from '../exit-codes.js';
 import type { ProfilePaths } from '../paths.js';
 import { profilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
@@ -21,7 +22,26 @@ export function gatewayHooks(home: string): GatewayHooks {
       const started = await startGateway(pathsOf(profile), undefined, { viaManager: false });
       return { ok: started.ok, exitCode: started.exitCode, timedOut: false, detail: [started.message, ...started.details].join('; ') };
     },
+    stopAutostarted: (profile) => stopAutostarted(pathsOf(profile)),
   };
+}
+
+/**
+ * Stop the gateway a Windows autostart track runs: the one that says it is supervised (started by
+ * the launcher, with GATEHOUSE_SUPERVISED=1). Held first, so that neither the launcher's loop nor the
+ * task's repeating trigger starts it again while the tracks are being removed (uninstallService
+ * lifts the hold afterwards). A gateway started by hand is not the autostart's: it keeps running.
+ */
+async function stopAutostarted(paths: ProfilePaths): Promise<ServiceResult> {
+  const answer = await hello(platform.controlEndpoint(paths.dir).address, HELLO_TIMEOUT_MS);
+  const result = (ok: boolean, detail: string): ServiceResult => ({ ok, exitCode: ok ? EXIT.OK : EXIT.FAILURE, timedOut: false, detail });
+  if (!answer.ok) return result(true, 'no gateway running');
+  if (!answer.data.supervised) return result(true, `the gateway running (pid ${answer.data.pid}) was started by hand, not by the autostart: left running (\`gatehouse stop\` stops it)`);
+  const [{ stopGateway }, { drainTimeoutOrDefault }] = await Promise.all([import('./stop.js'), import('../gateway/config.js')]);
+  const stopped = await stopGateway(paths, { timeoutMs: drainTimeoutOrDefault(paths.config), reason: 'gatehouse uninstall', holdAutostart: true });
+  return stopped.ok
+    ? result(true, `stopped the gateway the autostart ran (pid ${answer.data.pid}, drained)`)
+    : result(false, `the gateway the autostart runs (pid ${answer.data.pid}) did not stop: ${stopped.message}`);
 }
 
 export function selectFor(paths: ProfilePaths, host?: ServiceHost): Promise<Selection> {

@@ -11,6 +11,7 @@ import { platform } from '../platform/index.js';
 import { LifecycleLog } from '../runtime/lifecycle-log.js';
 import { hello } from './client.js';
 import { fileSize, linesSince, problems } from './log-excerpt.js';
+import type { ServiceHost } from '../service/select.js';
 import { selectFor } from './service-select.js';
 import { confirmWindowMs, healthy, runningApiUrl, type StartResult } from './start.js';
 
@@ -24,15 +25,17 @@ export type ManagedStart =
   /** Start by spawning; `note` says why the manager was not used (null: no service installed). */
   | { readonly kind: 'spawn'; readonly note: string | null };
 
-export async function startThroughManager(paths: ProfilePaths, timeoutMs: number): Promise<ManagedStart> {
+export async function startThroughManager(paths: ProfilePaths, timeoutMs: number, host?: ServiceHost): Promise<ManagedStart> {
   let selection;
+  let manager: string | null;
   try {
-    selection = await selectFor(paths);
+    selection = await selectFor(paths, host);
+    manager = selection.ok ? await selection.service.startsThrough(paths.profile) : null;
   } catch {
     return { kind: 'spawn', note: null };
   }
-  if (!selection.ok || selection.service.startsThrough === null) return { kind: 'spawn', note: null };
-  const { backend, startsThrough: manager } = selection.service;
+  if (!selection.ok || manager === null) return { kind: 'spawn', note: null };
+  const { backend } = selection.service;
   try {
     if (!(await backend.isInstalled(paths.profile))) return { kind: 'spawn', note: null };
   } catch (error) {

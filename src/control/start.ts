@@ -14,6 +14,7 @@ import { rotateIfLarge } from '../fs-util.js';
 import { LifecycleLog } from '../runtime/lifecycle-log.js';
 import { MAX_GATEWAY_LOG_BYTES } from '../runtime/log-file.js';
 import { releaseAutostartHold } from '../service/autostart-hold.js';
+import type { ServiceHost } from '../service/select.js';
 import { hello, requestStatus } from './client.js';
 import { fileSize, linesSince, problems } from './log-excerpt.js';
 import { startThroughManager } from './start-managed.js';
@@ -48,6 +49,8 @@ export interface StartResult {
 export interface StartOptions {
   /** false: never through the service manager (the service backends' own "start it now" hook). */
   readonly viaManager?: boolean;
+  /** The service host to look the manager up on (tests inject a stateful schtasks fake). */
+  readonly host?: ServiceHost;
 }
 
 interface ChildExit { code: number | null; signal: NodeJS.Signals | null }
@@ -86,7 +89,7 @@ export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_STAR
   const running = await alreadyRunning(address);
   if (running !== null) return running;
   // An installed service (systemd, launchd): its manager starts the one monitor (start-managed.ts).
-  const managed = options.viaManager === false ? null : await startThroughManager(paths, timeoutMs);
+  const managed = options.viaManager === false ? null : await startThroughManager(paths, timeoutMs, options.host);
   if (managed?.kind === 'done') return managed.result;
   const note = managed?.note ?? null;
 

@@ -29,6 +29,12 @@ export interface GatewayHooks {
   gatewayUp(profile: string): Promise<boolean>;
   /** Start the gateway now without the task (the Startup track, or a task disabled by --no-login). */
   startDetached(profile: string): Promise<ServiceResult>;
+  /**
+   * Stop the gateway an autostart track runs (drained over its control endpoint, escalating by
+   * identity), before uninstall removes the tracks: deleting a task does not end its running
+   * instance, and nothing else would. A gateway started by hand is left running; the detail says so.
+   */
+  stopAutostarted(profile: string): Promise<ServiceResult>;
 }
 
 export interface ServiceHost {
@@ -52,12 +58,14 @@ export interface SelectedService {
   /** Where the manager captures the monitor's stdout/stderr for this profile. */
   logDir(profileLogDir: string): string;
   /**
-   * The manager `gatehouse start` (and a respawn) goes through when the profile's service is
+   * The manager `gatehouse start` (and a respawn) goes through for this profile when its service is
    * installed, so that the manager's monitor is the only one: systemd and launchd, which restart a
-   * monitor that dies and would fight one started beside them. null on Windows, where `start`
-   * spawns (and uses the Task Scheduler only when breakaway is refused, see control/start.ts).
+   * monitor that dies and would fight one started beside them; on Windows the Task Scheduler when
+   * the task track is installed and enabled, so that the monitor runs under the task's launcher
+   * (which honours a full restart, exit 75). null where `start` spawns: the Startup-folder track
+   * (nothing can run it but a logon) or a task disabled with --no-login.
    */
-  readonly startsThrough: string | null;
+  startsThrough(profile: string): Promise<string | null>;
 }
 
 export type Selection = { readonly ok: true; readonly service: SelectedService } | { readonly ok: false; readonly reason: string };
@@ -72,26 +80,30 @@ export async function selectService(hooks: GatewayHooks, host: ServiceHost = cur
       const [{ createSystemdUserBackend }, { systemdUserDir }] = await Promise.all([import('./systemd-user.js'), import('./systemd-unit.js')]);
       const configHome = nonEmpty(env[SERVICE_DIR_ENV.XDG_CONFIG_HOME]) ?? join(host.userHome, '.config');
       const backend = createSystemdUserBackend({ unitDir: systemdUserDir(configHome), user: host.user, env, ...runner });
-      return { ok: true, service: { backend, kind: backend.kind, logDir: (profileLogDir) => profileLogDir, startsThrough: 'systemd' } };
+      return { ok: true, service: { backend, kind: backend.kind, logDir: (profileLogDir) => profileLogDir, startsThrough: async () => 'systemd' } };
     }
     case 'darwin': {
       const [{ createLaunchdBackend }, { macLogDir }] = await Promise.all([import('./launchd.js'), import('./launchd-plist.js')]);
       const agentsDir = nonEmpty(env[SERVICE_DIR_ENV.LAUNCH_AGENTS_DIR]) ?? join(host.userHome, 'Library', 'LaunchAgents');
       const logDir = nonEmpty(env[SERVICE_DIR_ENV.MAC_LOG_DIR]) ?? macLogDir(host.userHome);
       const backend = createLaunchdBackend({ agentsDir, uid: host.uid, env, ...runner });
-      return { ok: true, service: { backend, kind: backend.kind, logDir: () => logDir, startsThrough: 'launchd' } };
+      return { ok: true, service: { backend, kind: backend.kind, logDir: () => logDir, startsThrough: async () => 'launchd' } };
     }
     case 'win32': {
-      const [{ createWindowsBackend }, { createWindowsStartupBackend }, { createWindowsTaskBackend }] =
-        await Promise.all([import('./windows.js'), import('./windows-startup.js'), import('./windows-task.js')]);
+      const [{ createWindowsBackend }, { createWindowsStartupBackend }, { createWindowsTaskBackend, TASK_SCHEDULER }, { windowsAutostartInstalled }] =
+        await Promise.all([import('./windows.js'), import('./windows-startup.js'), import('./windows-task.js'), import('./autostart-hold.js')]);
       const appData = nonEmpty(env['APPDATA']) ?? join(host.userHome, 'AppData', 'Roaming');
       const startupDir = nonEmpty(env[SERVICE_DIR_ENV.STARTUP_DIR]) ?? join(appData, 'Microsoft', 'Windows', 'Start Menu', 'Programs', 'Startup');
       const domain = nonEmpty(env['USERDOMAIN']);
       const userId = domain === undefined ? host.user : `${domain}\\${host.user}`;
       const task = createWindowsTaskBackend({ userId, profileDir: hooks.profileDir, gatewayUp: hooks.gatewayUp, startDetached: hooks.startDetached, env, ...runner });
       const startup = createWindowsStartupBackend({ startupDir, profileDir: hooks.profileDir, gatewayUp: hooks.gatewayUp, startDetached: hooks.startDetached });
-      const backend = createWindowsBackend({ task, startup, profileDir: hooks.profileDir });
-      return { ok: true, service: { backend, kind: backend.kind, logDir: (profileLogDir) => profileLogDir, startsThrough: null } };
+      const backend = createWindowsBackend({ task, startup, profileDir: hooks.profileDir, stopAutostarted: hooks.stopAutostarted });
+      // Asked only when this profile's files say a Windows track is installed: a start with no
+      // autostart must not wait for schtasks (nor, under Wine, have a child in libuv's job first).
+      const startsThrough = async (profile: string): Promise<string | null> => (
+        windowsAutostartInstalled(hooks.profileDir(profile)) && (await backend.activeTrack(profile)) === 'windows-task' && (await task.isEnabled(profile)) ? TASK_SCHEDULER : null);
+      return { ok: true, service: { backend, kind: backend.kind, logDir: (profileLogDir) => profileLogDir, startsThrough } };
     }
     default:
       return { ok: false, reason: `autostart is not available on ${host.platform} (supported: linux with systemd, macOS, Windows)` };

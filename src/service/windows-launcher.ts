@@ -4,11 +4,18 @@
 // console node.exe with window style 0, so node gets one hidden console every descendant inherits;
 // it waits (bWaitOnReturn=true), so the task shows Running while the gateway lives, and quits with
 // node's exit code. JScript, not VBScript: VBScript is being removed from Windows.
+// Exit 75 (a full restart: `restart --full`, /v1/admin/restart?full=1, update-respawn) is honoured
+// here: Task Scheduler's RestartOnFailure never fires for an action that exits non-zero, and the
+// repeating trigger comes only every 5 minutes. So the launcher starts node again at once, still as
+// its own child (the new monitor stays under the task, and watches the same launcher), bounded by a
+// crash-loop guard: more restarts than RESTART_GUARD allows in its window, and it quits 75 instead
+// (the task's repeating trigger tries again later; a Startup entry waits for the next logon).
 // The Startup-folder entry is this same .js file: Explorer opens it with its default verb, which is
 // WSH (`WScript.exe "%1"`) unless policy re-associated .js; a .lnk to wscript.exe would not depend
 // on the association but is a binary format we would have to write and read back.
 import { win32 } from 'node:path';
 import { errorMessage } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
 import type { ParsedDefinition, ServiceSpec } from './types.js';
 import { DefinitionParseError, UnrepresentableError, profileFromArgs, serviceBaseName, validateSpec } from './spec.js';
 import { parseJsLiteral, renderJsLiteral, type JsLiteral } from './jscript-quote.js';
@@ -22,6 +29,14 @@ export const LAUNCHER_FILE = 'gatehouse-launcher.js';
 export const AUTOSTART_HOLD_FILE = 'autostart-hold';
 /** Window style for WshShell.Run: 0 = SW_HIDE. */
 const SW_HIDE = 0;
+
+/** How many immediate restarts (exit 75) the launcher allows within a window before it gives up. */
+export interface RestartGuard {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+/** 5 in a minute: more means a restart loop (say, a resumed `/restart` run again at every boot). */
+export const RESTART_GUARD: RestartGuard = { limit: 5, windowMs: 60_000 };
 const WINDOWS_ABSOLUTE = /^(?:[A-Za-z]:\\|\\\\[^\\])/;
 
 /** Where the launcher lives: in the profile directory, next to what it starts. */
@@ -57,7 +72,8 @@ export function launcherCommandLine(spec: ServiceSpec): string {
 const FIELDS = ['GH_PROFILE', 'GH_NODE', 'GH_ENTRY', 'GH_ARGS', 'GH_ENV', 'GH_CWD', 'GH_LOG_DIR', 'GH_DRAIN_TIMEOUT_MS', 'GH_HOLD', 'GH_COMMAND'] as const;
 type Field = (typeof FIELDS)[number];
 
-export function renderLauncher(spec: ServiceSpec): string {
+/** The launcher for `spec`; `guard` is injectable so that tests can run the crash-loop guard. */
+export function renderLauncher(spec: ServiceSpec, guard: RestartGuard = RESTART_GUARD): string {
   validateSpec(spec);
   const values: Record<Field, JsLiteral> = {
     GH_PROFILE: spec.profile,
@@ -78,7 +94,8 @@ export function renderLauncher(spec: ServiceSpec): string {
     'try {',
     '  var fso = new ActiveXObject("Scripting.FileSystemObject");',
     '  // node or gatehouse removed, or a planned stop in force: do nothing, successfully.',
-    '  if (!fso.FileExists(GH_NODE) || !fso.FileExists(GH_ENTRY) || fso.FileExists(GH_HOLD)) WScript.Quit(0);',
+    '  var quitIfGone = function () { if (!fso.FileExists(GH_NODE) || !fso.FileExists(GH_ENTRY) || fso.FileExists(GH_HOLD)) WScript.Quit(0); };',
+    '  quitIfGone();',
     '  var sh = new ActiveXObject("WScript.Shell");',
     '  var env = sh.Environment("PROCESS");',
     // Only what differs is written. Wine 8's WshEnvironment cannot write at all (put_Item is a stub,
@@ -86,7 +103,18 @@ export function renderLauncher(spec: ServiceSpec): string {
     // (the Wine tests start wscript with them); without them it quits 1 and starts nothing.
     '  for (var i = 0; i < GH_ENV.length; i++) if (env(GH_ENV[i][0]) !== GH_ENV[i][1]) env(GH_ENV[i][0]) = GH_ENV[i][1];',
     '  sh.CurrentDirectory = GH_CWD;',
-    `  WScript.Quit(sh.Run(GH_COMMAND, ${SW_HIDE}, true));`,
+    `  // Exit ${EXIT.RESTART} asks for a new monitor now: run node again (the guard checked first), at most`,
+    `  // ${guard.limit} times within ${guard.windowMs} ms; any other code is passed through.`,
+    '  var restarts = [];',
+    '  for (;;) {',
+    `    var code = sh.Run(GH_COMMAND, ${SW_HIDE}, true);`,
+    `    if (code !== ${EXIT.RESTART}) WScript.Quit(code);`,
+    '    var now = new Date().getTime();',
+    `    while (restarts.length > 0 && now - restarts[0] > ${guard.windowMs}) restarts.shift();`,
+    `    if (restarts.length >= ${guard.limit}) WScript.Quit(code);`,
+    '    restarts.push(now);',
+    '    quitIfGone();',
+    '  }',
     '} catch (e) {',
     '  // Swallowed on purpose: wscript without //B (a Startup-folder start) would show a dialog.',
     '  WScript.Quit(1);',

@@ -17,6 +17,8 @@ import type { InstallOptions, ParsedDefinition, ServiceBackend, ServiceResult, S
 import { ok, notOk, failedRun, registerThenStart } from './result.js';
 import { LAUNCHER_FILE, parseLauncher, renderLauncher } from './windows-launcher.js';
 
+/** The manager's name, as `start` reports it ("started through the Task Scheduler"). */
+export const TASK_SCHEDULER = 'the Task Scheduler';
 /** Any schtasks call: registration has been seen to hang for minutes on locked-down machines. */
 export const SCHTASKS_TIMEOUT_MS = 20_000;
 /** How long a /Run may take to produce a gateway that answers. */

@@ -26,6 +26,8 @@ export interface WindowsBackendOptions {
   readonly task: WindowsTrack;
   readonly startup: WindowsTrack;
   readonly profileDir: (profile: string) => string;
+  /** Stop the gateway a track runs (GatewayHooks.stopAutostarted); uninstall calls it first. */
+  readonly stopAutostarted: (profile: string) => Promise<ServiceResult>;
   readonly now?: () => Date;
 }
 
@@ -44,7 +46,13 @@ export function readManifest(path: string): AutostartManifest | null {
   return { kind: record.kind, installedAt: String(record.installedAt), fallbackReason: record.fallbackReason ?? null, leftover: record.leftover ?? null };
 }
 
-export function createWindowsBackend(options: WindowsBackendOptions): ServiceBackend {
+/** The Windows backend: both tracks behind one ServiceBackend, and which one a profile uses. */
+export interface WindowsBackend extends ServiceBackend {
+  /** The installed track (the manifest's, else whichever is installed, task first). */
+  activeTrack(profile: string): Promise<WindowsTrackKind>;
+}
+
+export function createWindowsBackend(options: WindowsBackendOptions): WindowsBackend {
   const { task, startup } = options;
   const manifestPath = (profile: string): string => join(options.profileDir(profile), MANIFEST_FILE);
   const trackOf = (kind: WindowsTrackKind): WindowsTrack => (kind === 'windows-task' ? task : startup);
@@ -55,8 +63,9 @@ export function createWindowsBackend(options: WindowsBackendOptions): ServiceBac
     return (await startup.isInstalled(profile)) && !(await task.isInstalled(profile)) ? startup : task;
   };
 
-  const backend: ServiceBackend = {
+  const backend: WindowsBackend = {
     kind: 'windows-task',
+    activeTrack: async (profile: string) => (await current(profile)).kind as WindowsTrackKind,
 
     render: (spec: ServiceSpec) => [...task.render(spec), ...startup.render(spec).map((d) => ({ ...d, role: `${d.role}, only if the task cannot be registered` }))],
     parse: (content: string | Uint8Array) => task.parse(content),
@@ -94,7 +103,10 @@ export function createWindowsBackend(options: WindowsBackendOptions): ServiceBac
     },
 
     async uninstall(profile: string): Promise<ServiceResult> {
-      const results = [await task.uninstall(profile), await startup.uninstall(profile)];
+      // First the running gateway: a deleted task's instance (and a Startup entry's launcher) keeps
+      // running, unsupervised by anything, until logoff. Its tracks are removed even if it would not stop.
+      const stopped = await options.stopAutostarted(profile);
+      const results = [stopped, await task.uninstall(profile), await startup.uninstall(profile)];
       const failed = results.filter((r) => !r.ok);
       if (failed.length > 0) return notOk(failed.map((r) => r.detail).join('; '), failed[0]);
       rmSync(manifestPath(profile), { force: true });

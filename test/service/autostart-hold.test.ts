@@ -45,7 +45,7 @@ function windowsTracks(home: TestHome) {
   };
   const task = createWindowsTaskBackend({ ...hooks, userId: 'DESKTOP-1\\ana', run: fake.run });
   const startup = createWindowsStartupBackend({ ...hooks, startupDir: home.env()[SERVICE_DIR_ENV.STARTUP_DIR] as string });
-  const backend = createWindowsBackend({ task, startup, profileDir: hooks.profileDir });
+  const backend = createWindowsBackend({ task, startup, profileDir: hooks.profileDir, stopAutostarted: async (): Promise<ServiceResult> => ({ ok: true, exitCode: 0, timedOut: false, detail: 'no gateway running' }) });
   const spec = buildServiceSpec({
     nodePath: 'C:\\Program Files\\nodejs\\node.exe', entryScript: 'C:\\gh\\dist\\src\\cli\\main.js', home: WIN_HOME,
     workingDirectory: `${WIN_HOME}\\profiles\\default`, logDir: `${WIN_HOME}\\profiles\\default\\logs`,

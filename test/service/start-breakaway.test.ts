@@ -35,7 +35,7 @@ function setup(t: { after: (fn: () => void) => void }) {
   };
   const task = createWindowsTaskBackend({ ...hooks, userId: 'DESKTOP-1\\ana', run: fake.run });
   const startup = createWindowsStartupBackend({ ...hooks, startupDir: join(root, 'Startup') });
-  const backend = createWindowsBackend({ task, startup, profileDir: hooks.profileDir });
+  const backend = createWindowsBackend({ task, startup, profileDir: hooks.profileDir, stopAutostarted: async (): Promise<ServiceResult> => ({ ok: true, exitCode: 0, timedOut: false, detail: 'no gateway running' }) });
   const spec = buildServiceSpec({
     nodePath: 'C:\\Program Files\\nodejs\\node.exe', entryScript: 'C:\\gh\\dist\\src\\cli\\main.js', home: HOME,
     workingDirectory: `${HOME}\\profiles\\default`, logDir: `${HOME}\\profiles\\default\\logs`,

@@ -27,7 +27,7 @@ function setup(t: { after: (fn: () => void) => void }) {
   const profileDir = (profile: string): string => join(root, 'profiles', profile);
   const startupDir = join(root, 'Startup');
   const fake = new FakeSchtasks();
-  const gateway = { up: false, detachedStarts: 0 };
+  const gateway = { up: false, detachedStarts: 0, stops: 0 };
   fake.onInstanceStart = () => { gateway.up = true; };
   fake.onInstanceEnd = () => { gateway.up = false; }; // the monitor exits when its launcher is gone
   const hooks = {
@@ -38,7 +38,14 @@ function setup(t: { after: (fn: () => void) => void }) {
   };
   const task = createWindowsTaskBackend({ ...hooks, userId: USER_ID, run: fake.run });
   const startup = createWindowsStartupBackend({ ...hooks, startupDir });
-  const backend = createWindowsBackend({ task, startup, profileDir });
+  // The gateway a track started (the launcher sets GATEHOUSE_SUPERVISED=1) is the one uninstall stops.
+  const stopAutostarted = async (): Promise<ServiceResult> => {
+    const was = gateway.up;
+    gateway.up = false;
+    gateway.stops++;
+    return { ok: true, exitCode: 0, timedOut: false, detail: was ? 'stopped the gateway the autostart ran' : 'no gateway running' };
+  };
+  const backend = createWindowsBackend({ task, startup, profileDir, stopAutostarted });
   const spec = buildServiceSpec({
     profile: 'work', nodePath: 'C:\\Program Files\\nodejs\\node.exe', entryScript: 'C:\\gh\\dist\\src\\cli\\main.js', home: HOME,
     workingDirectory: `${HOME}\\profiles\\work`, logDir: `${HOME}\\profiles\\work\\logs`,
@@ -165,6 +172,44 @@ test('uninstall removes every track, manifest or not; a hung /Delete is a failur
   assert.ok(removed.ok, removed.detail);
   assert.deepEqual([w.fake.tasks.size, existsSync(w.entry), existsSync(w.launcher), existsSync(w.manifest)], [0, false, false, false]);
   assert.deepEqual(await w.backend.status('work').then((s) => [s.installed, s.state]), [false, 'not-installed']);
+});
+
+test('uninstall stops the gateway the task runs before deleting the task (a deleted task\'s instance keeps running)', async (t) => {
+  const w = setup(t);
+  await w.backend.install(w.spec, BOTH);
+  assert.equal(w.gateway.up, true);
+  const order: string[] = [];
+  const run = w.fake.run;
+  const backend = createWindowsBackend({
+    task: createWindowsTaskBackend({ profileDir: () => join(w.manifest, '..'), gatewayUp: async () => w.gateway.up, startDetached: async () => assert.fail('not started'), userId: USER_ID, sleep: async () => {},
+      run: (command, args, options) => { order.push(`schtasks ${args[0]}`); return run(command, args, options); } }),
+    startup: createWindowsStartupBackend({ startupDir: w.startupDir, profileDir: () => join(w.manifest, '..'), gatewayUp: async () => w.gateway.up, startDetached: async () => assert.fail('not started') }),
+    profileDir: () => join(w.manifest, '..'),
+    stopAutostarted: async () => { order.push(`stop (gateway ${w.gateway.up ? 'up' : 'down'})`); w.gateway.up = false; return { ok: true, exitCode: 0, timedOut: false, detail: 'stopped the gateway the autostart ran' }; },
+  });
+  const removed = await backend.uninstall('work');
+  assert.ok(removed.ok, removed.detail);
+  assert.match(removed.detail, /^stopped the gateway the autostart ran; removed task/);
+  assert.equal(order[0], 'stop (gateway up)', 'the gateway first, while the task still exists');
+  assert.ok(order.includes('schtasks /Delete'));
+  assert.equal(w.gateway.up, false);
+  assert.equal(w.fake.tasks.size, 0);
+});
+
+test('uninstall that cannot stop the gateway still removes the tracks, and fails saying why', async (t) => {
+  const w = setup(t);
+  await w.backend.install(w.spec, BOTH);
+  const backend = createWindowsBackend({
+    task: createWindowsTaskBackend({ profileDir: () => join(w.manifest, '..'), gatewayUp: async () => true, startDetached: async () => assert.fail('not started'), userId: USER_ID, sleep: async () => {}, run: w.fake.run }),
+    startup: createWindowsStartupBackend({ startupDir: w.startupDir, profileDir: () => join(w.manifest, '..'), gatewayUp: async () => true, startDetached: async () => assert.fail('not started') }),
+    profileDir: () => join(w.manifest, '..'),
+    stopAutostarted: async () => ({ ok: false, exitCode: 1, timedOut: false, detail: 'the gateway the autostart runs (pid 42) did not stop: still running after SIGKILL' }),
+  });
+  const result = await backend.uninstall('work');
+  assert.equal(result.ok, false);
+  assert.match(result.detail, /pid 42\) did not stop/);
+  assert.equal(w.fake.tasks.size, 0, 'the task is removed anyway');
+  assert.equal(existsSync(w.launcher), false);
 });
 
 test('the XML handed to /Create is UTF-16LE with a BOM (the fake refuses anything else)', async (t) => {

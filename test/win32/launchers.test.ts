@@ -23,94 +23,26 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { hello } from '../../src/control/client.js';
 import { platform } from '../../src/platform/index.js';
 import { runBounded } from '../../src/platform/spawn.js';
 import { terminate, win32 } from '../../src/platform/win32.js';
 import * as k32 from '../../src/platform/win32-kernel32.js';
-import { killProcessTree } from '../../src/runtime/process-tree.js';
-import { buildServiceSpec } from '../../src/service/spec.js';
 import { wscriptArguments } from '../../src/service/task-xml.js';
-import type { ServiceSpec } from '../../src/service/types.js';
-import { AUTOSTART_HOLD_FILE, LAUNCHER_FILE, renderLauncher, startupEntryPath } from '../../src/service/windows-launcher.js';
+import { AUTOSTART_HOLD_FILE, startupEntryPath } from '../../src/service/windows-launcher.js';
 import { createWindowsStartupBackend } from '../../src/service/windows-startup.js';
-import { ENTRY_SCRIPT } from '../../src/version.js';
-import { gatewayHome, http, lifecycleEvents, readJson, runCli } from './gateway-helpers.js';
+import { gatewayHome, lifecycleEvents, readJson, runCli } from './gateway-helpers.js';
+import { cleanup, healthz, launcherEnv, parentOf, specFor, STEP_TIMEOUT_MS, waitUp, writeLauncher, wscript, WSCRIPT, type PidRecord, type StateJson } from './launcher-helpers.js';
 import { skipUnlessWin32, tempDir, waitFor, waitForExit } from './win32-helpers.js';
 
-const STEP_TIMEOUT_MS = 90_000;
 const CLI_TIMEOUT_MS = 90_000;
 /** A launcher that starts nothing quits at once; this bounds "at once" generously for Wine. */
 const QUIT_TIMEOUT_MS = 60_000;
 const SYSTEM32 = join(process.env.SystemRoot ?? process.env.windir ?? 'C:\\windows', 'System32');
-const WSCRIPT = join(SYSTEM32, 'wscript.exe');
 const CMD = join(SYSTEM32, 'cmd.exe');
 const REG = join(SYSTEM32, 'reg.exe');
 /** Wine's own start.exe (Windows has only cmd's built-in `start`). */
 const START_EXE = join(SYSTEM32, 'start.exe');
-
-interface PidRecord { pid: number; startTime: number; instance: string }
-interface StateJson { api: { url: string } | null; worker: { pid: number; startTime: number } | null }
-
-function specFor(home: string, profileDir: string, paths: { nodePath?: string; entryScript?: string } = {}): ServiceSpec {
-  return buildServiceSpec({
-    nodePath: paths.nodePath ?? process.execPath, entryScript: paths.entryScript ?? ENTRY_SCRIPT, home,
-    workingDirectory: profileDir, logDir: join(profileDir, 'logs'),
-  });
-}
-
-function writeLauncher(profileDir: string, spec: ServiceSpec): string {
-  const path = join(profileDir, LAUNCHER_FILE);
-  writeFileSync(path, renderLauncher(spec));
-  return path;
-}
-
-/** What the launcher sets itself on Windows; given up front under Wine (its WSH cannot set it). */
-function launcherEnv(home: string): NodeJS.ProcessEnv {
-  return { ...process.env, GATEHOUSE_HOME: home, GATEHOUSE_SUPERVISED: '1' };
-}
-
-/** wscript.exe ARGS. Detached, so that it is in no job of ours (libuv's) and its children neither. */
-function wscript(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(WSCRIPT, args, { env, detached: true, stdio: 'ignore', windowsHide: true });
-}
-
-/** The monitor answers on its control endpoint and is running (worker up); its hello. */
-async function waitUp(profileDir: string, what: string, quitEarly?: ChildProcess) {
-  const address = platform.controlEndpoint(profileDir).address;
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  for (;;) {
-    const answer = await hello(address, 1_000);
-    if (answer.ok && answer.data.state === 'running') return answer.data;
-    if (quitEarly !== undefined && quitEarly.exitCode !== null) assert.fail(`${what}: wscript quit (exit ${quitEarly.exitCode}) before a gateway answered`);
-    if (Date.now() > deadline) assert.fail(`${what}: no gateway answered within ${STEP_TIMEOUT_MS} ms`);
-    await sleep(100);
-  }
-}
-
-function parentOf(pid: number): { pid: number; exe: string } | null {
-  const rows = k32.kernel32().listProcesses() ?? [];
-  const row = rows.find((r) => r.th32ProcessID === pid);
-  if (row === undefined) return null;
-  const parent = rows.find((r) => r.th32ProcessID === row.th32ParentProcessID);
-  return { pid: row.th32ParentProcessID, exe: parent?.szExeFile.toLowerCase() ?? '' };
-}
-
-async function healthz(profileDir: string): Promise<number> {
-  const state = readJson<StateJson>(join(profileDir, 'state.json'));
-  return (await http('GET', `${state.api?.url ?? assert.fail('no api url in state.json')}/healthz`)).status;
-}
-
-/** Leave nothing running: the gateway tree (by identity) and any wscript we started. */
-function cleanup(profileDir: string, children: readonly ChildProcess[]): void {
-  const pidFile = join(profileDir, 'gatehouse.pid');
-  if (existsSync(pidFile)) {
-    const monitor = readJson<PidRecord>(pidFile);
-    if (win32.matchesIdentity(monitor)) killProcessTree(monitor, 'SIGKILL');
-  }
-  for (const child of children) if (child.pid !== undefined && child.exitCode === null) terminate(child.pid);
-}
 
 test('Wine\'s wscript and the task\'s exact arguments (//B //Nologo //E:JScript): what it does, recorded', { skip: skipUnlessWin32, timeout: 180_000 }, async (t) => {
   const { home, profileDir } = gatewayHome('ls-e', { api: { port: 0 } });
