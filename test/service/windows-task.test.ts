@@ -34,9 +34,11 @@ test('the launcher is ASCII with CRLF, runs node hidden, waits, and passes the e
   const text = renderLauncher(spec());
   assert.match(text, /^[\x20-\x7e\r\n]*$/, 'WSH reads a BOM-less script in the ANSI code page: ASCII only');
   assert.ok(!/[^\r]\n/.test(text), 'CRLF line endings');
-  assert.match(text, /WScript\.Quit\(sh\.Run\(GH_COMMAND, 0, true\)\);/);
+  assert.match(text, /var code = sh\.Run\(GH_COMMAND, 0, true\);/);
+  assert.match(text, /if \(code !== 75\) WScript\.Quit\(code\);/, 'every code but the restart code is passed through');
   assert.match(text, /new ActiveXObject\("WScript\.Shell"\)/);
   assert.match(text, /if \(!fso\.FileExists\(GH_NODE\) \|\| !fso\.FileExists\(GH_ENTRY\) \|\| fso\.FileExists\(GH_HOLD\)\) WScript\.Quit\(0\);/);
+  assert.match(renderLauncher(spec(), { limit: 3, windowMs: 1_000 }), /if \(restarts\.length >= 3\) WScript\.Quit\(code\);/, 'the guard is rendered from its settings');
   assert.ok(!/\.vbs|cmd\.exe|powershell|conhost/i.test(text));
   assert.deepEqual(parseWindowsCommandLine(launcherCommandLine(spec())), [spec().nodePath, spec().entryScript, 'run', '--profile', 'work']);
 });
