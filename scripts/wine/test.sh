@@ -45,7 +45,7 @@ ls dist/test/win32/*.test.js >/dev/null 2>&1 || { banner "FAILED: no compiled te
 banner "Windows suite: node.exe --test under Wine"
 OUT=$(mktemp)
 trap 'rm -f "$SETUP_ERR" "$OUT"' EXIT
-bash "$HERE/node.sh" --test --test-concurrency=2 --test-timeout=120000 "$@" 'dist/test/win32/**/*.test.js' 2>&1 | tee "$OUT"
+bash "$HERE/node.sh" --test --test-concurrency=2 --test-timeout=300000 "$@" 'dist/test/win32/**/*.test.js' 2>&1 | tee "$OUT"
 RC=${PIPESTATUS[0]}
 
 # Whatever a failed test left running in the private prefix goes with its wineserver.

@@ -14,7 +14,7 @@ import { buildServiceSpec } from '../../src/service/spec.js';
 import type { ServiceSpec } from '../../src/service/types.js';
 import { LAUNCHER_FILE, renderLauncher, type RestartGuard } from '../../src/service/windows-launcher.js';
 import { ENTRY_SCRIPT } from '../../src/version.js';
-import { http, readJson } from './gateway-helpers.js';
+import { http, lifecycleEvents, readJson } from './gateway-helpers.js';
 
 export const STEP_TIMEOUT_MS = 90_000;
 const SYSTEM32 = join(process.env.SystemRoot ?? process.env.windir ?? 'C:\\windows', 'System32');
@@ -87,4 +87,33 @@ export function cleanup(profileDir: string, children: readonly ChildProcess[]): 
 export function childrenOf(pid: number): Array<{ pid: number; exe: string }> {
   return (k32.kernel32().listProcesses() ?? []).filter((r) => r.th32ParentProcessID === pid && r.th32ProcessID !== pid)
     .map((r) => ({ pid: r.th32ProcessID, exe: r.szExeFile.toLowerCase() }));
+}
+
+export type Hello = Awaited<ReturnType<typeof waitUp>>;
+
+/** A running monitor other than `old` (the one a restart replaced); fails if the launcher quits first. */
+export async function waitReplaced(profileDir: string, old: Hello, host: ChildProcess): Promise<Hello> {
+  const address = platform.controlEndpoint(profileDir).address;
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const answer = await hello(address, 1_000);
+    if (answer.ok && answer.data.state === 'running' && answer.data.instance !== old.instance) return answer.data;
+    if (host.exitCode !== null) assert.fail(`wscript quit (exit ${host.exitCode}) instead of starting a new monitor`);
+    if (Date.now() > deadline) assert.fail(`no new monitor answered within ${STEP_TIMEOUT_MS} ms after pid ${old.pid}`);
+    await sleep(100);
+  }
+}
+
+/** The new monitor is the launcher's child, the launcher's only one, and supervised. */
+export function assertUnderLauncher(monitor: Hello, host: ChildProcess, what: string): void {
+  assert.equal(monitor.supervised, true, `${what}: started as the service`);
+  assert.deepEqual(parentOf(monitor.pid), { pid: host.pid, exe: 'wscript.exe' }, `${what}: the new monitor is the launcher's child`);
+  // node.exe only: Wine gives the hidden console its own conhost.exe child of wscript.
+  const nodes = childrenOf(host.pid ?? -1).filter((c) => c.exe === 'node.exe').map((c) => c.pid);
+  assert.deepEqual(nodes, [monitor.pid], `${what}: exactly one monitor under the launcher`);
+  assert.equal(host.exitCode, null, `${what}: the launcher still runs`);
+}
+
+export function exitCodesOf(profileDir: string): unknown[] {
+  return lifecycleEvents(profileDir).filter((e) => e.event === 'exit').map((e) => e.code);
 }
