@@ -44,7 +44,8 @@ test('a .cmd command agent answers a message through the real gateway (no EINVAL
   const args = ['two words', 'a&b', '"quoted"'];
   const { home, profileDir } = gatewayHome('cmd-agent-gw', { api: { port: 0 }, agent: { kind: 'command', command: shim, args, timeoutMs: RUN_TIMEOUT_MS } });
   try {
-    const started = await runCli(home, ['start', '--json'], CLI_TIMEOUT_MS);
+    // A generous start timeout: under a loaded Wine the gateway can take more than the default 30 s.
+    const started = await runCli(home, ['start', '--json', '--timeout', '80'], CLI_TIMEOUT_MS);
     assert.equal(started.code, 0, started.stdout + started.stderr);
     const sent = await runCli(home, ['send', 'chat-1', 'hello & <goodbye>', '--wait', '--timeout', '60'], CLI_TIMEOUT_MS);
     assert.equal(sent.code, 0, `no reply: ${sent.stdout}${sent.stderr}\n${readFileSync(join(profileDir, 'logs', 'gateway.log'), 'utf8').slice(-3000)}`);
