@@ -16,8 +16,8 @@ interface AlertFlags extends ProfileOption {
 }
 
 async function alertsConfig(paths: ProfilePaths): Promise<AlertsConfig> {
-  const { loadConfig } = await import('../gateway/config.js');
-  return loadConfig(paths.config).alerts;
+  const { loadAlertsConfig } = await import('../runtime/alerts/config.js');
+  return loadAlertsConfig(paths.config);
 }
 
 async function sendTest(paths: ProfilePaths, config: AlertsConfig, json: boolean): Promise<number> {
@@ -44,8 +44,16 @@ async function sendTest(paths: ProfilePaths, config: AlertsConfig, json: boolean
 async function runCheck(paths: ProfilePaths, config: AlertsConfig, flags: AlertFlags): Promise<number> {
   const { Alerts } = await import('../runtime/alerts/index.js');
   const { checkGateway } = await import('../control/alert-check.js');
-  const alerts = new Alerts(paths, config, (error, what) => warn(`could not ${what}: ${error instanceof Error ? error.message : String(error)}`));
+  // Send in this process, not a detached one: under a oneshot service (the systemd watchdog) the
+  // manager ends every process of the unit when the check exits.
+  let queued = false;
+  const alerts = new Alerts(paths, config, (error, what) => warn(`could not ${what}: ${error instanceof Error ? error.message : String(error)}`), () => { queued = true; });
   const outcome = await checkGateway(paths, config, alerts, { now: flags.now === true });
+  if (queued) {
+    const { runSender } = await import('../runtime/alerts/sender.js');
+    const sent = await runSender(paths, config);
+    if (sent.lastError !== null) warn(`alert delivery: ${sent.lastError}`);
+  }
   if (flags.json === true) printJson(outcome);
   else say(`${outcome.verdict}: ${outcome.detail}`);
   return EXIT.OK;

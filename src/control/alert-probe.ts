@@ -1,6 +1,6 @@
 // The `alerts` probe of `status --deep`: where alerts go (the origin only: the URL may hold a
 // secret), what is open, when the last one was delivered, and the last delivery error.
-import { loadConfig } from '../gateway/config.js';
+import { loadAlertsConfig } from '../runtime/alerts/config.js';
 import { errorMessage } from '../errors.js';
 import type { ProfilePaths } from '../paths.js';
 import { openIncidents, queuedCount } from '../runtime/alerts/outbox.js';
@@ -11,7 +11,7 @@ import type { Probe } from './probes.js';
 export function alertsProbe(paths: ProfilePaths): Probe {
   let webhook: ReturnType<typeof resolveWebhook>;
   try {
-    webhook = resolveWebhook(paths.dir, loadConfig(paths.config).alerts);
+    webhook = resolveWebhook(paths.dir, loadAlertsConfig(paths.config));
   } catch (error) {
     return { id: 'alerts', ok: false, detail: `cannot read the alerts configuration: ${errorMessage(error)}` };
   }

@@ -10,6 +10,7 @@ import type { InstallOptions, LingerStatus, ServiceBackend, ServiceResult, Servi
 import { ok, failedRun } from './result.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, stopTimeoutSeconds } from './spec.js';
 import { parseSystemdUnit, parseUnitFile, renderSystemdUnit, systemdUnitName, unitValue } from './systemd-unit.js';
+import { renderWatchdogService, renderWatchdogTimer, WATCHDOG_INTERVAL_S, watchdogServiceName, watchdogTimerName } from './systemd-watchdog.js';
 
 /** Any systemctl call but a stop: reload, enable and start return once the job is queued or done. */
 export const SYSTEMCTL_TIMEOUT_MS = 30_000;
@@ -93,10 +94,51 @@ export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBa
     }
   };
 
+  const watchdogFiles = (spec: ServiceSpec): Array<{ path: string; content: string; role: string }> => [
+    { path: join(options.unitDir, watchdogServiceName(spec.profile)), content: renderWatchdogService(spec), role: 'systemd watchdog service (alert --check)' },
+    { path: join(options.unitDir, watchdogTimerName(spec.profile)), content: renderWatchdogTimer(spec), role: 'systemd watchdog timer' },
+  ];
+
+  /**
+   * The watchdog timer beside the unit: written, loaded, enabled and started like the unit. Its
+   * failure does not undo the gateway's install; the note says it plainly.
+   */
+  const installWatchdog = (spec: ServiceSpec, opts: InstallOptions): string => {
+    const timer = watchdogTimerName(spec.profile);
+    let changed = false;
+    try {
+      for (const file of watchdogFiles(spec)) {
+        if (existsSync(file.path) && readFileSync(file.path, 'utf8') === file.content) continue;
+        writeAtomicSync(file.path, file.content, { mode: UNIT_FILE_MODE });
+        changed = true;
+      }
+    } catch (error) {
+      return `watchdog timer NOT installed: ${errorMessage(error)}`;
+    }
+    const failed = (changed ? step('daemon-reload', ['daemon-reload']) : null)
+      ?? (opts.login ? step(`enable ${timer}`, ['enable', timer]) : null)
+      ?? (opts.start || opts.login ? step(`start ${timer}`, ['start', timer]) : null);
+    if (failed) return `watchdog timer NOT active: ${failed.detail}`;
+    return opts.start || opts.login ? `watchdog ${timer} active (alert --check every ${WATCHDOG_INTERVAL_S} s)` : `watchdog ${timer} installed`;
+  };
+
+  const removeWatchdog = (profile: string): ServiceResult | null => {
+    const timer = watchdogTimerName(profile);
+    const files = [join(options.unitDir, timer), join(options.unitDir, watchdogServiceName(profile))];
+    if (!files.some((f) => existsSync(f))) return null;
+    const failed = step(`disable --now ${timer}`, ['disable', '--now', timer]);
+    if (failed) return failed;
+    for (const file of files) rmSync(file, { force: true });
+    return null;
+  };
+
   const backend = {
     kind: 'systemd-user' as const,
 
-    render: (spec: ServiceSpec) => [{ path: unitPath(spec.profile), content: renderSystemdUnit(spec), mode: UNIT_FILE_MODE, role: 'systemd user unit' }],
+    render: (spec: ServiceSpec) => [
+      { path: unitPath(spec.profile), content: renderSystemdUnit(spec), mode: UNIT_FILE_MODE, role: 'systemd user unit' },
+      ...watchdogFiles(spec).map((f) => ({ ...f, mode: UNIT_FILE_MODE })),
+    ],
 
     parse: (content: string | Uint8Array) => parseSystemdUnit(typeof content === 'string' ? content : Buffer.from(content).toString('utf8')),
 
@@ -127,12 +169,15 @@ export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBa
         if (!isActive(spec.profile)) return { ok: false, exitCode: null, timedOut: false, detail: `${name} is not active after start` };
         notes.push(changed && wasActive ? 'restarted with the new definition' : wasActive ? 'already running' : 'started');
       }
+      notes.push(installWatchdog(spec, opts));
       return ok(notes.join('; '));
     },
 
     async uninstall(profile: string): Promise<ServiceResult> {
       const name = systemdUnitName(profile);
       const path = unitPath(profile);
+      const watchdogFailed = removeWatchdog(profile);
+      if (watchdogFailed) return watchdogFailed;
       if (existsSync(path)) {
         const failed = step('disable --now', ['disable', '--now', name], stopCallTimeoutMs(profile));
         if (failed) return failed;

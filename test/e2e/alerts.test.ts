@@ -105,6 +105,9 @@ test('the watchdog: a killed gateway is alerted after the grace, once; a restart
   assert.equal((JSON.parse(up.stdout) as { verdict: string }).verdict, 'up');
   process.kill(-monitor, 'SIGKILL'); // the whole process group: no exit record
   await eventually('the gateway gone', () => !isAlive(monitor));
+  // One way a gateway stays down is a config that turned fatal: the watchdog still reads its alerts.
+  const good = readFileSync(home.paths().config, 'utf8');
+  writeFileSync(home.paths().config, good.replace('"agent":', '"agent": {"kind": "nope"}, "unused":'));
   const first = JSON.parse((await home.cli(['alert', '--check', '--json'])).stdout) as { verdict: string };
   assert.equal(first.verdict, 'down-grace', 'the first look only starts the clock');
   await sleep(1_200);
@@ -114,6 +117,7 @@ test('the watchdog: a killed gateway is alerted after the grace, once; a restart
   await eventually('gateway_down', () => receiver.states('gateway_down').length === 1);
   await sleep(1_000);
   assert.deepEqual(receiver.states('gateway_down'), ['firing']);
+  writeFileSync(home.paths().config, good);
   await home.start(); // the revived monitor clears it at once
   await eventually('gateway_down resolved', () => receiver.states('gateway_down').length === 2);
   assert.deepEqual(receiver.states('gateway_down'), ['firing', 'resolved']);

@@ -7,7 +7,8 @@ import { TestHome, eventually, isAlive, workerPid } from './harness.js';
 import { platform } from '../../src/platform/index.js';
 import { killProcessTree } from '../../src/runtime/process-tree.js';
 
-const SLOW_MS = 4_000;
+/** Far longer than a send and a stop take on a loaded machine; the stop's 0.3 s deadline cuts it anyway. */
+const SLOW_MS = 15_000;
 
 function repliesTo(home: TestHome, messageId: string): number {
   return home.messages().filter((m) => m.reply_to === messageId).length;

@@ -49,7 +49,7 @@ export class FakeSystemctl {
 
   private reload(): RunResult {
     const files = new Map<string, string>();
-    for (const name of safeReaddir(this.unitDir)) if (name.endsWith('.service')) files.set(name, readFileSync(join(this.unitDir, name), 'utf8'));
+    for (const name of safeReaddir(this.unitDir)) if (name.endsWith('.service') || name.endsWith('.timer')) files.set(name, readFileSync(join(this.unitDir, name), 'utf8'));
     this.loaded.clear();
     for (const [name, text] of files) this.loaded.set(name, text);
     // A unit whose file is gone is no longer enabled (its symlink went with it in real life).

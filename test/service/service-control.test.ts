@@ -71,7 +71,7 @@ test('--print renders without touching the disk or the manager', async (t) => {
   const { host, fake } = linuxHost(root);
   const { kind, definitions } = await renderService(paths, host);
   assert.equal(kind, 'systemd-user');
-  assert.equal(definitions.length, 1);
+  assert.deepEqual(definitions.map((d) => d.role), ['systemd user unit', 'systemd watchdog service (alert --check)', 'systemd watchdog timer']);
   assert.equal(existsSync(join(root, 'xdg')) || existsSync(paths.home), false);
   assert.equal(fake.calls.length, 0);
 });

@@ -122,7 +122,11 @@ test('gatehouse install runs the gateway under a real systemd user manager: revi
   const printed = gw.cli('install', '--print');
   assert.equal(printed.exitCode, 0, `${printed.stderr} (${CLI}: is registerServiceCommands wired into src/cli/main.ts?)`);
   assert.equal(existsSync(unitFile), false, '--print installs nothing');
-  const [header, ...body] = printed.stdout.split('\n');
+  const [header, ...rest] = printed.stdout.split('\n');
+  // The unit is the first file printed; the watchdog's files follow, each after its own header.
+  const nextHeader = rest.findIndex((line) => line.startsWith('==> '));
+  const body = nextHeader === -1 ? rest : [...rest.slice(0, nextHeader), ''];
+  assert.match(rest[nextHeader] ?? '', /gatehouse-e2e-watchdog\.service \(systemd watchdog service/);
   assert.equal(header, `==> ${unitFile} (systemd user unit) <==`);
 
   // A gateway started by hand holds the profile's lock: install hands it over to systemd.

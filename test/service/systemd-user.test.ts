@@ -29,7 +29,14 @@ test('install writes the unit in the injected directory, reloads, enables and st
   const result = await backend.install(spec, BOTH);
   assert.ok(result.ok, result.detail);
   assert.equal(readFileSync(file, 'utf8'), backend.render(spec)[0]?.content);
-  assert.deepEqual(fake.verbs(), ['show', 'is-active gatehouse-work.service', 'daemon-reload', 'enable gatehouse-work.service', 'start gatehouse-work.service', 'is-active gatehouse-work.service']);
+  assert.deepEqual(fake.verbs(), [
+    'show', 'is-active gatehouse-work.service', 'daemon-reload', 'enable gatehouse-work.service', 'start gatehouse-work.service', 'is-active gatehouse-work.service',
+    'daemon-reload', 'enable gatehouse-work-watchdog.timer', 'start gatehouse-work-watchdog.timer',
+  ]);
+  // The watchdog beside it: written as rendered, enabled and running.
+  for (const definition of backend.render(spec).slice(1)) assert.equal(readFileSync(definition.path, 'utf8'), definition.content);
+  assert.ok(fake.enabled.has('gatehouse-work-watchdog.timer') && fake.active.has('gatehouse-work-watchdog.timer'));
+  assert.match(result.detail, /watchdog gatehouse-work-watchdog\.timer active/);
   assert.doesNotMatch(result.detail, /linger/, 'linger is reported apart (lingerStatus), not inside the install result');
   assert.deepEqual(backend.lingerStatus(), { state: 'off', detail: 'linger: off (stops at logout); to keep it running: loginctl enable-linger ana', enableCommand: 'loginctl enable-linger ana' });
   const status = await backend.status('work');
@@ -81,6 +88,7 @@ test('uninstall stops, disables and removes every trace; twice is fine', async (
   const result = await backend.uninstall('work');
   assert.ok(result.ok, result.detail);
   assert.equal(existsSync(file), false);
+  for (const definition of backend.render(spec)) assert.equal(existsSync(definition.path), false, `${definition.path} is left`);
   assert.equal(fake.loaded.size, 0);
   assert.equal(fake.active.size + fake.enabled.size, 0);
   assert.equal((await backend.status('work')).state, 'not-installed');

@@ -11,7 +11,7 @@ const DEFAULTS = {
   api: { host: '127.0.0.1', port: 8790, allowRemote: false },
   agent: { kind: 'echo', delayMs: 0 },
   drain: { timeoutMs: 30_000 },
-  alerts: { downAfterMs: 120_000, wedgedAfterMs: 30_000, checkIntervalS: 60, deliveryDeadlineMs: 3_600_000 },
+  alerts: { downAfterMs: 120_000, wedgedAfterMs: 30_000, deliveryDeadlineMs: 3_600_000 },
   channels: [],
 };
 

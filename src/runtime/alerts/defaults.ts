@@ -4,7 +4,5 @@
 export const DEFAULT_DOWN_AFTER_MS = 120_000;
 /** The worker misses pings for this long: `worker_wedged`. */
 export const DEFAULT_WEDGED_AFTER_MS = 30_000;
-/** How often the service manager's watchdog timer runs `gatehouse alert --check`. */
-export const DEFAULT_CHECK_INTERVAL_S = 60;
 /** An alert that could not be delivered for this long is given up (kept in alerts/failed/). */
 export const DEFAULT_DELIVERY_DEADLINE_MS = 60 * 60_000;
