@@ -60,7 +60,7 @@ test('under systemd, a gateway that dies and is not revived is alerted by the wa
 
   // Dead for good: the config turns fatal, then everything of the unit is killed. systemd restarts
   // it once, the new monitor exits 78, and RestartPreventExitStatus keeps it down.
-  writeConfig('{"api": {"port": "not a port"}}');
+  writeConfig(JSON.stringify({ ...JSON.parse(good), api: { host: '127.0.0.1', port: 'not a port' } }));
   assert.equal(systemctl('kill', '--signal=SIGKILL', UNIT).exitCode, 0);
   await waitFor('systemd to give up (exit 78)', () => (prop(UNIT, 'ExecMainStatus') === '78' && prop(UNIT, 'ActiveState') !== 'active' ? true : undefined), 60_000, POLL_MS);
   try {
