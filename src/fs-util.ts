@@ -1,5 +1,5 @@
 // Small file helpers: atomic private writes and reads that tell missing, empty and corrupt apart.
-import { readFileSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isErrnoException, errorMessage } from './errors.js';
 import type { Shape, ShapeIssue } from './shape.js';
@@ -18,6 +18,28 @@ export function writeAtomicSync(path: string, content: string | Uint8Array, opti
 /** Write a file readable by the user alone, atomically (temp file + rename). */
 export function writePrivateFile(path: string, content: string): void {
   writeAtomicSync(path, content, { mode: 0o600, fsyncWait: true });
+}
+
+/** Files only the user may read or write: secrets, and the session database with its sidecars. */
+export const PRIVATE_FILE_MODE = 0o600;
+
+/**
+ * Create `path` empty with PRIVATE_FILE_MODE when it does not exist (an existing file is left as it
+ * is), so that a library that creates it later (SQLite) finds it private from the first byte.
+ */
+export function createPrivateFile(path: string): void {
+  closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
+}
+
+/** Set PRIVATE_FILE_MODE on each file that exists (a file made by an older version, or by hand). */
+export function makePrivate(paths: readonly string[]): void {
+  for (const path of paths) {
+    try {
+      chmodSync(path, PRIVATE_FILE_MODE);
+    } catch (error) {
+      if (!isErrnoException(error, 'ENOENT')) throw error;
+    }
+  }
 }
 
 export function writeJsonFile(path: string, value: unknown): void {

@@ -15,3 +15,6 @@ export const VERSION = readVersion();
 
 /** The absolute entry script every respawn uses (never a PATH shim). */
 export const ENTRY_SCRIPT = fileURLToPath(new URL('./cli/main.js', import.meta.url));
+
+/** The package's bin script (it imports ENTRY_SCRIPT): what `npx gatehouse` and `bin/gatehouse.js run` execute. */
+export const BIN_SCRIPT = fileURLToPath(new URL('../../bin/gatehouse.js', import.meta.url));

@@ -2,10 +2,12 @@
 // corrupt, or stale) and the control endpoint does not answer, look for the monitor by its command
 // line (platform/discovery.ts). What is found is fingerprinted at once (pid + start time read now),
 // so a later signal goes to that process or to nobody.
-import { ancestorsOf, findGatewayMonitors } from '../platform/discovery.js';
+import { realpathSync } from 'node:fs';
+import { basename, isAbsolute } from 'node:path';
+import { ancestorsOf, findGatewayMonitors, type ProcessRow } from '../platform/discovery.js';
 import { gatehouseHome, type ProfilePaths } from '../paths.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
-import { ENTRY_SCRIPT } from '../version.js';
+import { BIN_SCRIPT, ENTRY_SCRIPT } from '../version.js';
 
 export interface DiscoveredMonitor {
   readonly identity: ProcessIdentity;
@@ -22,8 +24,9 @@ export type Discovery =
 export function discoverMonitors(paths: ProfilePaths): Discovery {
   const list = platform.processRows();
   if (list === null) return { kind: 'unavailable' };
-  const matches = findGatewayMonitors(list.rows, {
+  const matches = findGatewayMonitors(list.rows.map(resolveShims), {
     entryScript: ENTRY_SCRIPT,
+    launchers: [BIN_SCRIPT],
     profile: paths.profile,
     home: paths.home,
     defaultHome: gatehouseHome({}),
@@ -35,6 +38,23 @@ export function discoverMonitors(paths: ProfilePaths): Discovery {
     return startTime === null ? [] : [{ identity: { pid: row.pid, startTime }, argv: row.argv }];
   }).sort((a, b) => a.identity.startTime - b.identity.startTime);
   return monitors.length === 0 ? { kind: 'none', source: list.source } : { kind: 'found', monitors, source: list.source };
+}
+
+/**
+ * `npx gatehouse run` runs the bin script through a symlink (node_modules/.bin/gatehouse): the
+ * command line names the link. Resolved only for arguments that look like it, so the cost stays small.
+ */
+function resolveShims(row: ProcessRow): ProcessRow {
+  if (!row.argv.some((a) => isAbsolute(a) && basename(a).startsWith('gatehouse'))) return row;
+  const argv = row.argv.map((a) => {
+    if (!isAbsolute(a) || !basename(a).startsWith('gatehouse')) return a;
+    try {
+      return realpathSync(a);
+    } catch {
+      return a; // gone or unreadable: compared as it is
+    }
+  });
+  return { ...row, argv };
 }
 
 /** One line for status and stop: which pid, and how it was found. */

@@ -12,6 +12,14 @@ const DISCARD_LIMIT_BYTES = 16 * 1024 * 1024;
 const MAX_TEXT_CHARS = 100_000;
 const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const RETRY_AFTER_S = '2';
+/** A client gets this long to send a request's headers (a slow-header client is cut, with 408). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** ... and this long for the whole request, body included (1 MiB over loopback takes milliseconds). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** An idle keep-alive connection is closed after this long (and clients are told so). */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** How often Node checks the two timeouts above: the longest a late client can outstay them. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 export interface ApiIdentity {
   /** The monitor's pid and instance: the gateway as the outside world knows it. */
@@ -119,6 +127,15 @@ function authorized(req: IncomingMessage, token: string): boolean {
   return tokenMatches(presented, token);
 }
 
+/** A percent-encoded id; a malformed encoding (`%FF%FE`) is the client's error, not ours. */
+function decodeSessionId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, 'bad_session_id', 'the session id is not valid percent-encoded UTF-8');
+  }
+}
+
 async function route(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://gateway');
   if (url.pathname === '/healthz') {
@@ -147,7 +164,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): 
   }
   const match = /^\/v1\/sessions\/([^/]+)(\/messages|\/new)?$/.exec(url.pathname);
   if (match === null) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
-  const sessionId = decodeURIComponent(match[1] ?? '');
+  const sessionId = decodeSessionId(match[1] ?? '');
   if (!SESSION_ID.test(sessionId)) throw new HttpError(400, 'bad_session_id', 'session ids are 1-128 of A-Z a-z 0-9 . _ : -');
   if (match[2] !== undefined) {
     if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
@@ -163,7 +180,9 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): 
 }
 
 export function createApiServer(deps: ApiDeps, onError: (error: unknown) => void): Server {
-  const server = createServer((req, res) => {
+  const server = createServer({
+    headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+  }, (req, res) => {
     // A worker handing over closes each connection after its answer; the client's next request
     // opens a new connection, which the monitor gives to the new worker.
     if (deps.closing()) res.setHeader('connection', 'close');
@@ -177,6 +196,10 @@ export function createApiServer(deps: ApiDeps, onError: (error: unknown) => void
     });
   });
   // The monitor accepted the connection; this server only serves it.
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Node enforces headersTimeout and requestTimeout (and closeAllConnections finds the connections)
+  // only for a server that emitted 'listening': this one never listens, the monitor hands it its
+  // connections, so it starts that tracking here.
+  server.emit('listening');
   return server;
 }

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
+import { createPrivateFile, makePrivate } from '../fs-util.js';
 import { DatabaseSync } from 'node:sqlite';
 import { IDEMPOTENCY_SCHEMA, IdempotencyKeys } from './idempotency.js';
 
@@ -118,6 +119,10 @@ export class SessionStore {
   }
 
   private static openChecked(file: string): DatabaseSync {
+    // Messages are private: SQLite creates -wal and -shm with the database file's mode, so the file
+    // is created 0600 before SQLite opens it, and files from before (0644) are fixed.
+    createPrivateFile(file);
+    makePrivate([file, `${file}-wal`, `${file}-shm`]);
     const db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS });
     try {
       const check = db.prepare('PRAGMA quick_check').get() as { quick_check?: string } | undefined;
@@ -125,6 +130,7 @@ export class SessionStore {
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
       db.exec(SCHEMA);
       db.exec(IDEMPOTENCY_SCHEMA);
+      makePrivate([`${file}-wal`, `${file}-shm`]);
       return db;
     } catch (error) {
       db.close();

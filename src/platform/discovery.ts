@@ -25,6 +25,11 @@ export interface ProcessList {
 export interface GatewayQuery {
   /** The absolute entry script every monitor is started with (ENTRY_SCRIPT). */
   readonly entryScript: string;
+  /**
+   * Scripts that load the entry script, by hand or through a shim (the package's bin/gatehouse.js):
+   * a monitor run as `bin/gatehouse.js run` has it on its command line, its worker the entry itself.
+   */
+  readonly launchers?: readonly string[];
   readonly profile: string;
   /** The caller's resolved GATEHOUSE_HOME, and the OS default used when a process has none set. */
   readonly home: string;
@@ -66,15 +71,16 @@ export function homeArgOf(args: readonly string[]): string | undefined {
 }
 
 /** The arguments after `<entry> run`, or null when argv does not run the entry script. */
-function runArgs(argv: readonly string[], query: Pick<GatewayQuery, 'entryScript' | 'caseInsensitive'>): readonly string[] | null {
+function runArgs(argv: readonly string[], query: Pick<GatewayQuery, 'entryScript' | 'launchers' | 'caseInsensitive'>): readonly string[] | null {
   const same = (a: string, b: string): boolean => (query.caseInsensitive ? a.toLowerCase() === b.toLowerCase() : a === b);
-  const at = argv.findIndex((a) => isAbsolute(a) && same(a, query.entryScript));
+  const scripts = [query.entryScript, ...(query.launchers ?? [])];
+  const at = argv.findIndex((a) => isAbsolute(a) && scripts.some((script) => same(a, script)));
   if (at < 0 || argv[at + 1] !== 'run') return null;
   return argv.slice(at + 2);
 }
 
 /** Does argv run `<entry> run` for this profile (the monitor's and the worker's command line)? */
-export function runsProfile(argv: readonly string[], query: Pick<GatewayQuery, 'entryScript' | 'profile' | 'caseInsensitive'>): boolean {
+export function runsProfile(argv: readonly string[], query: Pick<GatewayQuery, 'entryScript' | 'launchers' | 'profile' | 'caseInsensitive'>): boolean {
   const args = runArgs(argv, query);
   return args !== null && profileOf(args) === query.profile;
 }

@@ -40,6 +40,16 @@ test('findGatewayMonitors keeps monitors of this profile and home, never workers
   assert.deepEqual([...ancestorsOf(7, [{ pid: 7, ppid: 5 }, { pid: 5, ppid: 1 }, { pid: 1, ppid: 0 }, { pid: 9, ppid: 7 }])].sort(), [1, 5, 7]);
 });
 
+test('a monitor run through the bin script is the monitor; its worker (the entry itself) is not', () => {
+  const BIN = '/opt/gatehouse/bin/gatehouse.js';
+  const rows = [
+    row(100, 1, ['/usr/bin/node', BIN, 'run', '--profile', 'work']),
+    row(101, 100, ['/usr/bin/node', ENTRY, 'run', '--profile', 'work']),
+  ];
+  assert.deepEqual(findGatewayMonitors(rows, { ...query, launchers: [BIN] }).map((r) => r.pid), [100]);
+  assert.deepEqual(findGatewayMonitors(rows, query).map((r) => r.pid), [101], 'without the launcher the worker looks like a monitor: the bug this guards');
+});
+
 test('on Linux, /proc gives the real monitor and not its worker', { skip: isLinux ? false : 'Linux only' }, async (t) => {
   const home = tempDir(t);
   const entry = '/nonexistent/gatehouse/main.js';
