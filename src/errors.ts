@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   CONTROL_TIMEOUT: 'GH_CONTROL_TIMEOUT',
   CONTROL_REFUSED: 'GH_CONTROL_REFUSED',
   CONTROL_UNAUTHORIZED: 'GH_CONTROL_UNAUTHORIZED',
+  /** The control endpoint is held by a process that cannot prove it knows the profile's token. */
+  ENDPOINT_FOREIGN: 'GH_ENDPOINT_FOREIGN',
   START_FAILED: 'GH_START_FAILED',
   STOP_FAILED: 'GH_STOP_FAILED',
   USAGE: 'GH_USAGE',

@@ -12,7 +12,7 @@ const BYTES_PER_LINE_GUESS = 512;
 
 export function statusExitCode(status: GatewayStatus): number {
   if (status.running) return EXIT.OK;
-  return status.state === 'wedged' ? EXIT.FAILURE : EXIT.NOT_RUNNING;
+  return status.state === 'wedged' || status.state === 'blocked' ? EXIT.FAILURE : EXIT.NOT_RUNNING;
 }
 
 function printStatus(status: GatewayStatus): void {

@@ -57,7 +57,7 @@ export function registerLifecycleCommands(program: Command): void {
       if (options.json === true) return printJson(result);
       for (const line of result.warnings ?? []) warn(line);
       const stopped = result.pids === undefined ? `pid ${result.pid}` : `pids ${result.pids.join(', ')}`;
-      if (!result.wasRunning) say('gatehouse is not running');
+      if (!result.wasRunning) say(`gatehouse is ${result.message}`); // not running (and why the endpoint is taken, when it is)
       else if (result.ok) say(`gatehouse stopped (${stopped}) ${dim(result.steps.join('; '))}`);
       else fail(`${result.message} ${dim(result.steps.join('; '))}`);
       if (result.autostartHold !== undefined) say(dim(`autostart held until \`gatehouse start\` (${result.autostartHold})`));

@@ -15,18 +15,33 @@ export function registerSendCommand(program: Command): void {
     .option('--timeout <seconds>', 'how long --wait waits', parseSeconds, DEFAULT_WAIT_MS)
     .action(async (session: string, text: string, options: ProfileOption & { wait?: boolean; timeout: number }) => {
       const paths = pathsFor(options);
-      const [{ ApiClient }, { requestStatus }, { readToken }, { platform }] = await Promise.all([
-        import('../control/api-client.js'), import('../control/client.js'), import('../gateway/token.js'), import('../platform/index.js'),
+      const [{ ApiClient, ApiError }, { controlTarget, requestStatus }, { explainUnproven }] = await Promise.all([
+        import('../control/api-client.js'), import('../control/client.js'), import('../control/endpoint-owner.js'),
       ]);
-      const token = readToken(paths.token);
-      const status = token === null ? null : await requestStatus(platform.controlEndpoint(paths.dir).address, token);
-      if (token === null || status === null || !status.ok || status.data.apiUrl === null) {
+      const target = controlTarget(paths);
+      const status = await requestStatus(target);
+      if (!status.ok && status.kind === 'unproven') {
+        const owner = explainUnproven(paths, status.claim);
+        fail(`${owner.message}; the message was not sent`, owner.hint);
+        process.exitCode = EXIT.FAILURE;
+        return;
+      }
+      if (!status.ok || status.data.apiUrl === null) {
         fail('gatehouse is not running', 'start it with `gatehouse start`');
         process.exitCode = EXIT.NOT_RUNNING;
         return;
       }
+      const token = target.key as string; // proven by the status exchange
       const client = new ApiClient(status.data.apiUrl, token);
-      const messageId = await client.send(session, text);
+      let messageId: string;
+      try {
+        messageId = await client.send(session, text);
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.status !== 401) throw error;
+        fail(`the gateway refused the token in ${paths.token} (401): the file changed after it started`, '`gatehouse stop`, then `gatehouse start`');
+        process.exitCode = EXIT.FAILURE;
+        return;
+      }
       if (options.wait !== true) {
         say(messageId);
         return;

@@ -2,6 +2,7 @@
 import { platform } from '../platform/index.js';
 import { checkIdentity } from '../runtime/identity.js';
 import { describeDiscovered } from './discover.js';
+import { explainUnproven } from './endpoint-owner.js';
 import { fileSize, linesSince, problems } from './log-excerpt.js';
 import type { Observations } from './status.js';
 
@@ -27,6 +28,10 @@ function pidFileProbe(o: Observations): Probe {
 function controlProbe(o: Observations): Probe {
   const h = o.hello;
   if (h.ok) return { id: 'control', ok: true, detail: `answered in ${h.latencyMs} ms: pid ${h.data.pid}, state ${h.data.state}` };
+  if (h.kind === 'unproven') {
+    const owner = explainUnproven(o.paths, h.claim);
+    return { id: 'control', ok: false, detail: `${owner.message} (${h.detail})`, hint: owner.hint };
+  }
   if (h.kind === 'timeout') return { id: 'control', ok: false, detail: `accepted but gave no answer (${h.detail}): the gateway is wedged`, hint: '`gatehouse stop` escalates to signals; then start it again' };
   return { id: 'control', ok: false, detail: `nothing answers (${h.detail})`, hint: 'start it with `gatehouse start`' };
 }

@@ -1,12 +1,23 @@
-// The control protocol spoken over the control endpoint: one JSON object per line each way.
-// `hello` answers anyone (identity only); every other command needs the profile's token.
+// The control protocol spoken over the control endpoint: one JSON object per line each way, at most
+// two requests per connection. First `hello` with the client's nonce: the server answers who it is
+// and proves it knows the profile's token (runtime/control-auth.ts). Then, optionally, one command
+// authorised by the client's proof. The token itself never crosses the endpoint.
 import type { GatewayState } from '../runtime/state-file.js';
 
+export type ControlCommand =
+  | { readonly cmd: 'status' }
+  | { readonly cmd: 'stop'; readonly timeoutMs?: number; readonly reason?: string }
+  | { readonly cmd: 'restart'; readonly full?: boolean; readonly reason?: string };
+
 export type ControlRequest =
-  | { readonly cmd: 'hello' }
-  | { readonly cmd: 'status'; readonly token: string }
-  | { readonly cmd: 'stop'; readonly token: string; readonly timeoutMs?: number; readonly reason?: string }
-  | { readonly cmd: 'restart'; readonly token: string; readonly full?: boolean; readonly reason?: string };
+  | { readonly cmd: 'hello'; readonly nonce: string }
+  | (ControlCommand & { readonly auth: string });
+
+/** The proof part of a hello answer: the server's nonce and its HMAC over both nonces. */
+export interface HelloProof {
+  readonly challenge: string;
+  readonly proof: string;
+}
 
 export interface HelloReply {
   readonly instance: string;

@@ -1,11 +1,10 @@
 // `gatehouse restart`: replace the worker with no refused connection, or (--full) the monitor too.
 // A gateway that is not running is started, as a service manager's restart does.
 import { EXIT } from '../exit-codes.js';
-import { readToken } from '../gateway/token.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
 import { waitGone, waitUntil } from '../runtime/process-tree.js';
-import { hello, requestRestart } from './client.js';
+import { controlTarget, hello, requestRestart } from './client.js';
 import { startGateway } from './start.js';
 
 /** A worker restart answers once the new worker serves; allow for a slow boot. */
@@ -21,15 +20,13 @@ export interface RestartResult {
 }
 
 export async function restartGateway(paths: ProfilePaths, full: boolean, drainTimeoutMs: number): Promise<RestartResult> {
-  const address = platform.controlEndpoint(paths.dir).address;
-  const before = await hello(address);
-  const token = readToken(paths.token);
-  if (!before.ok || token === null) {
+  const before = await hello(controlTarget(paths));
+  if (!before.ok) {
     const started = await startGateway(paths);
     return { ok: started.ok, message: `was not running; ${started.message}`, exitCode: started.exitCode, pid: started.pid };
   }
   const timeout = full ? drainTimeoutMs + FULL_RESTART_ANSWER_MS : WORKER_RESTART_TIMEOUT_MS;
-  const reply = await requestRestart(address, token, full, 'gatehouse restart', timeout);
+  const reply = await requestRestart(controlTarget(paths), full, 'gatehouse restart', timeout);
   if (!reply.ok) return { ok: false, message: `the gateway refused the restart: ${reply.detail}`, exitCode: EXIT.FAILURE, pid: before.data.pid };
   const outcome = reply.data;
   if (outcome.kind === 'worker') {
@@ -46,7 +43,7 @@ export async function restartGateway(paths: ProfilePaths, full: boolean, drainTi
   }
   let newPid: number | null = null;
   const answered = await waitUntil(async () => {
-    const now = await hello(address);
+    const now = await hello(controlTarget(paths));
     if (now.ok && now.data.instance !== before.data.instance && now.data.state === 'running') newPid = now.data.pid;
     return newPid !== null;
   }, FULL_RESTART_ANSWER_MS);

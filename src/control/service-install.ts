@@ -10,7 +10,7 @@ import { buildServiceSpec } from '../service/spec.js';
 import { releaseAutostartHold } from '../service/autostart-hold.js';
 import type { InstallOptions, RenderedDefinition, ServiceKind, ServiceSpec } from '../service/types.js';
 import { ENTRY_SCRIPT } from '../version.js';
-import { hello } from './client.js';
+import { controlTarget, hello } from './client.js';
 import { selectFor } from './service-select.js';
 import { stopGateway } from './stop.js';
 
@@ -66,7 +66,7 @@ export async function renderService(paths: ProfilePaths, host?: ServiceHost): Pr
  * "already running" and be restarted into the start limit. Drain it, then let the manager start one.
  */
 async function handOver(paths: ProfilePaths, drainTimeoutMs: number): Promise<string | null> {
-  const answer = await hello(platform.controlEndpoint(paths.dir).address, HELLO_TIMEOUT_MS);
+  const answer = await hello(controlTarget(paths), HELLO_TIMEOUT_MS);
   if (!answer.ok || answer.data.supervised) return null;
   const stopped = await stopGateway(paths, { timeoutMs: drainTimeoutMs, reason: 'handing over to the service manager (gatehouse install)' });
   if (!stopped.ok) {

@@ -4,10 +4,9 @@
 import { EXIT } from '../exit-codes.js';
 import type { ProfilePaths } from '../paths.js';
 import { profilePaths } from '../paths.js';
-import { platform } from '../platform/index.js';
 import { selectService, type GatewayHooks, type Selection, type ServiceHost } from '../service/select.js';
 import type { ServiceResult } from '../service/types.js';
-import { hello } from './client.js';
+import { controlTarget, hello } from './client.js';
 
 const HELLO_TIMEOUT_MS = 1_000;
 
@@ -16,7 +15,7 @@ export function gatewayHooks(home: string): GatewayHooks {
   const pathsOf = (profile: string): ProfilePaths => profilePaths(profile, { ...process.env, GATEHOUSE_HOME: home });
   return {
     profileDir: (profile) => pathsOf(profile).dir,
-    gatewayUp: async (profile) => (await hello(platform.controlEndpoint(pathsOf(profile).dir).address, HELLO_TIMEOUT_MS)).ok,
+    gatewayUp: async (profile) => (await hello(controlTarget(pathsOf(profile)), HELLO_TIMEOUT_MS)).ok,
     async startDetached(profile): Promise<ServiceResult> {
       const { startGateway } = await import('./start.js');
       const started = await startGateway(pathsOf(profile), undefined, { viaManager: false });
@@ -33,7 +32,7 @@ export function gatewayHooks(home: string): GatewayHooks {
  * lifts the hold afterwards). A gateway started by hand is not the autostart's: it keeps running.
  */
 async function stopAutostarted(paths: ProfilePaths): Promise<ServiceResult> {
-  const answer = await hello(platform.controlEndpoint(paths.dir).address, HELLO_TIMEOUT_MS);
+  const answer = await hello(controlTarget(paths), HELLO_TIMEOUT_MS);
   const result = (ok: boolean, detail: string): ServiceResult => ({ ok, exitCode: ok ? EXIT.OK : EXIT.FAILURE, timedOut: false, detail });
   if (!answer.ok) return result(true, 'no gateway running');
   if (!answer.data.supervised) return result(true, `the gateway running (pid ${answer.data.pid}) was started by hand, not by the autostart: left running (\`gatehouse stop\` stops it)`);

@@ -14,7 +14,7 @@ import type { ProfilePaths } from '../paths.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
 import { killProcessTree, waitGone } from '../runtime/process-tree.js';
 import type { ServiceBackend, ServiceStatus } from '../service/types.js';
-import { hello } from './client.js';
+import { controlTarget, hello } from './client.js';
 import { selectFor } from './service-select.js';
 import type { StartResult } from './start.js';
 
@@ -78,16 +78,15 @@ export async function endProcessTree(pid: number): Promise<boolean> {
  */
 export async function confirmTaskStart(
   paths: ProfilePaths, detail: string,
-  probes: { runningApiUrl(paths: ProfilePaths, address: string): Promise<string | null>; healthy(url: string): Promise<boolean>; confirmMs: number },
+  probes: { runningApiUrl(paths: ProfilePaths): Promise<string | null>; healthy(url: string): Promise<boolean>; confirmMs: number },
 ): Promise<StartResult> {
-  const address = platform.controlEndpoint(paths.dir).address;
   const failure = (message: string): StartResult => ({ ok: false, alreadyRunning: false, pid: null, apiUrl: null, message, exitCode: EXIT.FAILURE, details: [], via: VIA_TASK });
-  const first = await hello(address, PROBE_TIMEOUT_MS);
+  const first = await hello(controlTarget(paths), PROBE_TIMEOUT_MS);
   if (!first.ok) return failure(`${VIA_TASK} started the gateway (${detail}), but it no longer answers`);
-  const apiUrl = await probes.runningApiUrl(paths, address);
+  const apiUrl = await probes.runningApiUrl(paths);
   if (apiUrl === null || !(await probes.healthy(apiUrl))) return failure(`the gateway ${VIA_TASK} started does not answer on its API`);
   await sleep(probes.confirmMs);
-  const still = await hello(address, PROBE_TIMEOUT_MS);
+  const still = await hello(controlTarget(paths), PROBE_TIMEOUT_MS);
   if (!still.ok || still.data.instance !== first.data.instance) return failure(`the gateway ${VIA_TASK} started died within the confirm window`);
   return {
     ok: true, alreadyRunning: false, pid: first.data.pid, apiUrl, exitCode: EXIT.OK, details: [], via: VIA_TASK, detachedHow: 'task-scheduler', mayDieWithCaller: false,

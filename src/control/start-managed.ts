@@ -9,7 +9,7 @@ import { EXIT } from '../exit-codes.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
 import { LifecycleLog } from '../runtime/lifecycle-log.js';
-import { hello } from './client.js';
+import { controlTarget, hello } from './client.js';
 import { fileSize, linesSince, problems } from './log-excerpt.js';
 import type { ServiceHost } from '../service/select.js';
 import { selectFor } from './service-select.js';
@@ -41,7 +41,6 @@ export async function startThroughManager(paths: ProfilePaths, timeoutMs: number
   } catch (error) {
     return { kind: 'spawn', note: `could not tell whether the ${manager} service is installed: ${errorMessage(error)}` };
   }
-  const address = platform.controlEndpoint(paths.dir).address;
   const logOffset = fileSize(paths.gatewayLog);
   const since = Date.now();
   const failure = (message: string): ManagedStart => {
@@ -67,9 +66,9 @@ export async function startThroughManager(paths: ProfilePaths, timeoutMs: number
   let lastManagerCheck = Date.now();
   while (apiUrl === null) {
     if (Date.now() > deadline) return failure(`${manager} started the service, but the gateway did not answer within ${timeoutMs} ms`);
-    const answer = await hello(address, PROBE_TIMEOUT_MS);
+    const answer = await hello(controlTarget(paths), PROBE_TIMEOUT_MS);
     if (answer.ok && answer.data.state === 'running') {
-      apiUrl = await runningApiUrl(paths, address);
+      apiUrl = await runningApiUrl(paths);
       pid = answer.data.pid;
       instance = answer.data.instance;
     }
@@ -83,7 +82,7 @@ export async function startThroughManager(paths: ProfilePaths, timeoutMs: number
   }
   if (!(await healthy(apiUrl))) return failure(`the gateway answered on its control endpoint but not on ${apiUrl}/healthz`);
   await sleep(confirmWindowMs());
-  const still = await hello(address, PROBE_TIMEOUT_MS);
+  const still = await hello(controlTarget(paths), PROBE_TIMEOUT_MS);
   if (!still.ok || still.data.instance !== instance || pid === null || !platform.isAlive(pid)) {
     return failure('the gateway answered, then died within the confirm window');
   }

@@ -8,14 +8,14 @@ import { EXIT } from '../exit-codes.js';
 import { ensureProfileDirs, type ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
 import { spawnDetached, type DetachedSpawn } from '../platform/spawn.js';
-import { readToken } from '../gateway/token.js';
 import { ENTRY_SCRIPT } from '../version.js';
 import { rotateIfLarge } from '../fs-util.js';
 import { LifecycleLog } from '../runtime/lifecycle-log.js';
 import { MAX_GATEWAY_LOG_BYTES } from '../runtime/log-file.js';
 import { releaseAutostartHold } from '../service/autostart-hold.js';
 import type { ServiceHost } from '../service/select.js';
-import { hello, requestStatus } from './client.js';
+import { controlTarget, hello, requestStatus } from './client.js';
+import { explainUnproven } from './endpoint-owner.js';
 import { fileSize, linesSince, problems } from './log-excerpt.js';
 import { startThroughManager } from './start-managed.js';
 import { afterRefusedBreakaway, confirmTaskStart } from './start-breakaway.js';
@@ -60,8 +60,13 @@ export function confirmWindowMs(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(value) && value >= 0 ? value : DEFAULT_START_CONFIRM_MS;
 }
 
-async function alreadyRunning(address: string): Promise<StartResult | null> {
-  const answer = await hello(address, PROBE_TIMEOUT_MS);
+async function alreadyRunning(paths: ProfilePaths): Promise<StartResult | null> {
+  const answer = await hello(controlTarget(paths), PROBE_TIMEOUT_MS);
+  if (!answer.ok && answer.kind === 'unproven') {
+    // Never "already running (pid X)" on the word of something that cannot prove it is ours.
+    const owner = explainUnproven(paths, answer.claim);
+    return { ok: false, alreadyRunning: false, pid: owner.kind === 'token-mismatch' ? owner.pid : null, apiUrl: null, message: owner.message, exitCode: EXIT.FAILURE, details: [owner.hint] };
+  }
   if (!answer.ok) return null;
   return { ok: true, alreadyRunning: true, pid: answer.data.pid, apiUrl: null, message: `already running (pid ${answer.data.pid})`, exitCode: EXIT.OK, details: [] };
 }
@@ -85,8 +90,7 @@ export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_STAR
   ensureProfileDirs(paths);
   // A start lifts the hold `gatehouse stop` put on the Windows autostart (service/autostart-hold.ts).
   releaseAutostartHold(paths.dir);
-  const address = platform.controlEndpoint(paths.dir).address;
-  const running = await alreadyRunning(address);
+  const running = await alreadyRunning(paths);
   if (running !== null) return running;
   // An installed service (systemd, launchd): its manager starts the one monitor (start-managed.ts).
   const managed = options.viaManager === false ? null : await startThroughManager(paths, timeoutMs, options.host);
@@ -137,23 +141,23 @@ export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_STAR
   while (apiUrl === null) {
     noteGone();
     if (exited !== null) {
-      const winner = await alreadyRunning(address); // lost a race with a concurrent start
+      const winner = await alreadyRunning(paths); // lost a race with a concurrent start
       if (winner !== null) return winner;
       const { code, signal } = exited as ChildExit;
       return failure(`the gateway exited while starting (${signal ?? (code === null ? 'exit code unknown' : `exit ${code}`)})`, code === EXIT.CONFIG ? EXIT.CONFIG : EXIT.FAILURE);
     }
     if (Date.now() > deadline) return failure(`the gateway did not answer within ${timeoutMs} ms (pid ${spawned.pid} may still be starting)`);
-    const answer = await hello(address, PROBE_TIMEOUT_MS);
+    const answer = await hello(controlTarget(paths), PROBE_TIMEOUT_MS);
     if (answer.ok && answer.data.pid !== spawned.pid) {
-      const winner = await alreadyRunning(address);
+      const winner = await alreadyRunning(paths);
       if (winner !== null) return winner;
     }
-    if (answer.ok && answer.data.state === 'running') apiUrl = await runningApiUrl(paths, address);
+    if (answer.ok && answer.data.state === 'running') apiUrl = await runningApiUrl(paths);
     if (apiUrl === null) await sleep(POLL_MS);
   }
   if (!(await healthy(apiUrl))) return failure(`the gateway answered on its control endpoint but not on ${apiUrl}/healthz`);
   await sleep(confirmWindowMs());
-  const still = await hello(address, PROBE_TIMEOUT_MS);
+  const still = await hello(controlTarget(paths), PROBE_TIMEOUT_MS);
   if (exited !== null || !platform.isAlive(spawned.pid) || !still.ok || still.data.pid !== spawned.pid) {
     return failure('the gateway answered, then died within the confirm window');
   }
@@ -168,9 +172,7 @@ export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_STAR
   };
 }
 
-export async function runningApiUrl(paths: ProfilePaths, address: string): Promise<string | null> {
-  const token = readToken(paths.token);
-  if (token === null) return null;
-  const status = await requestStatus(address, token, PROBE_TIMEOUT_MS);
+export async function runningApiUrl(paths: ProfilePaths): Promise<string | null> {
+  const status = await requestStatus(controlTarget(paths), PROBE_TIMEOUT_MS);
   return status.ok ? status.data.apiUrl : null;
 }

@@ -3,20 +3,21 @@
 import { readPidFile } from '../runtime/identity.js';
 import { LifecycleLog } from '../runtime/lifecycle-log.js';
 import { readStateFile } from '../runtime/state-file.js';
-import { readToken } from '../gateway/token.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
-import { hello, requestStatus, type ControlResult } from './client.js';
+import { controlTarget, hello, requestStatus, type ControlResult, type ControlTarget } from './client.js';
 import type { HelloReply, StatusReply } from './protocol.js';
 import { deepProbes, type Probe } from './probes.js';
 import { describeDiscovered, discoverMonitors, type Discovery } from './discover.js';
 import type { SnapshotRead } from '../channels/telegram/status-read.js';
 import { readChannelsFile } from '../channels/status-file.js';
 import { channelProbes, withRunning, type ChannelStatus } from './channel-status.js';
+import { explainUnproven } from './endpoint-owner.js';
 
 export const STATUS_PROBE_TIMEOUT_MS = 1_500;
 
-export type ObservedState = 'starting' | 'running' | 'draining' | 'stopped' | 'crashed' | 'wedged';
+/** `blocked`: not running, and a process that cannot prove it is ours holds the control endpoint. */
+export type ObservedState = 'starting' | 'running' | 'draining' | 'stopped' | 'crashed' | 'wedged' | 'blocked';
 
 export interface ServiceInfo {
   readonly kind: string | null;
@@ -59,21 +60,19 @@ export interface Observations {
 }
 
 /**
- * One round trip when the token is readable: a status reply carries everything hello does. Only a
- * rejected status (a token that is not the gateway's) costs a second call, a hello, so status can
- * still say who holds the endpoint. With no answer at all, nobody was asked for status (null).
+ * One connection: the proven hello and then the status request on it (a status reply carries
+ * everything hello does). An endpoint that is absent, wedged or cannot prove the token fails the
+ * hello step, and that failure is the hello's answer; only a refused command costs a second call.
  */
-async function askGateway(address: string, token: string | null): Promise<{ hello: ControlResult<HelloReply>; status: ControlResult<StatusReply> | null }> {
-  if (token === null) return { hello: await hello(address, STATUS_PROBE_TIMEOUT_MS), status: null };
-  const status = await requestStatus(address, token, STATUS_PROBE_TIMEOUT_MS);
+async function askGateway(target: ControlTarget): Promise<{ hello: ControlResult<HelloReply>; status: ControlResult<StatusReply> | null }> {
+  const status = await requestStatus(target, STATUS_PROBE_TIMEOUT_MS);
   if (status.ok) return { hello: status, status };
-  if (status.kind === 'rejected') return { hello: await hello(address, STATUS_PROBE_TIMEOUT_MS), status };
+  if (status.kind === 'rejected') return { hello: await hello(target, STATUS_PROBE_TIMEOUT_MS), status };
   return { hello: status, status: null };
 }
 
 export async function observe(paths: ProfilePaths): Promise<Observations> {
-  const address = platform.controlEndpoint(paths.dir).address;
-  const { hello: helloResult, status } = await askGateway(address, readToken(paths.token));
+  const { hello: helloResult, status } = await askGateway(controlTarget(paths));
   const pidFile = readPidFile(paths.pidFile);
   const pidFileHolds = pidFile.kind === 'ok' && platform.matchesIdentity(pidFile.value);
   return {
@@ -106,6 +105,13 @@ export function summarize(o: Observations, service: ServiceInfo, deep: boolean):
 
 function summarizeGateway(o: Observations, service: ServiceInfo, deep: boolean): Omit<GatewayStatus, 'channels'> {
   const base = { profile: o.paths.profile, service, ...(deep ? { probes: deepProbes(o) } : {}) };
+  if (!o.hello.ok && o.hello.kind === 'unproven') {
+    const owner = explainUnproven(o.paths, o.hello.claim);
+    const none = { instance: null, startedAt: null, api: { url: null }, worker: null, restarts: null, reason: owner.message };
+    // Ours with an older token: running, but beyond control until restarted. Foreign: believe nothing it says.
+    if (owner.kind === 'token-mismatch') return { ...base, ...none, running: true, pid: owner.pid, state: 'running', instance: o.hello.claim?.instance ?? null };
+    return { ...base, ...none, running: false, pid: null, state: 'blocked' };
+  }
   if (o.hello.ok) {
     const s = o.status?.ok ? o.status.data : null;
     const workerDown = s !== null && s.state === 'running' && !s.worker.responsive;

@@ -7,13 +7,13 @@ import { LifecycleLog } from '../runtime/lifecycle-log.js';
 import { readPlannedStop, writePlannedStop } from '../runtime/planned-stop.js';
 import { killProcessTree, waitGone, waitUntil } from '../runtime/process-tree.js';
 import { readStateFile } from '../runtime/state-file.js';
-import { readToken } from '../gateway/token.js';
 import { errorMessage } from '../errors.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
 import { holdAutostart } from '../service/autostart-hold.js';
-import { hello, requestStop } from './client.js';
+import { controlTarget, hello, requestStop } from './client.js';
 import { describeDiscovered, discoverMonitors, type DiscoveredMonitor } from './discover.js';
+import { explainUnproven, type UnprovenOwner } from './endpoint-owner.js';
 
 /** Beyond the drain deadline, how long the monitor gets to finish and exit (it kills a late worker at +5 s). */
 export const STOP_EXIT_GRACE_MS = 10_000;
@@ -60,26 +60,31 @@ interface Target {
  * else every monitor found by its command line (discover.ts), each fingerprinted when found: two
  * monitors of one profile (a lock that failed, a start raced) are both stopped, oldest first.
  */
-export async function findRunning(paths: ProfilePaths): Promise<Target[]> {
-  const answer = await hello(platform.controlEndpoint(paths.dir).address, FIND_TIMEOUT_MS);
-  if (answer.ok) return [{ identity: { pid: answer.data.pid, startTime: answer.data.startTime }, instance: answer.data.instance, controlAnswered: true }];
+export async function findRunning(paths: ProfilePaths): Promise<{ readonly targets: Target[]; readonly unproven: UnprovenOwner | null }> {
+  const answer = await hello(controlTarget(paths), FIND_TIMEOUT_MS);
+  if (answer.ok) return { targets: [{ identity: { pid: answer.data.pid, startTime: answer.data.startTime }, instance: answer.data.instance, controlAnswered: true }], unproven: null };
+  // An endpoint that cannot prove the token is never asked to stop, and its claims never name a target.
+  const unproven = answer.kind === 'unproven' ? explainUnproven(paths, answer.claim) : null;
   const record = readPidFile(paths.pidFile);
   if (record.kind === 'ok' && platform.matchesIdentity(record.value)) {
-    return [{ identity: record.value, instance: record.value.instance, controlAnswered: false }];
+    return { targets: [{ identity: record.value, instance: record.value.instance, controlAnswered: false }], unproven };
   }
   const found = discoverMonitors(paths);
-  if (found.kind !== 'found') return [];
-  return found.monitors.map((monitor: DiscoveredMonitor) => ({
-    identity: monitor.identity, instance: null, controlAnswered: false, discoveredBy: describeDiscovered(monitor, found.source),
-  }));
+  if (found.kind !== 'found') return { targets: [], unproven };
+  return {
+    targets: found.monitors.map((monitor: DiscoveredMonitor) => ({
+      identity: monitor.identity, instance: null, controlAnswered: false, discoveredBy: describeDiscovered(monitor, found.source),
+    })),
+    unproven,
+  };
 }
 
 export async function stopGateway(paths: ProfilePaths, options: StopOptions): Promise<StopResult> {
   // Held before stopping, and even when not running: the task would start it within minutes.
   const hold = options.holdAutostart === true ? holdAutostart(paths.dir, options.reason) : null;
   const held = hold === null ? {} : { autostartHold: hold };
-  const targets = await findRunning(paths);
-  if (targets.length === 0) return { ok: true, wasRunning: false, pid: null, steps: [], message: 'not running', ...held };
+  const { targets, unproven } = await findRunning(paths);
+  if (targets.length === 0) return { ok: true, wasRunning: false, pid: null, steps: [], message: unproven === null ? 'not running' : `not running; ${unproven.message}`, ...held };
   const results: StopResult[] = [];
   for (const target of targets) results.push(await stopOne(paths, target, options));
   const [first] = results as [StopResult, ...StopResult[]];
@@ -106,10 +111,9 @@ async function stopOne(paths: ProfilePaths, target: Target, options: StopOptions
   };
   const drainWindow = options.timeoutMs + STOP_EXIT_GRACE_MS;
 
-  const token = readToken(paths.token);
   let drainRequested = false;
-  if (target.controlAnswered && token !== null) {
-    const reply = await requestStop(platform.controlEndpoint(paths.dir).address, token, options.timeoutMs, options.reason);
+  if (target.controlAnswered) {
+    const reply = await requestStop(controlTarget(paths), options.timeoutMs, options.reason);
     if (reply.ok) {
       drainRequested = true;
       steps.push('asked to drain over the control endpoint');

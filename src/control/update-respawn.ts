@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gatehouseHome, profilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
-import { hello } from './client.js';
+import { controlTarget, hello } from './client.js';
 import { armRespawn, DEFAULT_RESPAWN_DEADLINE_MS, identityOf } from './respawn.js';
 
 export interface ArmedRespawn {
@@ -31,7 +31,7 @@ export async function armUpdateRespawn(callerPid: number, deadlineMs = DEFAULT_R
     } catch {
       continue; // not a profile directory of ours
     }
-    const answer = await hello(platform.controlEndpoint(paths.dir).address);
+    const answer = await hello(controlTarget(paths));
     if (!answer.ok) continue;
     const watcherPid = armRespawn(paths, {
       target: { pid: answer.data.pid, startTime: answer.data.startTime },

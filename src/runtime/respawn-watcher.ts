@@ -7,11 +7,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hello, requestRestart } from '../control/client.js';
+import { controlTarget, hello, requestRestart } from '../control/client.js';
 import { startGateway } from '../control/start.js';
 import { stopGateway } from '../control/stop.js';
 import { drainTimeoutOrDefault } from '../gateway/config.js';
-import { readToken } from '../gateway/token.js';
 import { errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { ensureProfileDirs, type ProfilePaths } from '../paths.js';
@@ -102,11 +101,9 @@ export async function runRespawnWatcher(paths: ProfilePaths, request: RespawnReq
 async function respawnSupervised(
   paths: ProfilePaths, request: RespawnRequest, deadline: number, log: Logger, lifecycle: LifecycleLog, give: (why: string) => number,
 ): Promise<number> {
-  const address = platform.controlEndpoint(paths.dir).address;
   let restartAsked = false;
   if (platform.matchesIdentity(request.target)) {
-    const token = readToken(paths.token);
-    const reply = token === null ? null : await requestRestart(address, token, true, request.reason, RESTART_REQUEST_TIMEOUT_MS);
+    const reply = await requestRestart(controlTarget(paths), true, request.reason, RESTART_REQUEST_TIMEOUT_MS);
     if (reply?.ok === true && reply.data.kind === 'full-refused') {
       return give(`the gateway refused the full restart (${reply.data.reason}); it keeps serving`);
     }
@@ -124,7 +121,7 @@ async function respawnSupervised(
   }
   let newPid: number | null = null;
   const answered = async (): Promise<boolean> => {
-    const now = await hello(address, HELLO_TIMEOUT_MS);
+    const now = await hello(controlTarget(paths), HELLO_TIMEOUT_MS);
     if (now.ok && now.data.pid !== request.target.pid && now.data.state === 'running') newPid = now.data.pid;
     return newPid !== null;
   };

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { hello } from '../../src/control/client.js';
+import { controlTarget, hello } from '../../src/control/client.js';
 import { uninstallService } from '../../src/control/service-install.js';
 import { selectFor } from '../../src/control/service-select.js';
 import { startGateway } from '../../src/control/start.js';
@@ -59,7 +59,7 @@ test('start goes through the Task Scheduler when the task is installed: the moni
   assert.match(started.message, /^started through the Task Scheduler \(pid \d+\)/);
   assert.equal(w.instances.length, 1, 'one /Run, one monitor');
   assert.equal(started.pid, w.instances[0]?.pid, 'the gateway that answers is the one the task started');
-  const answer = await hello(w.address);
+  const answer = await hello(controlTarget(w.paths));
   assert.ok(answer.ok && answer.data.supervised, 'under the task: full restarts go through its launcher (exit 75)');
   assert.equal(w.fake.tasks.get(TASK)?.running, true);
   const again = await startGateway(w.paths, 30_000, { host: w.host });
@@ -77,7 +77,7 @@ test('start spawns (no /Run) when the task is disabled (--no-login) or the Start
     assert.equal(started.via, undefined, `${variant}: spawned, not through a manager`);
     assert.equal(w.fake.verbs().includes('/Run'), false, `${variant}: the task was not run`);
     assert.equal(w.instances.length, 0);
-    assert.equal((await hello(w.address)).ok, true);
+    assert.equal((await hello(controlTarget(w.paths))).ok, true);
   }
 });
 
@@ -96,7 +96,7 @@ test('uninstall drains the gateway the task runs, then deletes the task; no hold
   assert.equal(drain?.reason, 'gatehouse uninstall', 'drained over the control endpoint, not killed');
   assert.equal(w.fake.tasks.size, 0, 'and the task is gone');
   assert.equal(existsSync(autostartHoldPath(w.paths.dir)), false, 'the hold set while stopping is lifted');
-  assert.equal((await hello(w.address)).ok, false);
+  assert.equal((await hello(controlTarget(w.paths))).ok, false);
 });
 
 test('uninstall leaves a gateway started by hand running, and says so', async (t) => {
@@ -107,6 +107,6 @@ test('uninstall leaves a gateway started by hand running, and says so', async (t
   assert.equal(removed.ok, true, removed.error ?? '');
   assert.match(removed.lines.join('\n'), new RegExp(`gateway running \\(pid ${pid}\\) was started by hand.*left running`));
   assert.equal(w.fake.tasks.size, 0);
-  const still = await eventually('the hand-started gateway to answer', async () => (await hello(w.address)).ok);
+  const still = await eventually('the hand-started gateway to answer', async () => (await hello(controlTarget(w.paths))).ok);
   assert.equal(still, true);
 });

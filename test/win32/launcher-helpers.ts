@@ -5,7 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hello } from '../../src/control/client.js';
+import { hello, type ControlTarget } from '../../src/control/client.js';
+import { readToken } from '../../src/gateway/token.js';
 import { platform } from '../../src/platform/index.js';
 import { terminate, win32 } from '../../src/platform/win32.js';
 import * as k32 from '../../src/platform/win32-kernel32.js';
@@ -46,12 +47,17 @@ export function wscript(args: readonly string[], env: NodeJS.ProcessEnv): ChildP
   return spawn(WSCRIPT, args, { env, detached: true, stdio: 'ignore', windowsHide: true });
 }
 
+/** The profile's control endpoint and its token, read now. */
+export function targetOf(profileDir: string): ControlTarget {
+  return { address: platform.controlEndpoint(profileDir).address, key: readToken(join(profileDir, 'token')) };
+}
+
 /** The monitor answers on its control endpoint and is running (worker up); its hello. */
 export async function waitUp(profileDir: string, what: string, quitEarly?: ChildProcess) {
-  const address = platform.controlEndpoint(profileDir).address;
   const deadline = Date.now() + STEP_TIMEOUT_MS;
   for (;;) {
-    const answer = await hello(address, 1_000);
+    // The monitor creates the token at its start: read it each time (null until then).
+    const answer = await hello(targetOf(profileDir), 1_000);
     if (answer.ok && answer.data.state === 'running') return answer.data;
     if (quitEarly !== undefined && quitEarly.exitCode !== null) assert.fail(`${what}: wscript quit (exit ${quitEarly.exitCode}) before a gateway answered`);
     if (Date.now() > deadline) assert.fail(`${what}: no gateway answered within ${STEP_TIMEOUT_MS} ms`);
@@ -93,10 +99,10 @@ export type Hello = Awaited<ReturnType<typeof waitUp>>;
 
 /** A running monitor other than `old` (the one a restart replaced); fails if the launcher quits first. */
 export async function waitReplaced(profileDir: string, old: Hello, host: ChildProcess): Promise<Hello> {
-  const address = platform.controlEndpoint(profileDir).address;
   const deadline = Date.now() + STEP_TIMEOUT_MS;
   for (;;) {
-    const answer = await hello(address, 1_000);
+    // The monitor creates the token at its start: read it each time (null until then).
+    const answer = await hello(targetOf(profileDir), 1_000);
     if (answer.ok && answer.data.state === 'running' && answer.data.instance !== old.instance) return answer.data;
     if (host.exitCode !== null) assert.fail(`wscript quit (exit ${host.exitCode}) instead of starting a new monitor`);
     if (Date.now() > deadline) assert.fail(`no new monitor answered within ${STEP_TIMEOUT_MS} ms after pid ${old.pid}`);

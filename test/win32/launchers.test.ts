@@ -32,7 +32,7 @@ import { wscriptArguments } from '../../src/service/task-xml.js';
 import { AUTOSTART_HOLD_FILE, startupEntryPath } from '../../src/service/windows-launcher.js';
 import { createWindowsStartupBackend } from '../../src/service/windows-startup.js';
 import { gatewayHome, lifecycleEvents, readJson, runCli } from './gateway-helpers.js';
-import { cleanup, healthz, launcherEnv, parentOf, specFor, STEP_TIMEOUT_MS, waitUp, writeLauncher, wscript, WSCRIPT, type PidRecord, type StateJson } from './launcher-helpers.js';
+import { cleanup, healthz, launcherEnv, parentOf, specFor, STEP_TIMEOUT_MS, targetOf, waitUp, writeLauncher, wscript, WSCRIPT, type PidRecord, type StateJson } from './launcher-helpers.js';
 import { skipUnlessWin32, tempDir, waitFor, waitForExit } from './win32-helpers.js';
 
 const CLI_TIMEOUT_MS = 90_000;
@@ -113,7 +113,7 @@ test('the launcher does nothing (exit 0, no process) when node or gatehouse is g
       children.push(host);
       assert.equal(await waitForExit(host, QUIT_TIMEOUT_MS), 0, `${what} gone: exit 0`);
       assert.equal(existsSync(join(profileDir, 'lifecycle.jsonl')), false, `${what} gone: nothing started`);
-      assert.equal((await hello(platform.controlEndpoint(profileDir).address, 1_000)).ok, false);
+      assert.equal((await hello(targetOf(profileDir), 1_000)).ok, false);
     } finally {
       cleanup(profileDir, children);
     }
