@@ -4,6 +4,10 @@ const kGatehouseError = Symbol.for('gatehouse.error');
 export const ERROR_CODES = {
   CONFIG_INVALID: 'GH_CONFIG_INVALID',
   HOME_UNWRITABLE: 'GH_HOME_UNWRITABLE',
+  /** A home, profile directory or secret file belongs to another user: never trusted. */
+  NOT_OWNED: 'GH_NOT_OWNED',
+  /** The token file cannot be used (a directory, unreadable). */
+  TOKEN_UNUSABLE: 'GH_TOKEN_UNUSABLE',
   PORT_IN_USE: 'GH_PORT_IN_USE',
   ALREADY_RUNNING: 'GH_ALREADY_RUNNING',
   NOT_RUNNING: 'GH_NOT_RUNNING',

@@ -28,16 +28,28 @@ export const PRIVATE_FILE_MODE = 0o600;
  * is), so that a library that creates it later (SQLite) finds it private from the first byte.
  */
 export function createPrivateFile(path: string): void {
-  closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
+  try {
+    closeSync(openSync(path, 'wx', PRIVATE_FILE_MODE));
+  } catch (error) {
+    if (!isErrnoException(error, 'EEXIST')) throw error;
+  }
 }
 
-/** Set PRIVATE_FILE_MODE on each file that exists (a file made by an older version, or by hand). */
+/** Group and other permission bits. */
+const NOT_OWNER_BITS = 0o077;
+
+/**
+ * Take group and other permissions off each file that exists (made by an older version, or by
+ * hand); the owner's own bits stay, so a file the user made read-only stays read-only. A file whose
+ * mode cannot be changed (immutable, read-only file system) is left to fail where it is used.
+ */
 export function makePrivate(paths: readonly string[]): void {
   for (const path of paths) {
     try {
-      chmodSync(path, PRIVATE_FILE_MODE);
+      const mode = statSync(path).mode & 0o777;
+      if ((mode & NOT_OWNER_BITS) !== 0) chmodSync(path, mode & ~NOT_OWNER_BITS);
     } catch (error) {
-      if (!isErrnoException(error, 'ENOENT')) throw error;
+      if (!isErrnoException(error, 'ENOENT') && !isErrnoException(error, 'EPERM') && !isErrnoException(error, 'EROFS')) throw error;
     }
   }
 }

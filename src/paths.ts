@@ -1,10 +1,11 @@
 // Where a profile's files live. Every path derives from GATEHOUSE_HOME (or the OS's per-user data
 // dir), so tests and users can point everything elsewhere.
-import { mkdirSync, chmodSync, accessSync, constants as fsConstants } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, chmodSync, accessSync, statSync, constants as fsConstants } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { ENV } from './env.js';
-import { ERROR_CODES, GatehouseError, errorMessage } from './errors.js';
+import { ERROR_CODES, GatehouseError } from './errors.js';
+import { currentUid, describeFsError, foreignOwner } from './fs-check.js';
 
 export const DEFAULT_PROFILE = 'default';
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -60,20 +61,50 @@ export function profilePaths(profile: string = DEFAULT_PROFILE, env: NodeJS.Proc
   };
 }
 
-/** Create the profile's directories, private to the user, or say clearly why that is impossible. */
-export function ensureProfileDirs(paths: ProfilePaths): void {
+/** Group- and world-write bits: a directory with them lets other users plant or swap files. */
+const SHARED_WRITE = 0o022;
+const PRIVATE_DIR_MODE = 0o700;
+
+function unusable(paths: ProfilePaths, cause: string, error?: unknown): GatehouseError {
+  return new GatehouseError(ERROR_CODES.HOME_UNWRITABLE, `cannot use ${paths.dir} as the profile directory: ${cause}`, {
+    hint: `fix that, or set ${ENV.HOME} to a directory you own`,
+    ...(error === undefined ? {} : { cause: error }),
+  });
+}
+
+/**
+ * Make `dir` (creating it) a directory of ours that nobody else can write: another user's directory
+ * is refused (a token or marker planted there would be trusted), and ours loses group and world
+ * write (`privateDir`: becomes 0700).
+ */
+function ensureOwnedDir(paths: ProfilePaths, dir: string, privateDir: boolean): void {
+  let stat;
   try {
-    for (const dir of [paths.home, paths.dir, paths.logDir]) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-    }
-    // mkdir's mode is filtered by the umask and ignored for existing dirs: state dirs must be private.
-    chmodSync(paths.dir, 0o700);
-    accessSync(paths.dir, fsConstants.W_OK);
-    accessSync(paths.logDir, fsConstants.W_OK);
+    mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    stat = statSync(dir);
   } catch (error) {
-    throw new GatehouseError(ERROR_CODES.HOME_UNWRITABLE, `cannot use ${paths.dir} as the profile directory: ${errorMessage(error)}`, {
-      hint: `make it writable, or set ${ENV.HOME} to a directory you own`,
-      cause: error,
-    });
+    throw unusable(paths, describeFsError(dir, error), error);
   }
+  if (!stat.isDirectory()) throw unusable(paths, `${dir} is a file, not a directory`);
+  const foreign = foreignOwner(dir, stat);
+  if (foreign !== null) throw new GatehouseError(ERROR_CODES.NOT_OWNED, `refusing ${foreign}: files another user can plant there (a token, a stop marker) would be trusted`, {
+    hint: `use a directory of your own (set ${ENV.HOME}), or remove that one`,
+  });
+  const mode = stat.mode & 0o777;
+  const wanted = privateDir ? PRIVATE_DIR_MODE : mode & ~SHARED_WRITE;
+  try {
+    // mkdir's mode is filtered by the umask and ignored for existing dirs: state dirs must be private.
+    if (currentUid() !== null && mode !== wanted) chmodSync(dir, wanted);
+    accessSync(dir, fsConstants.W_OK);
+  } catch (error) {
+    throw unusable(paths, describeFsError(dir, error), error);
+  }
+}
+
+/** Create the profile's directories, ours and private, or say clearly why that is impossible. */
+export function ensureProfileDirs(paths: ProfilePaths): void {
+  ensureOwnedDir(paths, paths.home, false);
+  ensureOwnedDir(paths, dirname(paths.dir), false);
+  ensureOwnedDir(paths, paths.dir, true);
+  ensureOwnedDir(paths, paths.logDir, true);
 }

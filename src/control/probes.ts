@@ -98,6 +98,27 @@ function jobProbe(o: Observations): Probe | null {
   };
 }
 
+/** The serving worker's store: read-only, full or locked make every POST a 503 naming the cause. */
+function storeProbe(o: Observations): Probe | null {
+  if (o.status === null || !o.status.ok || o.status.data.worker.pid === null) return null;
+  const failure = o.status.data.store ?? null;
+  if (failure === null) return { id: 'store', ok: true, detail: 'the session store takes writes (no failure since the worker started)' };
+  return { id: 'store', ok: false, detail: `${failure.code}: ${failure.message}, since ${failure.since}; POSTs answer 503 ${failure.code}`, hint: `fix ${o.paths.database} (its file system, free space, or the process holding it); nothing is lost, clients retry` };
+}
+
+/** An empty or garbage token file replaced when this gateway started: its old holders get 401. */
+function tokenProbe(o: Observations): Probe | null {
+  if (!o.hello.ok) return null;
+  const instance = o.hello.data.instance;
+  const replaced = o.lifecycle.tail(200).filter((e) => e.event === 'token_replaced' && e.instance === instance).at(-1);
+  if (replaced === undefined) return { id: 'token', ok: true, detail: `${o.paths.token}: the gateway proved it holds this token` };
+  return {
+    id: 'token', ok: false,
+    detail: `the token file was ${replaced['reason'] === 'empty' ? 'empty' : 'not a valid token'} when this gateway started (${replaced.ts}), and was replaced: clients holding the old token get 401`,
+    hint: `give them the new token from ${o.paths.token}`,
+  };
+}
+
 function stateProbe(o: Observations): Probe {
   const r = o.stateFile;
   if (r.kind === 'missing') return { id: 'state-file', ok: false, detail: 'no state file (never started here)' };
@@ -119,7 +140,7 @@ function lifecycleProbe(o: Observations): Probe {
 }
 
 export function deepProbes(o: Observations): Probe[] {
-  const probes = [pidFileProbe(o), controlProbe(o), identityProbe(o), discoveryProbe(o), livenessProbe(o), workerProbe(o), restartsProbe(o), jobProbe(o), stateProbe(o), lifecycleProbe(o)]
+  const probes = [pidFileProbe(o), controlProbe(o), identityProbe(o), discoveryProbe(o), livenessProbe(o), workerProbe(o), restartsProbe(o), jobProbe(o), storeProbe(o), tokenProbe(o), stateProbe(o), lifecycleProbe(o)]
     .filter((p): p is Probe => p !== null);
   const anyFailed = probes.some((p) => !p.ok);
   if (!anyFailed) return probes;

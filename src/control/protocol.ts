@@ -2,6 +2,7 @@
 // two requests per connection. First `hello` with the client's nonce: the server answers who it is
 // and proves it knows the profile's token (runtime/control-auth.ts). Then, optionally, one command
 // authorised by the client's proof. The token itself never crosses the endpoint.
+import type { StoreFailure } from '../gateway/store-errors.js';
 import type { GatewayState } from '../runtime/state-file.js';
 
 export type ControlCommand =
@@ -48,6 +49,8 @@ export interface StatusReply extends HelloReply {
   readonly job: 'none' | 'in-job' | 'unknown' | 'n/a';
   /** While the crash-loop breaker holds respawns back: until when. */
   readonly breakerUntil: string | null;
+  /** The serving worker's store is failing (read-only, disk full, locked): POSTs answer 503 with this code. */
+  readonly store?: StoreFailure | null;
 }
 
 export type RestartReply =

@@ -6,12 +6,15 @@ import { tokenMatches } from './token.js';
 import { NEW_CONTEXT_COMMAND, type Dispatcher } from './dispatcher.js';
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_WINDOW_MS } from './idempotency.js';
 import type { SessionStore, StoredMessage } from './store.js';
+import { classifyStoreError, type StoreHealth } from './store-errors.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const DISCARD_LIMIT_BYTES = 16 * 1024 * 1024;
 const MAX_TEXT_CHARS = 100_000;
 const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const RETRY_AFTER_S = '2';
+/** A full disk or a read-only file is not fixed in two seconds; a lock usually is (the busy wait was 5 s). */
+const STORE_RETRY_AFTER_S = '10';
 /** A client gets this long to send a request's headers (a slow-header client is cut, with 408). */
 export const HEADERS_TIMEOUT_MS = 10_000;
 /** ... and this long for the whole request, body included (1 MiB over loopback takes milliseconds). */
@@ -38,6 +41,8 @@ export interface ApiDeps {
   readonly requestRestart: (full: boolean) => void;
   /** The Prometheus exposition for GET /metrics. */
   readonly metrics?: () => Promise<string>;
+  /** Told of every storage failure (503) and every committed message, for `status --deep`. */
+  readonly storeHealth?: StoreHealth;
 }
 
 class HttpError extends Error {
@@ -104,8 +109,9 @@ function sendDraining(res: ServerResponse): void {
 function acceptMessage(res: ServerResponse, deps: ApiDeps, sessionId: string, text: string, key: string | undefined): void {
   if (key === undefined) {
     const message = deps.dispatcher.accept(sessionId, text);
-    if (message === null) sendDraining(res);
-    else send(res, 202, { messageId: message.id });
+    if (message === null) return sendDraining(res);
+    deps.storeHealth?.succeeded();
+    send(res, 202, { messageId: message.id });
     return;
   }
   const result = deps.dispatcher.acceptOnce(sessionId, text, key);
@@ -114,6 +120,7 @@ function acceptMessage(res: ServerResponse, deps: ApiDeps, sessionId: string, te
     const hours = IDEMPOTENCY_WINDOW_MS / 3_600_000;
     throw new HttpError(422, 'idempotency_key_reused', `this Idempotency-Key already names message ${result.messageId} of session ${sessionId}, which has a different text (keys hold for ${hours} h); send a new key for a new message`);
   }
+  deps.storeHealth?.succeeded();
   send(res, 202, { messageId: result.message.id }, result.kind === 'replayed' ? { 'idempotent-replayed': 'true' } : {});
 }
 
@@ -189,6 +196,13 @@ export function createApiServer(deps: ApiDeps, onError: (error: unknown) => void
     route(req, res, deps).catch((error: unknown) => {
       if (error instanceof HttpError) {
         if (!res.headersSent) send(res, error.status, { error: { code: error.code, message: error.message } });
+        return;
+      }
+      const storage = classifyStoreError(error);
+      if (storage !== null) {
+        // Nothing was committed: the client may retry the same request once the cause is gone.
+        deps.storeHealth?.failed(storage);
+        if (!res.headersSent) send(res, 503, { error: { code: storage.code, message: storage.message } }, { 'retry-after': STORE_RETRY_AFTER_S });
         return;
       }
       onError(error);

@@ -130,7 +130,7 @@ export class SessionStore {
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
       db.exec(SCHEMA);
       db.exec(IDEMPOTENCY_SCHEMA);
-      makePrivate([`${file}-wal`, `${file}-shm`]);
+      makePrivate([file, `${file}-wal`, `${file}-shm`]);
       return db;
     } catch (error) {
       db.close();
@@ -209,6 +209,7 @@ export class SessionStore {
 
   /** Mark open messages resume_pending (a drain that ran out of time, or a boot that recovers them). */
   markResumePending(ids: readonly string[]): number {
+    if (ids.length === 0) return 0; // no write at all: a read-only database still boots
     let changed = 0;
     const update = this.db.prepare(`UPDATE messages SET status = 'resume_pending', updated_at = ? WHERE id = ? AND status IN ${OPEN_STATUSES}`);
     this.transaction(() => {

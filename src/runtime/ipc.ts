@@ -1,5 +1,6 @@
 // Messages between the monitor and its worker over the IPC channel.
 import type { MonitorStats } from './monitor-metrics.js';
+import type { StoreFailure } from '../gateway/store-errors.js';
 
 /** stop: refuse new work (503) and exit; restart: keep serving the connections already held, each
  *  answered with `Connection: close`, while the new worker takes every new connection. */
@@ -25,7 +26,9 @@ export type WorkerToMonitor =
   /** The API's /v1/admin/restart: the monitor replaces the worker (or, full, itself). */
   | { readonly type: 'restart_request'; readonly full: boolean }
   /** A /metrics scrape: the worker asks for the monitor's figures. */
-  | { readonly type: 'stats_request'; readonly id: number };
+  | { readonly type: 'stats_request'; readonly id: number }
+  /** The store began failing (read-only, full, locked) or recovered (null): for status. */
+  | { readonly type: 'store_health'; readonly failure: StoreFailure | null };
 
 export function isWorkerMessage(value: unknown): value is WorkerToMonitor {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';

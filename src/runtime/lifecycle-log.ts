@@ -21,7 +21,9 @@ export type LifecycleEventName =
   /** The monitor's worker watch: the serving worker stopped answering pings (worker-watch.ts). */
   | 'worker_wedged'
   /** A full restart refused before anything stopped (the configuration does not validate). */
-  | 'restart_refused';
+  | 'restart_refused'
+  /** An empty or garbage token file was replaced at start (run.ts): old clients get 401. */
+  | 'token_replaced';
 
 export interface LifecycleEvent {
   readonly ts: string;

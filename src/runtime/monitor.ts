@@ -280,6 +280,7 @@ export class Monitor {
       lastCrash: this.supervisor.lastCrash,
       job: this.job,
       breakerUntil: this.supervisor.breakerUntil === null ? null : new Date(this.supervisor.breakerUntil).toISOString(),
+      store: this.supervisor.storeFailure,
     };
   }
 

@@ -2,8 +2,9 @@
 // stop. For stoppers that cannot speak the control protocol (service managers' stop hooks, updaters).
 // Watched with fs.watch, so the gateway reacts at once; a marker for another process or one older
 // than MARKER_TTL_MS is stale and removed, a malformed one is removed and logged.
-import { watch, rmSync, type FSWatcher } from 'node:fs';
+import { watch, rmSync, statSync, type FSWatcher } from 'node:fs';
 import { errorMessage } from '../errors.js';
+import { foreignOwner } from '../fs-check.js';
 import { basename, dirname } from 'node:path';
 import { readJsonFile, writeJsonFile } from '../fs-util.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
@@ -53,10 +54,23 @@ export type MarkerVerdict =
   | { readonly kind: 'mine'; readonly marker: PlannedStopMarker }
   | { readonly kind: 'foreign' }
   | { readonly kind: 'stale'; readonly why: string }
-  | { readonly kind: 'malformed'; readonly why: string };
+  | { readonly kind: 'malformed'; readonly why: string }
+  /** Written by another user (root can write into our directory): never obeyed, removed. */
+  | { readonly kind: 'untrusted'; readonly why: string };
+
+/** Who wrote the marker: another user's marker is not ours to obey, whatever it says. */
+function writtenByAnother(file: string): string | null {
+  try {
+    return foreignOwner(file, statSync(file));
+  } catch {
+    return null; // gone: judged as missing below
+  }
+}
 
 /** Classify the marker on disk relative to `self`. Pure apart from reading the file. */
 export function judgeMarker(file: string, self: ProcessIdentity, now = Date.now()): MarkerVerdict {
+  const foreign = writtenByAnother(file);
+  if (foreign !== null) return { kind: 'untrusted', why: foreign };
   const read = readJsonFile(file, markerSchema);
   // An empty file is a marker still being written (a shell's `echo > file`): nothing to judge yet.
   if (read.kind === 'missing' || (read.kind === 'invalid' && read.empty === true)) return { kind: 'none' };
@@ -107,7 +121,7 @@ export function watchPlannedStop(
       fired = true;
       removeMarker(file); // consumed: it must not stop the next instance
       onStop(verdict.marker);
-    } else if (verdict.kind === 'stale' || (verdict.kind === 'malformed' && settled)) {
+    } else if (verdict.kind === 'stale' || verdict.kind === 'untrusted' || (verdict.kind === 'malformed' && settled)) {
       const left = removeMarker(file);
       onDiscard(left === null ? verdict : { kind: verdict.kind, why: `${verdict.why}; cannot remove it: ${left}` });
     } else if (verdict.kind === 'malformed' && recheck === null) {

@@ -42,8 +42,20 @@ export async function runGateway(paths: ProfilePaths, options: RunOptions): Prom
     lifecycle.append('start_failed', { reason: errorMessage(error), code: EXIT.CONFIG });
     process.exit(EXIT.CONFIG);
   }
-  const { token, note } = ensureToken(paths.token);
-  if (note !== null) log.info(note);
+  let tokenRead: ReturnType<typeof ensureToken>;
+  try {
+    tokenRead = ensureToken(paths.token);
+  } catch (error) {
+    log.fatal({ hint: error instanceof GatehouseError ? error.hint : undefined }, errorMessage(error));
+    lifecycle.append('start_failed', { reason: errorMessage(error) });
+    process.exit(EXIT.FAILURE);
+  }
+  const { token, note, replaced } = tokenRead;
+  if (replaced !== undefined) {
+    // Clients holding the old token now get 401: loud in the log, and `status --deep` shows it.
+    log.warn(note ?? 'replaced the token file');
+    lifecycle.append('token_replaced', { reason: replaced });
+  } else if (note !== null) log.info(note);
   if (options.replace !== null) {
     const result = await options.replace(config.drain.timeoutMs);
     if (result.wasRunning) log.info({ pid: result.pid, steps: result.steps }, 'replaced the running gateway');

@@ -3,6 +3,7 @@
 // a crash-loop breaker otherwise; never after exit 78, fatal configuration). A worker ends for good
 // only when the monitor asked it to (a stop drains it, a restart retires it): any other end, a clean
 // exit 0 after a stray SIGTERM included, is a crash.
+import type { StoreFailure } from '../gateway/store-errors.js';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from './json-log.js';
@@ -69,6 +70,8 @@ export class WorkerSupervisor {
   private readonly retiring = new Set<WorkerHandle>();
   private readonly pending: Socket[] = [];
   private stopping = false;
+  /** What the serving worker last said about its store (read-only, full, locked), for status. */
+  storeFailure: StoreFailure | null = null;
   private replacing: Promise<ReplaceOutcome> | null = null;
   private respawnTimer: NodeJS.Timeout | null = null;
   /** A respawn booting a worker; a restart waits for it instead of starting a second one beside it. */
@@ -221,6 +224,7 @@ export class WorkerSupervisor {
   /** Make a ready worker the one that serves; it resumes old work once no other worker is alive. */
   private promote(worker: WorkerHandle): void {
     this.current = worker;
+    this.storeFailure = null; // a new worker has not failed yet; it says so when it does
     for (const socket of this.pending.splice(0)) this.forward(socket);
     if (this.retiring.size === 0) worker.send({ type: 'resume' });
     this.options.onChange();
@@ -249,6 +253,9 @@ export class WorkerSupervisor {
         break;
       case 'stats_request':
         handle.send({ type: 'stats', id: message.id, stats: this.stats() });
+        break;
+      case 'store_health':
+        if (handle === this.current) this.storeFailure = message.failure;
         break;
       default:
         break; // drain progress is kept on the handle

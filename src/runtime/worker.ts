@@ -15,6 +15,7 @@ import { Alerts } from './alerts/index.js';
 import { storeFamilies } from '../gateway/store-metrics.js';
 import { createApiServer } from '../gateway/http-api.js';
 import { SessionStore } from '../gateway/store.js';
+import { StoreHealth, classifyStoreError } from '../gateway/store-errors.js';
 import { readToken } from '../gateway/token.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
@@ -117,6 +118,11 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
   });
   const connections = new Set<Socket>();
   let handingOver = false;
+  const storeHealth = new StoreHealth((failure) => {
+    if (failure !== null) log.error({ code: failure.code }, failure.message);
+    else log.info('the session store accepts writes again');
+    void tell({ type: 'store_health', failure });
+  });
   const server = createApiServer(
     {
       token, store, dispatcher,
@@ -124,6 +130,7 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
       closing: () => handingOver,
       requestRestart: (full) => { void tell({ type: 'restart_request', full }); },
       metrics: async () => metrics.render(await askMonitorStats()),
+      storeHealth,
     },
     (error) => log.error({ err: error }, 'API request failed'),
   );
@@ -183,7 +190,16 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
       case 'resume': {
         if (resumed) return; // exactly once per life
         resumed = true;
-        const counts = dispatcher.resumeOpen();
+        let counts: { resumed: number; failed: number };
+        try {
+          counts = dispatcher.resumeOpen();
+        } catch (error) {
+          // A read-only or full store cannot take the resume marks: say so, keep serving reads and 503s.
+          const failure = classifyStoreError(error);
+          if (failure === null) throw error;
+          storeHealth.failed(failure);
+          counts = { resumed: 0, failed: 0 };
+        }
         if (counts.resumed + counts.failed > 0) log.info(counts, 'resuming messages an earlier worker left unanswered');
         // Only now is no other worker alive: one poller and one sender per bot at any time.
         channels.start();

@@ -1,7 +1,8 @@
 // The API token file: created 0600, reused, mode repaired, garbage replaced; constant-time match.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { ERROR_CODES, GatehouseError } from '../../src/errors.js';
 import { join } from 'node:path';
 import { ensureToken, readToken, tokenMatches } from '../../src/gateway/token.js';
 import { tempDir } from './helpers.js';
@@ -47,10 +48,26 @@ test('ensureToken replaces garbage (short, bad characters, empty) with a new pri
     const read = ensureToken(file);
     assert.notEqual(read.token, garbage.trim());
     assert.match(read.token, /^[A-Za-z0-9_-]{43}$/);
-    assert.equal(read.note, 'created a new API token');
+    assert.equal(read.replaced, garbage === '' ? 'empty' : 'garbage');
+    assert.match(read.note ?? '', new RegExp(`${file}.*(was empty|held no valid token).*replaced.*401`), 'the replacement is said, with the path');
     assert.equal(readFileSync(file, 'utf8'), `${read.token}\n`);
     assert.equal(mode(file), 0o600, JSON.stringify(garbage));
   }
+});
+
+test('a token path that is a directory is a clear error, never replaced or read raw', posixOnly, (t) => {
+  const file = join(tempDir(t), 'token');
+  mkdirSync(file);
+  for (const call of [() => readToken(file), () => ensureToken(file)]) {
+    assert.throws(call, (error: unknown) => {
+      assert.ok(error instanceof GatehouseError);
+      assert.equal(error.code, ERROR_CODES.TOKEN_UNUSABLE);
+      assert.match(error.message, new RegExp(`${file} is a directory, not a file`));
+      assert.doesNotMatch(error.message, /EISDIR/);
+      return true;
+    });
+  }
+  assert.ok(statSync(file).isDirectory(), 'left as it was');
 });
 
 test('two created tokens differ', posixOnly, (t) => {

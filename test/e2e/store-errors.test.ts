@@ -1,0 +1,120 @@
+// The session database cannot take a write: locked by another process, read-only, or its disk full.
+// Every POST answers 503 with a code naming the cause and Retry-After (never 500 internal), status
+// --deep shows it, nothing half-written is left, and writes work again once the cause is gone.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { TestHome, eventually, isAlive, workerPid } from './harness.js';
+
+const isRoot = process.getuid?.() === 0;
+
+interface Post { status: number; code: string | null; retryAfter: string | null }
+
+async function post(home: TestHome, text: string): Promise<Post> {
+  const response = await fetch(`${home.apiUrl()}/v1/sessions/s1/messages`, {
+    method: 'POST', headers: { authorization: `Bearer ${home.token()}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ text }), signal: AbortSignal.timeout(30_000),
+  });
+  const body = (await response.json()) as { error?: { code?: string } };
+  return { status: response.status, code: body.error?.code ?? null, retryAfter: response.headers.get('retry-after') };
+}
+
+async function storeProbe(home: TestHome): Promise<{ ok: boolean; detail: string }> {
+  const status = await home.cli(['status', '--deep', '--json']);
+  const probe = (JSON.parse(status.stdout) as { probes: Array<{ id: string; ok: boolean; detail: string }> }).probes.find((p) => p.id === 'store');
+  assert.ok(probe !== undefined, status.stdout);
+  return probe;
+}
+
+async function expectCause(home: TestHome, answer: Post, code: string): Promise<void> {
+  assert.deepEqual([answer.status, answer.code], [503, code]);
+  assert.match(answer.retryAfter ?? '', /^\d+$/, 'with Retry-After');
+  const probe = await storeProbe(home);
+  assert.equal(probe.ok, false);
+  assert.match(probe.detail, new RegExp(code));
+}
+
+async function expectRecovered(home: TestHome): Promise<void> {
+  // A keep-alive connection may still reach a worker that is handing over: it answers, then closes.
+  const again = await eventually('a POST to be accepted again', async () => { const p = await post(home, 'after the cause is gone'); return p.status === 202 ? p : null; }, 15_000);
+  assert.equal(again.status, 202);
+  assert.equal((await storeProbe(home)).ok, true);
+  const texts = home.messages().filter((m) => m.role === 'user').map((m) => m.text);
+  assert.ok(texts.includes('after the cause is gone'));
+}
+
+test('a database locked by another process (BEGIN EXCLUSIVE): 503 store_locked, shown by status, then writes again', async (t) => {
+  const home = new TestHome();
+  t.after(() => home.cleanup());
+  home.writeConfig({});
+  await home.start();
+  assert.equal((await post(home, 'before')).status, 202);
+  const other = new DatabaseSync(home.paths().database);
+  t.after(() => { if (other.isOpen) other.close(); });
+  other.exec('BEGIN EXCLUSIVE');
+  await expectCause(home, await post(home, 'while locked'), 'store_locked');
+  other.exec('ROLLBACK');
+  other.close();
+  await expectRecovered(home);
+  assert.ok(!home.messages().some((m) => m.text === 'while locked'), 'the refused message was not stored');
+});
+
+function canChattr(t: TestContext, file: string): boolean {
+  const set = spawnSync('chattr', ['+i', file], { encoding: 'utf8' });
+  if (set.status === 0) return true;
+  t.skip(`chattr +i does not work here: ${set.stderr.trim() || set.error?.message}`);
+  return false;
+}
+
+test('a read-only database (immutable file): the gateway starts, POSTs answer 503 store_read_only, reads still work', { skip: process.platform !== 'linux' ? 'chattr is Linux' : !isRoot ? 'needs root for chattr +i' : false }, async (t) => {
+  const home = new TestHome();
+  t.after(() => home.cleanup());
+  home.writeConfig({});
+  await home.start();
+  assert.equal((await post(home, 'before')).status, 202);
+  assert.equal((await home.cli(['stop'])).code, 0);
+  if (!canChattr(t, home.paths().database)) return;
+  t.after(() => { spawnSync('chattr', ['-i', home.paths().database]); });
+  await home.start();
+  await expectCause(home, await post(home, 'read-only'), 'store_read_only');
+  assert.equal((await home.api().session('s1')).messages.length, 2, 'reads still work: the old message and its reply');
+  spawnSync('chattr', ['-i', home.paths().database]);
+  // SQLite opened it read-only: a new worker opens it again, read-write.
+  assert.equal((await home.cli(['restart'])).code, 0);
+  await expectRecovered(home);
+});
+
+test('a full disk under the database: 503 store_full, shown by status, then writes again once space is freed', { skip: process.platform !== 'linux' ? 'tmpfs is Linux' : !isRoot ? 'needs root to mount a small tmpfs' : false }, async (t) => {
+  const home = new TestHome();
+  const mountPoint = mkdtempSync(join(tmpdir(), 'gatehouse-full-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', mountPoint], { encoding: 'utf8' });
+  const gateway: number[] = [];
+  t.after(async () => {
+    await home.cleanup(); // the gateway holds the database open: gone before the unmount
+    await eventually('the gateway to be gone before the unmount', () => gateway.every((pid) => !isAlive(pid)), 10_000);
+    if (mounted.status === 0) spawnSync('umount', [mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  });
+  if (mounted.status !== 0) return t.skip(`cannot mount a tmpfs here: ${mounted.stderr.trim()}`);
+  home.writeConfig({});
+  // Only the database is on the small file system (SQLite follows the link; -wal and -shm go beside it).
+  symlinkSync(join(mountPoint, 'sessions.db'), home.paths().database);
+  gateway.push(await home.start(), workerPid(home));
+  assert.equal((await post(home, 'before')).status, 202);
+  const filler = join(mountPoint, 'filler');
+  try {
+    for (;;) appendFileSync(filler, Buffer.alloc(64 * 1024));
+  } catch (error) {
+    assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+  }
+  const big = 'x'.repeat(90_000);
+  let answer: Post = { status: 202, code: null, retryAfter: null };
+  for (let i = 0; i < 40 && answer.status === 202; i++) answer = await post(home, big);
+  await expectCause(home, answer, 'store_full');
+  rmSync(filler);
+  await expectRecovered(home);
+});
