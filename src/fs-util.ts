@@ -2,6 +2,7 @@
 import { chmodSync, closeSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isErrnoException, errorMessage } from './errors.js';
+import { currentUid } from './fs-check.js';
 import type { Shape, ShapeIssue } from './shape.js';
 
 // atomically and its helpers are a fifth of what `status` would load, and status writes nothing:
@@ -44,6 +45,9 @@ const NOT_OWNER_BITS = 0o077;
  * mode cannot be changed (immutable, read-only file system) is left to fail where it is used.
  */
 export function makePrivate(paths: readonly string[]): void {
+  // Without POSIX owners (Windows) there are no such bits: chmod would only toggle the read-only
+  // attribute, and fails (EBUSY) on a file SQLite holds open.
+  if (currentUid() === null) return;
   for (const path of paths) {
     try {
       const mode = statSync(path).mode & 0o777;

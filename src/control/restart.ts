@@ -2,7 +2,6 @@
 // A gateway that is not running is started, as a service manager's restart does.
 import { EXIT } from '../exit-codes.js';
 import type { ProfilePaths } from '../paths.js';
-import { platform } from '../platform/index.js';
 import { waitGone, waitUntil } from '../runtime/process-tree.js';
 import { controlTarget, hello, requestRestart } from './client.js';
 import { startGateway } from './start.js';

@@ -3,7 +3,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gatehouseHome, profilePaths } from '../paths.js';
-import { platform } from '../platform/index.js';
 import { controlTarget, hello } from './client.js';
 import { armRespawn, DEFAULT_RESPAWN_DEADLINE_MS, identityOf } from './respawn.js';
 
