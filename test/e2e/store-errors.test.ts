@@ -96,7 +96,10 @@ test('a full disk under the database: 503 store_full, shown by status, then writ
   t.after(async () => {
     await home.cleanup(); // the gateway holds the database open: gone before the unmount
     await eventually('the gateway to be gone before the unmount', () => gateway.every((pid) => !isAlive(pid)), 10_000);
-    if (mounted.status === 0) spawnSync('umount', [mountPoint]);
+    if (mounted.status === 0) {
+      // A process that was just killed may still hold the file for a moment: retry, then detach it lazily.
+      await eventually('the tmpfs to unmount', () => spawnSync('umount', [mountPoint]).status === 0, 10_000).catch(() => spawnSync('umount', ['-l', mountPoint]));
+    }
     rmSync(mountPoint, { recursive: true, force: true });
   });
   if (mounted.status !== 0) return t.skip(`cannot mount a tmpfs here: ${mounted.stderr.trim()}`);
