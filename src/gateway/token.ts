@@ -2,7 +2,7 @@
 // trusted only when it is ours: one another user wrote (into a directory they prepared) would let
 // them prove themselves to our CLI and read what we send.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, linkSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { ERROR_CODES, GatehouseError, isErrnoException } from '../errors.js';
 import { describeFsError, foreignOwner } from '../fs-check.js';
 import { PRIVATE_FILE_MODE, writePrivateFile } from '../fs-util.js';
@@ -62,11 +62,38 @@ export function ensureToken(file: string): TokenRead {
     }
     return { token: existing.token, note: null };
   }
+  if (existing.kind === 'missing') return createToken(file);
   const token = randomBytes(TOKEN_BYTES).toString('base64url');
   writePrivateFile(file, `${token}\n`);
-  if (existing.kind === 'missing') return { token, note: 'created a new API token' };
   const what = existing.kind === 'empty' ? 'was empty' : 'held no valid token';
   return { token, replaced: existing.kind, note: `the token file ${file} ${what}: replaced it with a new token (clients holding the old one get 401 until they read the new one)` };
+}
+
+/**
+ * Create the token file only if it is still missing, whole or not at all: written under a temporary
+ * name, then hard-linked into place, which fails when another starter got there first. The loser
+ * takes the winner's token, so two concurrent first starts never leave a monitor holding a token the
+ * file does not have. Where hard links are refused, a plain atomic write.
+ */
+function createToken(file: string): TokenRead {
+  const token = randomBytes(TOKEN_BYTES).toString('base64url');
+  const temp = `${file}.${process.pid}.new`;
+  writeFileSync(temp, `${token}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  try {
+    linkSync(temp, file);
+    return { token, note: 'created a new API token' };
+  } catch (error) {
+    if (isErrnoException(error, 'EEXIST')) {
+      const winner = inspectToken(file);
+      if (winner.kind === 'ok') return { token: winner.token, note: null };
+    } else if (!isErrnoException(error, 'EPERM') && !isErrnoException(error, 'ENOTSUP') && !isErrnoException(error, 'EXDEV')) {
+      throw error;
+    }
+    writePrivateFile(file, `${token}\n`);
+    return { token, note: 'created a new API token' };
+  } finally {
+    rmSync(temp, { force: true });
+  }
 }
 
 /** Constant-time comparison of a presented token with the real one. */

@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'nod
 import { ERROR_CODES, GatehouseError } from '../../src/errors.js';
 import { join } from 'node:path';
 import { ensureToken, readToken, tokenMatches } from '../../src/gateway/token.js';
-import { tempDir } from './helpers.js';
+import { spawnNode, tempDir } from './helpers.js';
 
 const posixOnly = { skip: process.platform === 'win32' };
 const mode = (file: string): number => statSync(file).mode & 0o777;
@@ -85,4 +85,16 @@ test('tokenMatches only for the exact token', () => {
   assert.equal(tokenMatches(`${actual}x`, actual), false, 'longer');
   assert.equal(tokenMatches(actual.replace('a', 'b'), actual), false, 'same length, one byte off');
   assert.equal(tokenMatches(actual.toUpperCase(), actual), false);
+});
+
+test('concurrent first starts agree on one token: each creator returns what the file holds', posixOnly, async (t) => {
+  const file = join(tempDir(t), 'token');
+  const tokenModule = new URL('../../src/gateway/token.js', import.meta.url).href;
+  // Four processes released at the same instant, each creating the missing token.
+  const at = Date.now() + 500;
+  const script = `import(${JSON.stringify(tokenModule)}).then(({ ensureToken }) => { while (Date.now() < ${at}); console.log(ensureToken(${JSON.stringify(file)}).token); });`;
+  const children = await Promise.all([1, 2, 3, 4].map(() => spawnNode(t, script)));
+  const tokens = new Set(children.map((c) => c.firstLine));
+  assert.equal(tokens.size, 1, `one token for all: ${[...tokens].join(', ')}`);
+  assert.equal(readFileSync(file, 'utf8'), `${[...tokens][0]}\n`, 'and it is the one in the file');
 });
