@@ -53,7 +53,7 @@ test('a database locked by another process (BEGIN EXCLUSIVE): 503 store_locked, 
   home.writeConfig({});
   await home.start();
   assert.equal((await post(home, 'before')).status, 202);
-  const other = new DatabaseSync(home.paths().database);
+  const other = new DatabaseSync(home.paths().database, { timeout: 10_000 }); // waits out the worker's own write (the reply)
   t.after(() => { if (other.isOpen) other.close(); });
   other.exec('BEGIN EXCLUSIVE');
   await expectCause(home, await post(home, 'while locked'), 'store_locked');
