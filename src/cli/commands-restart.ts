@@ -19,14 +19,15 @@ export function registerRestartCommands(program: Command): void {
 
   program.command('update-respawn')
     .description('for updaters: respawn every running gateway once the caller has exited')
-    .option('--caller-pid <pid>', 'the process to outlive (default: the parent of this command)', parseCount)
+    .option('--caller-pid <pid>', 'the process to outlive (default: the updater, past npx, npm exec, sh -c and cmd /c wrappers)', parseCount)
     .action(async (options: { callerPid?: number }) => {
-      const callerPid = options.callerPid ?? process.ppid;
-      const { armUpdateRespawn } = await import('../control/update-respawn.js');
-      const { armed, callerFound } = await armUpdateRespawn(callerPid);
-      if (!callerFound) warn(`caller pid ${callerPid} is not running; the respawn happens as soon as the gateways stop`);
+      const { armUpdateRespawn, resolveCaller } = await import('../control/update-respawn.js');
+      const caller = resolveCaller(options.callerPid);
+      const { armed, callerFound } = await armUpdateRespawn(caller.pid);
+      if (!callerFound) warn(`caller pid ${caller.pid} is not running; the respawn happens as soon as the gateways stop`);
       if (armed.length === 0) say('no running gateway to respawn');
-      for (const a of armed) say(`${a.profile}: respawn armed for pid ${a.gatewayPid} (watcher pid ${a.watcherPid}, after pid ${callerPid} exits)`);
+      const after = caller.pid === null ? 'now' : `after pid ${caller.pid} exits`;
+      for (const a of armed) say(`${a.profile}: respawn armed for pid ${a.gatewayPid} (watcher pid ${a.watcherPid}, ${after}: ${caller.how})`);
     });
 
   withProfile(program.command(RESPAWN_WATCH_COMMAND, { hidden: true }))

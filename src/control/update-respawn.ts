@@ -1,10 +1,36 @@
 // `gatehouse update-respawn`, for updaters: for every running profile, arm a detached watcher that
-// respawns the gateway once the updater (the caller) has exited.
+// respawns the gateway once the updater (the caller) has exited. The caller is the updater itself,
+// found past the wrappers (npx, npm exec, sh -c, cmd.exe /c) that stand between it and us
+// (platform/caller-chain.ts), unless --caller-pid names it.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gatehouseHome, profilePaths } from '../paths.js';
+import { chooseCaller } from '../platform/caller-chain.js';
+import { platform } from '../platform/index.js';
+import { ENTRY_SCRIPT } from '../version.js';
 import { controlTarget, hello } from './client.js';
 import { armRespawn, DEFAULT_RESPAWN_DEADLINE_MS, identityOf } from './respawn.js';
+
+export interface ResolvedCaller {
+  /** The process to outlive; null: nobody (the respawn waits only for the gateway to stop). */
+  readonly pid: number | null;
+  /** How it was chosen, for the message. */
+  readonly how: string;
+}
+
+/** The updater: --caller-pid, else the first real ancestor past the wrappers, else the parent. */
+export function resolveCaller(explicit?: number): ResolvedCaller {
+  if (explicit !== undefined) return { pid: explicit, how: 'given by --caller-pid' };
+  const list = platform.processRows();
+  const choice = list === null ? null : chooseCaller(list.rows, process.pid, ENTRY_SCRIPT);
+  if (choice === null || choice.chain.length === 0) return { pid: process.ppid, how: 'the parent process (its ancestors cannot be read here)' };
+  const skipped = choice.chain.filter((a) => a.kind === 'wrapper').map((a) => `${a.row.pid} (${a.why})`);
+  const past = skipped.length === 0 ? '' : `, past ${skipped.join(', ')}`;
+  const last = choice.chain.at(-1);
+  if (choice.caller === null) return { pid: null, how: `no updater to wait for: ${last?.why ?? 'none found'}${past}` };
+  const chosen = choice.chain.find((a) => a.row.pid === choice.caller?.pid);
+  return { pid: choice.caller.pid, how: `${chosen?.kind === 'wrapper' ? 'the outermost wrapper below a boundary' : chosen?.why ?? 'the caller'}${past}` };
+}
 
 export interface ArmedRespawn {
   readonly profile: string;
@@ -20,8 +46,8 @@ function profileNames(home: string): string[] {
   }
 }
 
-export async function armUpdateRespawn(callerPid: number, deadlineMs = DEFAULT_RESPAWN_DEADLINE_MS): Promise<{ armed: ArmedRespawn[]; callerFound: boolean }> {
-  const caller = identityOf(callerPid);
+export async function armUpdateRespawn(callerPid: number | null, deadlineMs = DEFAULT_RESPAWN_DEADLINE_MS): Promise<{ armed: ArmedRespawn[]; callerFound: boolean }> {
+  const caller = callerPid === null ? null : identityOf(callerPid);
   const armed: ArmedRespawn[] = [];
   for (const name of profileNames(gatehouseHome())) {
     let paths;
@@ -38,5 +64,5 @@ export async function armUpdateRespawn(callerPid: number, deadlineMs = DEFAULT_R
     });
     armed.push({ profile: name, gatewayPid: answer.data.pid, watcherPid });
   }
-  return { armed, callerFound: caller !== null };
+  return { armed, callerFound: callerPid === null || caller !== null };
 }
