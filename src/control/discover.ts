@@ -34,8 +34,8 @@ export function discoverMonitors(paths: ProfilePaths): Discovery {
     exclude: ancestorsOf(process.pid, list.rows),
   });
   const monitors = matches.flatMap((row) => {
-    const startTime = platform.processStartTime(row.pid);
-    return startTime === null ? [] : [{ identity: { pid: row.pid, startTime }, argv: row.argv }];
+    const identity = platform.processIdentity(row.pid);
+    return identity === null ? [] : [{ identity, argv: row.argv }];
   }).sort((a, b) => a.identity.startTime - b.identity.startTime);
   return monitors.length === 0 ? { kind: 'none', source: list.source } : { kind: 'found', monitors, source: list.source };
 }

@@ -4,6 +4,7 @@
 // authorised by the client's proof. The token itself never crosses the endpoint.
 import type { StoreFailure } from '../gateway/store-errors.js';
 import type { GatewayState } from '../runtime/state-file.js';
+import type { ProcessIdentity } from '../platform/index.js';
 
 export type ControlCommand =
   | { readonly cmd: 'status' }
@@ -24,11 +25,19 @@ export interface HelloReply {
   readonly instance: string;
   readonly pid: number;
   readonly startTime: number;
+  /** Linux: the monitor's start ticks (ProcessIdentity.startTicks); absent from older monitors. */
+  readonly startTicks?: number;
   readonly profile: string;
   readonly version: string;
   readonly state: GatewayState;
   /** Started by a service manager (systemd, launchd, Task Scheduler): full restarts go through it. */
   readonly supervised: boolean;
+}
+
+/** The identity a hello names (pid, start time, and start ticks where it sends them). */
+export function helloIdentity(reply: HelloReply): ProcessIdentity {
+  const { pid, startTime, startTicks } = reply;
+  return startTicks === undefined ? { pid, startTime } : { pid, startTime, startTicks };
 }
 
 export interface WorkerProbe {

@@ -28,15 +28,19 @@ export interface RespawnRequest {
 }
 
 export function identityOf(pid: number): ProcessIdentity | null {
-  const startTime = platform.processStartTime(pid);
-  return startTime === null ? null : { pid, startTime };
+  return platform.processIdentity(pid);
+}
+
+/** `PID:STARTTIME[:TICKS]` on the watcher's command line (ticks on Linux: ProcessIdentity.startTicks). */
+function formatIdentity(identity: ProcessIdentity): string {
+  return [identity.pid, identity.startTime, ...(identity.startTicks === undefined ? [] : [identity.startTicks])].join(':');
 }
 
 export function respawnArgs(profile: string, request: RespawnRequest): string[] {
   return [
     ENTRY_SCRIPT, RESPAWN_WATCH_COMMAND, '--profile', profile,
-    '--target', `${request.target.pid}:${request.target.startTime}`,
-    ...(request.caller === null ? [] : ['--caller', `${request.caller.pid}:${request.caller.startTime}`]),
+    '--target', formatIdentity(request.target),
+    ...(request.caller === null ? [] : ['--caller', formatIdentity(request.caller)]),
     '--reason', request.reason,
     '--deadline-ms', String(request.deadlineMs),
     ...(request.stopIfRunning ? ['--stop-if-running'] : []),
@@ -54,9 +58,11 @@ export function armRespawn(paths: ProfilePaths, request: RespawnRequest): number
 }
 
 export function parseIdentity(value: string): ProcessIdentity {
-  const [pid, startTime] = value.split(':').map(Number);
-  if (!Number.isInteger(pid) || pid === undefined || pid <= 0 || startTime === undefined || !Number.isFinite(startTime)) {
-    throw new Error(`expected PID:STARTTIME, got ${JSON.stringify(value)}`);
+  const parts = value.split(':');
+  const [pid, startTime, startTicks] = parts.map(Number);
+  const ticksOk = parts.length === 2 || (parts.length === 3 && Number.isInteger(startTicks) && (startTicks as number) >= 0);
+  if (!Number.isInteger(pid) || pid === undefined || pid <= 0 || startTime === undefined || !Number.isFinite(startTime) || !ticksOk) {
+    throw new Error(`expected PID:STARTTIME[:TICKS], got ${JSON.stringify(value)}`);
   }
-  return { pid, startTime };
+  return startTicks === undefined ? { pid, startTime } : { pid, startTime, startTicks };
 }

@@ -4,6 +4,7 @@ import { EXIT } from '../exit-codes.js';
 import type { ProfilePaths } from '../paths.js';
 import { waitGone, waitUntil } from '../runtime/process-tree.js';
 import { controlTarget, hello, requestRestart } from './client.js';
+import { helloIdentity } from './protocol.js';
 import { startGateway } from './start.js';
 
 /** A worker restart answers once the new worker serves; allow for a slow boot. */
@@ -36,7 +37,7 @@ export async function restartGateway(paths: ProfilePaths, full: boolean, drainTi
   if (outcome.kind === 'full-refused') {
     return { ok: false, message: `restart refused: ${outcome.reason}; the old gateway keeps serving`, exitCode: EXIT.FAILURE, pid: before.data.pid };
   }
-  const old = { pid: before.data.pid, startTime: before.data.startTime };
+  const old = helloIdentity(before.data);
   if (!(await waitGone(old, drainTimeoutMs + FULL_RESTART_ANSWER_MS))) {
     return { ok: false, message: `the old monitor (pid ${old.pid}) did not exit`, exitCode: EXIT.FAILURE, pid: old.pid };
   }

@@ -65,9 +65,8 @@ export async function startOutsideJob(input: RefusedBreakaway): Promise<RefusedO
 
 /** End a just-spawned monitor (and whatever it started) by identity, bounded. */
 export async function endProcessTree(pid: number): Promise<boolean> {
-  const startTime = platform.processStartTime(pid);
-  if (startTime === null) return true;
-  const identity: ProcessIdentity = { pid, startTime };
+  const identity: ProcessIdentity | null = platform.processIdentity(pid);
+  if (identity === null) return true;
   killProcessTree(identity, 'SIGKILL');
   return waitGone(identity, END_CHILD_WAIT_MS);
 }

@@ -12,6 +12,7 @@ import type { ProfilePaths } from '../paths.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
 import { holdAutostart } from '../service/autostart-hold.js';
 import { controlTarget, hello, requestStop } from './client.js';
+import { helloIdentity } from './protocol.js';
 import { describeDiscovered, discoverMonitors, type DiscoveredMonitor } from './discover.js';
 import { explainUnproven, type UnprovenOwner } from './endpoint-owner.js';
 
@@ -62,7 +63,7 @@ interface Target {
  */
 export async function findRunning(paths: ProfilePaths): Promise<{ readonly targets: Target[]; readonly unproven: UnprovenOwner | null }> {
   const answer = await hello(controlTarget(paths), FIND_TIMEOUT_MS);
-  if (answer.ok) return { targets: [{ identity: { pid: answer.data.pid, startTime: answer.data.startTime }, instance: answer.data.instance, controlAnswered: true }], unproven: null };
+  if (answer.ok) return { targets: [{ identity: helloIdentity(answer.data), instance: answer.data.instance, controlAnswered: true }], unproven: null };
   // An endpoint that cannot prove the token is never asked to stop, and its claims never name a target.
   const unproven = answer.kind === 'unproven' ? explainUnproven(paths, answer.claim) : null;
   const record = readPidFile(paths.pidFile);

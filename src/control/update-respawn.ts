@@ -9,6 +9,7 @@ import { chooseCaller } from '../platform/caller-chain.js';
 import { platform } from '../platform/index.js';
 import { ENTRY_SCRIPT } from '../version.js';
 import { controlTarget, hello } from './client.js';
+import { helloIdentity } from './protocol.js';
 import { armRespawn, DEFAULT_RESPAWN_DEADLINE_MS, identityOf } from './respawn.js';
 
 export interface ResolvedCaller {
@@ -59,7 +60,7 @@ export async function armUpdateRespawn(callerPid: number | null, deadlineMs = DE
     const answer = await hello(controlTarget(paths));
     if (!answer.ok) continue;
     const watcherPid = armRespawn(paths, {
-      target: { pid: answer.data.pid, startTime: answer.data.startTime },
+      target: helloIdentity(answer.data),
       caller, reason: 'update-respawn', stopIfRunning: true, deadlineMs, supervised: answer.data.supervised,
     });
     armed.push({ profile: name, gatewayPid: answer.data.pid, watcherPid });

@@ -29,10 +29,15 @@ export interface ExitWatch {
 export function parentIdentity(): ProcessIdentity | null {
   const pid = process.ppid;
   if (!Number.isInteger(pid) || pid <= 0) return null;
-  const startTime = platform.processStartTime(pid);
-  const own = platform.processStartTime(process.pid);
-  if (startTime === null || (own !== null && startTime > own)) return null;
-  return { pid, startTime };
+  const parent = platform.processIdentity(pid);
+  const own = platform.processIdentity(process.pid);
+  if (parent === null || (own !== null && startedAfter(parent, own))) return null;
+  return parent;
+}
+
+/** Ticks when both have them (a wall-clock step moves startTime, not ticks), else startTime. */
+function startedAfter(a: ProcessIdentity, b: ProcessIdentity): boolean {
+  return a.startTicks !== undefined && b.startTicks !== undefined ? a.startTicks > b.startTicks : a.startTime > b.startTime;
 }
 
 /**

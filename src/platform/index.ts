@@ -4,6 +4,7 @@ import { win32 } from './win32.js';
 import type { Platform } from './types.js';
 
 export type { Platform, ProcessIdentity, ControlEndpoint, PortOwner, InstanceLock, JobMembership } from './types.js';
+export { sameStart } from './types.js';
 
 function select(): Platform {
   if (process.platform === 'linux') return linux;

@@ -12,10 +12,20 @@ export interface ProcStat {
 }
 
 let bootTimeMs: number | undefined;
+let readSystemStat = (): string => readFileSync('/proc/stat', 'utf8');
+
+/**
+ * Where the boot time (btime) is read from; undefined restores /proc/stat. The seam through which
+ * tests show a wall-clock step (the kernel moves btime with it) without changing the clock.
+ */
+export function setSystemStatReader(read: (() => string) | undefined): void {
+  readSystemStat = read ?? ((): string => readFileSync('/proc/stat', 'utf8'));
+  bootTimeMs = undefined;
+}
 
 function bootTime(): number {
   if (bootTimeMs === undefined) {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith('btime '));
+    const line = readSystemStat().split('\n').find((l) => l.startsWith('btime '));
     if (line === undefined) throw new Error('/proc/stat has no btime line');
     bootTimeMs = Number(line.slice(6).trim()) * 1000;
   }

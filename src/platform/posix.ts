@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import {
-  allProcStats, isZombie, listeningInodes, pidHoldingSocket, readArgv, readCommandLine, readEnvVar, readProcStat, startTimeFromTicks,
+  allProcStats, isZombie, listeningInodes, pidHoldingSocket, readArgv, readCommandLine, readEnvVar, readProcStat, startTimeFromTicks, type ProcStat,
 } from './linux-proc.js';
 import { ENV } from '../env.js';
 import { runBounded } from './spawn.js';
 import { sendSignal } from './signal.js';
-import type { ControlEndpoint, InstanceLock, Platform, PortOwner, ProcessIdentity } from './types.js';
+import { sameStart, type ControlEndpoint, type InstanceLock, type Platform, type PortOwner, type ProcessIdentity } from './types.js';
 
 // sockaddr_un.sun_path holds 104 bytes on macOS and 108 on Linux, terminator included.
 const MAX_SOCKET_PATH = 100;
@@ -37,18 +37,29 @@ export function fileEndpoint(profileDir: string): ControlEndpoint {
   return { address: file, needsOwnershipCheck: true, file };
 }
 
+/** A live process's identity from its stat: start ticks, and the wall-clock time they mean now. */
+function identityFromStat(stat: ProcStat): ProcessIdentity {
+  return { pid: stat.pid, startTime: startTimeFromTicks(stat.startTicks), startTicks: stat.startTicks };
+}
+
 export const linux: Platform = {
   name: 'linux',
   processStartTime(pid) {
     const stat = readProcStat(pid);
     return stat === null || isZombie(stat) ? null : startTimeFromTicks(stat.startTicks);
   },
+  processIdentity(pid) {
+    const stat = readProcStat(pid);
+    return stat === null || isZombie(stat) ? null : identityFromStat(stat);
+  },
   isAlive(pid) {
     const stat = readProcStat(pid);
     return stat !== null && !isZombie(stat);
   },
   matchesIdentity(identity) {
-    return linux.processStartTime(identity.pid) === identity.startTime;
+    // Ticks when the record has them: a wall-clock step since it was written moved startTime, not them.
+    const now = linux.processIdentity(identity.pid);
+    return now !== null && sameStart(now, identity);
   },
   descendants(pid) {
     const stats = allProcStats().filter((s) => !isZombie(s));
@@ -60,7 +71,7 @@ export const linux: Platform = {
       for (const child of children.get(parent) ?? []) {
         visit(child);
         const stat = byPid.get(child);
-        if (stat !== undefined) found.push({ pid: child, startTime: startTimeFromTicks(stat.startTicks) });
+        if (stat !== undefined) found.push(identityFromStat(stat));
       }
     };
     visit(pid);
@@ -110,6 +121,10 @@ export const posixPs: Platform = {
   },
   isAlive(pid) {
     return posixPs.processStartTime(pid) !== null;
+  },
+  processIdentity(pid) {
+    const startTime = posixPs.processStartTime(pid);
+    return startTime === null ? null : { pid, startTime };
   },
   matchesIdentity(identity) {
     return posixPs.processStartTime(identity.pid) === identity.startTime;

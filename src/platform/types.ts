@@ -6,6 +6,19 @@ import type { ProcessList } from './discovery.js';
 export interface ProcessIdentity {
   readonly pid: number;
   readonly startTime: number;
+  /**
+   * Linux: the raw start time, clock ticks since boot (/proc/PID/stat field 22). startTime is boot
+   * time + ticks, and the kernel's boot time (btime) moves with every wall-clock step after boot
+   * (NTP at startup, a suspended laptop, `date -s`); the ticks never do. Compared instead of
+   * startTime when both sides have them (sameStart); absent elsewhere and in older records.
+   */
+  readonly startTicks?: number;
+}
+
+/** Did these two observations see the same process start? Ticks when both have them, else startTime. */
+export function sameStart(a: ProcessIdentity, b: ProcessIdentity): boolean {
+  if (a.pid !== b.pid) return false;
+  return a.startTicks !== undefined && b.startTicks !== undefined ? a.startTicks === b.startTicks : a.startTime === b.startTime;
 }
 
 export interface ControlEndpoint {
@@ -33,9 +46,11 @@ export interface Platform {
   readonly name: 'linux' | 'darwin' | 'posix' | 'win32';
   /** Start time of a live (non-zombie) process, or null when there is none. */
   processStartTime(pid: number): number | null;
+  /** The identity of a live (non-zombie) process now (with its start ticks on Linux), or null. */
+  processIdentity(pid: number): ProcessIdentity | null;
   /** True when the process exists and is not a zombie. */
   isAlive(pid: number): boolean;
-  /** True when `pid` is alive and started at `identity.startTime`. */
+  /** True when `pid` is alive and started when `identity` says (sameStart). */
   matchesIdentity(identity: ProcessIdentity): boolean;
   /** Identities of all descendants of pid, deepest first, read at one instant. */
   descendants(pid: number): ProcessIdentity[];

@@ -272,6 +272,10 @@ function absorbConsoleSignals(): boolean {
 export const win32: Platform = {
   name: 'win32',
   processStartTime: startTimeOf,
+  processIdentity(pid) {
+    const startTime = startTimeOf(pid);
+    return startTime === null ? null : { pid, startTime };
+  },
   isAlive(pid) {
     const handle = openProcess(pid);
     if (handle === null) return false;

@@ -2,13 +2,15 @@
 // It is never the authority (the control endpoint is); it is checked against the OS before use.
 import { rmSync } from 'node:fs';
 import { readJsonFile, writeJsonFile, type JsonRead } from '../fs-util.js';
-import { platform, type ProcessIdentity } from '../platform/index.js';
-import { arrayOf, literal, nonEmptyString, number, object, positiveInteger, shape, string } from '../shape.js';
+import { platform, sameStart, type ProcessIdentity } from '../platform/index.js';
+import { arrayOf, literal, nonEmptyString, nonNegativeInteger, number, object, positiveInteger, shape, string } from '../shape.js';
 
 export interface PidRecord {
   readonly kind: 'gatehouse-monitor';
   readonly pid: number;
   readonly startTime: number;
+  /** Linux: start ticks since boot (ProcessIdentity.startTicks); absent in files older than it. */
+  readonly startTicks?: number;
   readonly instance: string;
   readonly argv: string[];
   readonly version: string;
@@ -19,11 +21,12 @@ export const pidRecordSchema = shape<PidRecord>(object({
   kind: literal('gatehouse-monitor'),
   pid: positiveInteger,
   startTime: number,
+  startTicks: nonNegativeInteger,
   instance: nonEmptyString,
   argv: arrayOf(string),
   version: string,
   profile: string,
-}));
+}, { optional: ['startTicks'] }));
 
 export function readPidFile(path: string): JsonRead<PidRecord> {
   return readJsonFile(path, pidRecordSchema);
@@ -47,14 +50,14 @@ export type IdentityCheck =
 
 /** Is the recorded process still the one that wrote the record? PIDs are reused. */
 export function checkIdentity(identity: ProcessIdentity): IdentityCheck {
-  const actual = platform.processStartTime(identity.pid);
+  const actual = platform.processIdentity(identity.pid);
   if (actual === null) return { verdict: 'dead' };
-  if (actual !== identity.startTime) return { verdict: 'reused', actualStartTime: actual };
+  if (!sameStart(actual, identity)) return { verdict: 'reused', actualStartTime: actual.startTime };
   return { verdict: 'match' };
 }
 
 export function selfIdentity(): ProcessIdentity {
-  const startTime = platform.processStartTime(process.pid);
-  if (startTime === null) throw new Error('cannot read this process start time');
-  return { pid: process.pid, startTime };
+  const self = platform.processIdentity(process.pid);
+  if (self === null) throw new Error('cannot read this process start time');
+  return self;
 }

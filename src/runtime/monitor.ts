@@ -174,7 +174,7 @@ export class Monitor {
     });
     if (job === 'in-job') log.warn('this gateway runs inside a job object (its starter forbade breakaway): it may die when the app that started it exits');
     writePidFile(paths.pidFile, {
-      kind: 'gatehouse-monitor', pid: this.self.pid, startTime: this.self.startTime, instance,
+      kind: 'gatehouse-monitor', pid: this.self.pid, startTime: this.self.startTime, startTicks: this.self.startTicks, instance,
       argv: [...this.ctx.argv], version: VERSION, profile: paths.profile,
     });
     this.writeState();
@@ -264,7 +264,7 @@ export class Monitor {
 
   private hello(): HelloReply {
     return {
-      instance: this.ctx.instance, pid: this.self.pid, startTime: this.self.startTime, profile: this.ctx.paths.profile,
+      instance: this.ctx.instance, pid: this.self.pid, startTime: this.self.startTime, startTicks: this.self.startTicks, profile: this.ctx.paths.profile,
       version: VERSION, state: this.state, supervised: this.supervised,
     };
   }

@@ -7,7 +7,7 @@ import { errorMessage } from '../errors.js';
 import { foreignOwner } from '../fs-check.js';
 import { basename, dirname } from 'node:path';
 import { readJsonFile, writeJsonFile } from '../fs-util.js';
-import { platform, type ProcessIdentity } from '../platform/index.js';
+import { platform, sameStart, type ProcessIdentity } from '../platform/index.js';
 import { integer, nonNegativeInteger, number, object, positiveInteger, shape, string } from '../shape.js';
 
 export const MARKER_TTL_MS = 60_000;
@@ -17,6 +17,8 @@ const MALFORMED_RECHECK_MS = 250;
 export interface PlannedStopMarker {
   readonly targetPid: number;
   readonly targetStartTime: number;
+  /** Linux: the target's start ticks (ProcessIdentity.startTicks), compared when both sides have them. */
+  readonly targetStartTicks?: number;
   readonly stopperPid: number;
   readonly writtenAt: string;
   readonly timeoutMs?: number;
@@ -26,16 +28,18 @@ export interface PlannedStopMarker {
 const markerSchema = shape<PlannedStopMarker>(object({
   targetPid: positiveInteger,
   targetStartTime: number,
+  targetStartTicks: nonNegativeInteger,
   stopperPid: integer,
   writtenAt: string,
   timeoutMs: nonNegativeInteger,
   reason: string,
-}, { optional: ['timeoutMs', 'reason'] }));
+}, { optional: ['timeoutMs', 'reason', 'targetStartTicks'] }));
 
 export function writePlannedStop(file: string, target: ProcessIdentity, options: { timeoutMs?: number; reason?: string } = {}): void {
   const marker: PlannedStopMarker = {
     targetPid: target.pid,
     targetStartTime: target.startTime,
+    ...(target.startTicks === undefined ? {} : { targetStartTicks: target.startTicks }),
     stopperPid: process.pid,
     writtenAt: new Date().toISOString(),
     ...options,
@@ -47,6 +51,11 @@ export function writePlannedStop(file: string, target: ProcessIdentity, options:
 export function readPlannedStop(file: string): PlannedStopMarker | null {
   const read = readJsonFile(file, markerSchema);
   return read.kind === 'ok' ? read.value : null;
+}
+
+function markerTarget(marker: PlannedStopMarker): ProcessIdentity {
+  const { targetPid: pid, targetStartTime: startTime, targetStartTicks: startTicks } = marker;
+  return startTicks === undefined ? { pid, startTime } : { pid, startTime, startTicks };
 }
 
 export type MarkerVerdict =
@@ -78,10 +87,11 @@ export function judgeMarker(file: string, self: ProcessIdentity, now = Date.now(
   const marker = read.value;
   const age = now - Date.parse(marker.writtenAt);
   if (!(age <= MARKER_TTL_MS)) return { kind: 'stale', why: `written ${Math.round(age / 1000)} s ago` };
-  if (marker.targetPid === self.pid && marker.targetStartTime === self.startTime) return { kind: 'mine', marker };
+  const target = markerTarget(marker);
+  if (sameStart(target, self)) return { kind: 'mine', marker };
   if (marker.targetPid === self.pid) return { kind: 'stale', why: 'names this pid with another start time (pid reuse)' };
   // For another process: leave it for that process while it lives, drop it once it is gone.
-  const targetAlive = platform.matchesIdentity({ pid: marker.targetPid, startTime: marker.targetStartTime });
+  const targetAlive = platform.matchesIdentity(target);
   return targetAlive ? { kind: 'foreign' } : { kind: 'stale', why: `its target pid ${marker.targetPid} is gone` };
 }
 
