@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../gateway/dispatcher.js';
 import type { SessionStore } from '../gateway/store.js';
-import { TelegramChannel } from './telegram/channel.js';
+import { TelegramChannel, type AlertSink } from './telegram/channel.js';
 import { channelName, type TelegramChannelConfig } from './telegram/config.js';
 import { writeJsonFile } from '../fs-util.js';
 import { channelsFilePath } from './status-file.js';
@@ -23,6 +23,7 @@ export interface ChannelsDeps {
   readonly log: Logger;
   readonly statusText: () => string;
   readonly requestRestart: (full: boolean) => void;
+  readonly alerts?: AlertSink;
 }
 
 export class Channels {
@@ -35,7 +36,7 @@ export class Channels {
     pruneChannelStates(deps.store.database, names);
     this.channels = configs.map((config, i) => new TelegramChannel(config, {
       name: names[i]!, profileDir: deps.profileDir, store: deps.store, dispatcher: deps.dispatcher, log: deps.log,
-      commands: { statusText: deps.statusText, requestRestart: deps.requestRestart },
+      commands: { statusText: deps.statusText, requestRestart: deps.requestRestart }, alerts: deps.alerts,
     }));
   }
 

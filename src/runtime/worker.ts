@@ -115,6 +115,7 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
     profileDir: paths.dir, store, dispatcher, log,
     statusText: () => gatewayStatusText(store, dispatcher.inFlight, startedAt),
     requestRestart: (full) => { void tell({ type: 'restart_request', full }); },
+    alerts,
   });
   const connections = new Set<Socket>();
   let handingOver = false;

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { eventually, isAlive, TestHome, workerPid } from './harness.js';
 import { WebhookReceiver } from './webhook-receiver.js';
+import { BOT_TOKEN, telegramGateway } from './telegram-harness.js';
 
 async function setup(t: { after(fn: () => Promise<void>): void }, alerts: Record<string, unknown> = {}, agent: Record<string, unknown> = { kind: 'echo', delayMs: 0 }): Promise<{ home: TestHome; receiver: WebhookReceiver }> {
   const home = new TestHome();
@@ -148,4 +149,28 @@ test('the watchdog: a wedged monitor (SIGSTOP) is alerted and resolved; a receiv
   const status = await home.cli(['status', '--deep', '--json']);
   assert.ok(!status.stdout.includes(receiver.secret) && !status.stdout.includes(home.token()));
   assert.ok(!profileText(home).includes(home.token().slice(0, 20)), 'the API token is in a profile file other than its own');
+});
+
+test('Telegram: a refused token is an incident until the channel polls again; a dead letter is alerted once', async (t) => {
+  const receiver = await new WebhookReceiver().start();
+  t.after(() => receiver.stop());
+  const { home, fake } = await telegramGateway(t, {}, { alerts: { webhook: receiver.url } });
+  const tokenFile = join(home.paths().dir, 'telegram.token');
+  const good = readFileSync(tokenFile, 'utf8');
+  writeFileSync(tokenFile, '123456789:AAWrongTokenWrongTokenWrongToken_zzzz\n', { mode: 0o600 });
+  await home.start();
+  const refused = (): string[] => receiver.received.filter((a) => a.gatehouse.incident.startsWith('channel_refused:')).map((a) => a.gatehouse.state);
+  await eventually('channel_refused', () => refused().length === 1, 60_000);
+  assert.match(receiver.received.find((a) => a.gatehouse.incident.startsWith('channel_refused:'))?.message ?? '', /401/);
+  writeFileSync(tokenFile, good, { mode: 0o600 });
+  await eventually('channel_refused resolved (the channel retries a refused token every 30 s)', () => refused().length === 2, 90_000);
+  assert.deepEqual(refused(), ['firing', 'resolved']);
+  fake.inject('sendMessage', { kind: 'status', status: 400, description: 'Bad Request: chat not found' });
+  fake.userSays(111, 'answer me');
+  await eventually('a dead letter alert', () => receiver.received.some((a) => a.gatehouse.incident.startsWith('dead_letter:')), 60_000);
+  await sleep(1_000);
+  const dead = receiver.received.filter((a) => a.gatehouse.incident.startsWith('dead_letter:'));
+  assert.equal(dead.length, 1);
+  assert.match(dead[0]?.message ?? '', /chat not found/);
+  for (const a of receiver.received) assert.ok(!JSON.stringify(a).includes('AAWrongToken') && !JSON.stringify(a).includes(BOT_TOKEN.split(':')[1] as string), 'a bot token in an alert');
 });

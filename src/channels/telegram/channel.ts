@@ -39,6 +39,14 @@ export interface ChannelDeps {
   readonly log: Logger;
   readonly commands: Omit<CommandContext, 'adminChats'>;
   readonly env?: NodeJS.ProcessEnv;
+  /** Out-of-band alerts (runtime/alerts): a refused channel, dead letters. */
+  readonly alerts?: AlertSink;
+}
+
+/** What the channel needs of the gateway's Alerts. */
+export interface AlertSink {
+  fire(incident: string, raise: { severity: 'critical' | 'warning' | 'info'; title: string; message: string; oneShot?: boolean }): void;
+  resolve(incident: string, message: string): void;
 }
 
 interface Running {
@@ -88,10 +96,21 @@ export class TelegramChannel {
 
   private write(fields: StateFields): void {
     this.state = fields.state;
+    this.alertOnState(fields);
     try {
       writeChannelState(this.deps.store.database, this.deps.name, fields);
     } catch (error) {
       this.deps.log.warn({ channel: this.deps.name }, `could not record the channel state: ${String(error)}`);
+    }
+  }
+
+  /** Refused (401, 409, no usable token) is an incident until the channel polls again. */
+  private alertOnState(fields: StateFields): void {
+    const incident = `channel_refused:${this.deps.name}`;
+    if (fields.state === 'failed' || fields.state === 'conflict') {
+      this.deps.alerts?.fire(incident, { severity: 'critical', title: `channel ${this.deps.name} does not work`, message: redact(fields.detail ?? fields.state, this.running?.token) });
+    } else if (fields.state === 'polling') {
+      this.deps.alerts?.resolve(incident, `channel ${this.deps.name} polls again`);
     }
   }
 
@@ -151,6 +170,10 @@ export class TelegramChannel {
     const sender = new Sender(api, tables, this.budgets, log, {
       unauthorized: (detail) => this.fail(`Telegram refused the bot token (401) while sending: ${detail}`, botId),
       error: (detail) => this.write({ state: this.state, detail: null, bot: botId, lastError: detail }),
+      deadLetter: (seq, chatId, detail) => this.deps.alerts?.fire(`dead_letter:${this.deps.name}:${seq}`, {
+        severity: 'warning', title: `a reply could not be delivered on ${this.deps.name}`, oneShot: true,
+        message: `outbox part ${seq} to chat ${chatId} is a dead letter: ${redact(detail, token)}`,
+      }),
     });
     const inbound: InboundDeps = {
       config: this.config, botId, username: () => username, store, dispatcher, tables, log,

@@ -28,6 +28,8 @@ export interface SenderHooks {
   /** Telegram refused the token (401): the channel fails. */
   readonly unauthorized: (detail: string) => void;
   readonly error: (detail: string) => void;
+  /** A part became a dead letter (a permanent refusal): for alerts. */
+  readonly deadLetter?: (seq: number, chatId: number, detail: string) => void;
 }
 
 export class Sender {
@@ -152,6 +154,7 @@ export class Sender {
     // 400 (chat not found, message too long, bad request), 403 (blocked, kicked), 404: permanent.
     this.tables.markDead(part.seq, description);
     this.hooks.error(description);
+    this.hooks.deadLetter?.(part.seq, part.chatId, description);
     this.log.error({ seq: part.seq, chatId: part.chatId, part: `${part.part}/${part.parts}` }, `dead letter: ${description}`);
   }
 
