@@ -7,7 +7,12 @@ import type { TestContext } from 'node:test';
 import { FakeTelegram } from '../channels/fake-telegram.js';
 import { TestHome } from './harness.js';
 
-export const BOT_TOKEN = '123456789:AAFakeTokenForTestsOnly_abcdefghijklmnop';
+/**
+ * One token per test process: the channel allows one poller per bot token on the machine, and test
+ * files run side by side (npm test runs three at once), so a shared token would make their
+ * gateways refuse each other.
+ */
+export const BOT_TOKEN = `123456789:AAFakeTokenForTests${String(process.pid).padStart(7, '0')}_abcdefghijklm`;
 
 export interface TelegramSetup {
   readonly home: TestHome;
