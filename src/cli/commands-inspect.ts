@@ -44,14 +44,8 @@ export function registerInspectCommands(program: Command): void {
     .option('--deep', 'check every signal (PID file, control endpoint, identity, worker, state, lifecycle)')
     .option('--json', 'print one JSON object')
     .action(async (options: ProfileOption & { deep?: boolean; json?: boolean }) => {
-      const paths = pathsFor(options);
-      const [{ observe, summarize }, { serviceInfo, serviceProbes }] = await Promise.all([import('../control/status.js'), import('../control/service-info.js')]);
-      const summary = summarize(await observe(paths), await serviceInfo(paths), options.deep === true);
-      // The alerts and agent probes read the config (zod); the agent's may ask a model server: --deep only.
-      const deepProbes = options.deep === true
-        ? [...(await serviceProbes(paths)), (await import('../control/alert-probe.js')).alertsProbe(paths), await (await import('../control/agent-probe.js')).agentProbe(paths)]
-        : [];
-      const status = options.deep === true ? { ...summary, probes: [...(summary.probes ?? []), ...deepProbes] } : summary;
+      const { statusReport } = await import('../control/status-report.js');
+      const status = await statusReport(pathsFor(options), options.deep === true);
       if (options.json === true) printJson(status);
       else printStatus(status);
       process.exitCode = statusExitCode(status);

@@ -1,5 +1,6 @@
 // config.json: validated with clear errors naming the file and the field. A missing file means the
 // embedded defaults; anything else that does not validate is fatal (exit 78: restarting cannot help).
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { ERROR_CODES, GatehouseError } from '../errors.js';
 import { readJsonFile } from '../fs-util.js';
@@ -35,9 +36,17 @@ const commandAgentSchema = z.strictObject({
   timeoutMs: z.number().int().positive().default(DEFAULT_COMMAND_TIMEOUT_MS),
 });
 
+/** An agent written in JavaScript or TypeScript, loaded by the worker (gateway/module-agent.ts). */
+const moduleAgentSchema = z.strictObject({
+  kind: z.literal('module'),
+  module: z.string().min(1).refine(isAbsolute, { message: 'must be an absolute path to the agent module (a .js or .mjs file)' }),
+  /** Handed to the module's factory as they are; JSON, since they live in config.json. */
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+
 export const configSchema = z.strictObject({
   api: apiSchema.default({ host: '127.0.0.1', port: DEFAULT_API_PORT, allowRemote: false }),
-  agent: z.discriminatedUnion('kind', [echoAgentSchema, commandAgentSchema, openaiAgentSchema]).default({ kind: 'echo', delayMs: 0 }),
+  agent: z.discriminatedUnion('kind', [echoAgentSchema, commandAgentSchema, openaiAgentSchema, moduleAgentSchema]).default({ kind: 'echo', delayMs: 0 }),
   drain: z
     .strictObject({ timeoutMs: z.number().int().min(0).default(DEFAULT_DRAIN_TIMEOUT_MS) })
     .default({ timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS }),
@@ -48,6 +57,8 @@ export const configSchema = z.strictObject({
 
 export type GatewayConfig = z.infer<typeof configSchema>;
 export type AgentConfig = GatewayConfig['agent'];
+/** What config.json may say (defaults not yet filled in): the shape a caller writes. */
+export type GatewayConfigInput = z.input<typeof configSchema>;
 
 export const DEFAULT_CONFIG: GatewayConfig = configSchema.parse({});
 

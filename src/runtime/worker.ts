@@ -48,19 +48,21 @@ function tell(message: WorkerToMonitor): Promise<void> {
   });
 }
 
-function loadOrExit(paths: ProfilePaths, log: Logger): GatewayConfig {
+/** A broken config or an agent module that does not load: fatal (exit 78), restarting cannot help. */
+async function configuredOrExit<T>(log: Logger, what: () => T | Promise<T>): Promise<T> {
   try {
-    return loadConfig(paths.config);
+    return await what();
   } catch (error) {
-    log.fatal({ code: error instanceof GatehouseError ? error.code : undefined }, errorMessage(error));
+    const known = error instanceof GatehouseError;
+    log.fatal({ code: known ? error.code : undefined, hint: known ? error.hint : undefined }, errorMessage(error));
     process.exit(EXIT.CONFIG);
   }
 }
 
 /** The configured agent, or exit 78: an agent that cannot work as configured (no key file) is fatal. */
-function agentOrExit(config: GatewayConfig, paths: ProfilePaths, log: Logger): Agent {
+async function agentOrExit(config: GatewayConfig, paths: ProfilePaths, log: Logger): Promise<Agent> {
   try {
-    return createAgent(config.agent, { profileDir: paths.dir, env: process.env, log });
+    return await createAgent(config.agent, { profile: paths.profile, profileDir: paths.dir, env: process.env, log });
   } catch (error) {
     if (!(error instanceof GatehouseError)) throw error;
     log.fatal({ code: error.code, hint: error.hint }, errorMessage(error));
@@ -90,16 +92,17 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
   process.on('SIGINT', () => {});
   process.on('SIGHUP', () => {});
 
-  const config = loadOrExit(paths, log);
+  const config = await configuredOrExit(log, () => loadConfig(paths.config));
   const token = readToken(paths.token);
   if (token === null) {
     log.fatal(`no usable API token in ${paths.token}`);
     process.exit(EXIT.CONFIG);
   }
+  const agent = await agentOrExit(config, paths, log);
   const { store, movedAside } = SessionStore.open(paths.database);
   if (movedAside !== null) log.error({ movedTo: movedAside.file, reason: movedAside.reason }, 'the session database was unreadable; kept it aside and started a new one');
   const metrics = new GatewayMetrics();
-  const dispatcher = new Dispatcher(store, agentOrExit(config, paths, log), log);
+  const dispatcher = new Dispatcher(store, agent, log);
   dispatcher.subscribe((event) => metrics.onDispatch(event));
   const alerts = new Alerts(paths, config.alerts, (error, what) => log.warn({ err: error }, `alerts: could not ${what}`));
   dispatcher.subscribe((event) => {

@@ -1,0 +1,15 @@
+// The status object `gatehouse status [--deep] --json` prints, gathered in one call (for the CLI and
+// the library alike): what answers, the service, and with deep every probe, the service's, the
+// alerts' and the agent's included.
+import type { ProfilePaths } from '../paths.js';
+import { serviceInfo, serviceProbes } from './service-info.js';
+import { observe, summarize, type GatewayStatus } from './status.js';
+
+export async function statusReport(paths: ProfilePaths, deep: boolean): Promise<GatewayStatus> {
+  const summary = summarize(await observe(paths), await serviceInfo(paths), deep);
+  if (!deep) return summary;
+  // Loaded for --deep only: a plain status stays lean (test/e2e/lean-modules.test.ts).
+  // The alerts and agent probes read the config (zod); the agent's may ask a model server.
+  const [{ alertsProbe }, { agentProbe }] = await Promise.all([import('./alert-probe.js'), import('./agent-probe.js')]);
+  return { ...summary, probes: [...(summary.probes ?? []), ...(await serviceProbes(paths)), alertsProbe(paths), await agentProbe(paths)] };
+}
