@@ -11,6 +11,8 @@ export const ENV = {
   SUPERVISED: 'GATEHOUSE_SUPERVISED',
   /** The monitor's instance id, given to its worker so the API can name the gateway. */
   INSTANCE: 'GATEHOUSE_INSTANCE',
+  /** Set on the worker of a monitor run inside another program: it prints nothing (its log file has it all). */
+  QUIET: 'GATEHOUSE_QUIET',
   /** Milliseconds `start` waits after the first answer to confirm the gateway stayed alive. */
   START_CONFIRM_MS: 'GATEHOUSE_START_CONFIRM_MS',
 } as const;
@@ -21,12 +23,19 @@ export function currentRole(env: NodeJS.ProcessEnv = process.env): Role {
   return env[ENV.ROLE] === 'worker' ? 'worker' : 'monitor';
 }
 
-/** Environment for the worker child: the parent's, minus anything that is the monitor's alone. */
-export function workerEnv(instance: string, parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+/**
+ * Environment for the worker child: the parent's, minus anything that is the monitor's alone, with
+ * the monitor's home (a hosted monitor's home may not be the process's GATEHOUSE_HOME). quiet: the
+ * monitor runs inside another program (the library), whose terminal is not the worker's to print on.
+ */
+export function workerEnv(instance: string, home: string, options: { quiet?: boolean } = {}, parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env = { ...parent };
   delete env[ENV.SUPERVISED];
   env[ENV.ROLE] = 'worker';
   env[ENV.INSTANCE] = instance;
+  env[ENV.HOME] = home;
+  if (options.quiet === true) env[ENV.QUIET] = '1';
+  else delete env[ENV.QUIET];
   return env;
 }
 
@@ -40,4 +49,9 @@ export function detachedMonitorEnv(parent: NodeJS.ProcessEnv = process.env): Nod
 
 export function isDetached(env: NodeJS.ProcessEnv = process.env): boolean {
   return env[ENV.DETACHED] === '1';
+}
+
+/** Print readable log lines on stderr too: a foreground run, not a detached or hosted one. */
+export function echoesLog(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !isDetached(env) && env[ENV.QUIET] !== '1';
 }

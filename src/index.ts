@@ -30,3 +30,7 @@ export { GatehouseError, ERROR_CODES } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { EXIT } from './exit-codes.js';
 export { VERSION } from './version.js';
+
+export { runGateway } from './lib/embedded.js';
+export type { RunGatewayOptions, GatewayHandle, GatewayExit } from './lib/embedded.js';
+export type { RestartReply } from './control/protocol.js';

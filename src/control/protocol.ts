@@ -32,6 +32,11 @@ export interface HelloReply {
   readonly state: GatewayState;
   /** Started by a service manager (systemd, launchd, Task Scheduler): full restarts go through it. */
   readonly supervised: boolean;
+  /**
+   * Runs inside another program (the library's runGateway): it ends without its process, so a
+   * stopper waits for the instance to go quiet, not for the pid to be gone. Absent from older gateways.
+   */
+  readonly hosted?: boolean;
 }
 
 /** The identity a hello names (pid, start time, and start ticks where it sends them). */
@@ -64,7 +69,7 @@ export interface StatusReply extends HelloReply {
 
 export type RestartReply =
   | { readonly kind: 'worker'; readonly ok: boolean; readonly oldWorkerPid: number | null; readonly newWorkerPid: number | null; readonly reason: string | null }
-  | { readonly kind: 'full'; readonly via: 'watcher' | 'service-manager' }
+  | { readonly kind: 'full'; readonly via: 'watcher' | 'service-manager' | 'host' }
   /** A full restart refused before anything stopped (a config.json that does not validate). */
   | { readonly kind: 'full-refused'; readonly reason: string };
 

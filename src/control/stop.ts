@@ -52,6 +52,8 @@ interface Target {
   readonly identity: ProcessIdentity;
   readonly instance: string | null;
   readonly controlAnswered: boolean;
+  /** A monitor inside another program (the library's runGateway): its process outlives it. */
+  readonly hosted: boolean;
   /** Set when neither the control endpoint nor the PID file named it: how it was found instead. */
   readonly discoveredBy?: string;
 }
@@ -63,18 +65,18 @@ interface Target {
  */
 export async function findRunning(paths: ProfilePaths): Promise<{ readonly targets: Target[]; readonly unproven: UnprovenOwner | null }> {
   const answer = await hello(controlTarget(paths), FIND_TIMEOUT_MS);
-  if (answer.ok) return { targets: [{ identity: helloIdentity(answer.data), instance: answer.data.instance, controlAnswered: true }], unproven: null };
+  if (answer.ok) return { targets: [{ identity: helloIdentity(answer.data), instance: answer.data.instance, controlAnswered: true, hosted: answer.data.hosted === true }], unproven: null };
   // An endpoint that cannot prove the token is never asked to stop, and its claims never name a target.
   const unproven = answer.kind === 'unproven' ? explainUnproven(paths, answer.claim) : null;
   const record = readPidFile(paths.pidFile);
   if (record.kind === 'ok' && platform.matchesIdentity(record.value)) {
-    return { targets: [{ identity: record.value, instance: record.value.instance, controlAnswered: false }], unproven };
+    return { targets: [{ identity: record.value, instance: record.value.instance, controlAnswered: false, hosted: false }], unproven };
   }
   const found = discoverMonitors(paths);
   if (found.kind !== 'found') return { targets: [], unproven };
   return {
     targets: found.monitors.map((monitor: DiscoveredMonitor) => ({
-      identity: monitor.identity, instance: null, controlAnswered: false, discoveredBy: describeDiscovered(monitor, found.source),
+      identity: monitor.identity, instance: null, controlAnswered: false, hosted: false, discoveredBy: describeDiscovered(monitor, found.source),
     })),
     unproven,
   };
@@ -118,7 +120,7 @@ async function stopOne(paths: ProfilePaths, target: Target, options: StopOptions
     if (reply.ok) {
       drainRequested = true;
       steps.push('asked to drain over the control endpoint');
-      if (await waitGone(identity, drainWindow)) return done(true, `stopped (pid ${identity.pid})`);
+      if (await waitEnded(paths, target, drainWindow)) return done(true, `stopped (pid ${identity.pid})`);
       steps.push(`still running ${drainWindow} ms later`);
     } else {
       steps.push(`control endpoint refused the stop (${reply.detail})`);
@@ -133,7 +135,7 @@ async function stopOne(paths: ProfilePaths, target: Target, options: StopOptions
     } else {
       steps.push('wrote the planned-stop marker');
       const reacted = await waitUntil(() => !platform.matchesIdentity(identity) || isDraining(paths, identity), MARKER_REACTION_MS);
-      if (reacted && (await waitGone(identity, drainWindow))) return done(true, `stopped (pid ${identity.pid})`);
+      if (reacted && (await waitEnded(paths, target, drainWindow))) return done(true, `stopped (pid ${identity.pid})`);
       steps.push(reacted ? `still running ${drainWindow} ms after it began draining` : 'no reaction to the marker');
       removeOwnMarker(paths, identity); // never leave a marker behind for a later process
     }
@@ -161,6 +163,21 @@ function tryWritePlannedStop(paths: ProfilePaths, identity: ProcessIdentity, opt
 function removeOwnMarker(paths: ProfilePaths, identity: ProcessIdentity): void {
   const marker = readPlannedStop(paths.plannedStop);
   if (marker !== null && marker.targetPid === identity.pid && marker.stopperPid === process.pid) rmSync(paths.plannedStop, { force: true });
+}
+
+/**
+ * The gateway has ended: its process is gone; or, for a hosted monitor (whose process is the host's
+ * and lives on), its instance no longer answers on the control endpoint (it closes that last but one,
+ * after the worker has drained and exited).
+ */
+async function waitEnded(paths: ProfilePaths, target: Target, timeoutMs: number): Promise<boolean> {
+  if (!target.hosted) return waitGone(target.identity, timeoutMs);
+  const endpoint = controlTarget(paths);
+  return waitUntil(async () => {
+    if (!platform.matchesIdentity(target.identity)) return true;
+    const answer = await hello(endpoint, FIND_TIMEOUT_MS);
+    return !answer.ok || answer.data.instance !== target.instance;
+  }, timeoutMs);
 }
 
 function isDraining(paths: ProfilePaths, identity: ProcessIdentity): boolean {

@@ -1,10 +1,9 @@
 // Messages from code: the API client of a running profile, and `send`, as `gatehouse send [--wait]`.
 import { ApiClient, ApiError, type ApiMessage } from '../control/api-client.js';
-import { requestStatus } from '../control/client.js';
+import { controlTarget, requestStatus } from '../control/client.js';
 import { errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { readToken } from '../gateway/token.js';
-import { platform } from '../platform/index.js';
 import { resolveTarget, type ProfileTarget } from './target.js';
 
 export interface SendOptions extends ProfileTarget {
@@ -30,7 +29,7 @@ export async function connect(target: ProfileTarget = {}): Promise<ApiClient | n
   const paths = resolveTarget(target);
   const token = readToken(paths.token);
   if (token === null) return null;
-  const status = await requestStatus(platform.controlEndpoint(paths.dir).address, token);
+  const status = await requestStatus({ ...controlTarget(paths), key: token });
   return status.ok && status.data.apiUrl !== null ? new ApiClient(status.data.apiUrl, token) : null;
 }
 

@@ -9,7 +9,7 @@ import { errorMessage, GatehouseError } from '../errors.js';
 import { EXIT, exitCodeForSignal } from '../exit-codes.js';
 import type { MonitorConfig } from '../gateway/config-core.js';
 import type { ProfilePaths } from '../paths.js';
-import { platform, type ProcessIdentity } from '../platform/index.js';
+import { platform, type InstanceLock, type ProcessIdentity } from '../platform/index.js';
 import { managerStopEndsParent, parentIdentity, watchExit, type ExitWatch } from '../platform/exit-watch.js';
 import type { HelloReply, RestartReply, StatusReply, StopReply } from '../control/protocol.js';
 import { armRespawn, DEFAULT_RESPAWN_DEADLINE_MS } from '../control/respawn.js';
@@ -33,6 +33,18 @@ export interface MonitorContext {
   readonly lifecycle: LifecycleLog;
   readonly instance: string;
   readonly argv: readonly string[];
+  /**
+   * Set when the monitor runs inside another program (the library's runGateway): the process is
+   * the host's, so the monitor installs no signal handlers, answers a full restart by ending with
+   * exit 75 for the host to act on, releases everything it holds, and calls exit instead of
+   * process.exit.
+   */
+  readonly host?: MonitorHost;
+}
+
+export interface MonitorHost {
+  /** The monitor has released everything (lock, sockets, files, worker) and is done. */
+  exit(code: number, reason: string): void;
 }
 
 export function newInstanceId(): string {
@@ -65,7 +77,8 @@ export class Monitor {
   private api: ApiListener | null = null;
   private markerWatcher: MarkerWatcher | null = null;
   private launcherWatch: ExitWatch | null = null;
-  private stopping: Promise<never> | null = null;
+  private lock: InstanceLock | null = null;
+  private stopping: Promise<void> | null = null;
   private readonly supervisor: WorkerSupervisor;
   private readonly alerts: Alerts;
   private readonly workerWatch: WorkerWatch;
@@ -74,7 +87,7 @@ export class Monitor {
     this.supervisor = new WorkerSupervisor({
       entry: ENTRY_SCRIPT,
       args: ['run', '--profile', ctx.paths.profile],
-      env: workerEnv(ctx.instance),
+      env: workerEnv(ctx.instance, ctx.paths.home, { quiet: ctx.host !== undefined }),
       cwd: ctx.paths.dir,
       log: ctx.log,
       lifecycle: ctx.lifecycle,
@@ -99,14 +112,24 @@ export class Monitor {
     });
   }
 
-  /** Take the lock, record who we are, listen, start the worker. Exits the process on failure. */
-  async boot(): Promise<void> {
+  /** The API's address once it listens. */
+  get apiUrl(): string | null {
+    return this.api?.url ?? null;
+  }
+
+  /**
+   * Take the lock, record who we are, listen, start the worker; true once it serves. On failure it
+   * exits the process (or, hosted, releases what it took, tells the host, and resolves false).
+   */
+  async boot(): Promise<boolean> {
     const { paths, log, lifecycle } = this.ctx;
-    this.watchSignals();
+    if (this.ctx.host === undefined) this.watchSignals();
     // Windows: the named mutex is the lock (a named pipe is not exclusive under Wine); elsewhere a no-op.
-    if (platform.instanceLock(paths.dir) === null) {
-      log.error('another gateway already runs this profile (its single-instance lock is held)');
-      process.exit(EXIT.FAILURE);
+    this.lock = platform.instanceLock(paths.dir);
+    if (this.lock === null) {
+      const reason = 'another gateway already runs this profile (its single-instance lock is held)';
+      log.error(reason);
+      return this.exit(EXIT.FAILURE, reason);
     }
     try {
       this.control = await startControlServer(platform.controlEndpoint(paths.dir), this.ctx.token, {
@@ -117,7 +140,8 @@ export class Monitor {
       });
     } catch (error) {
       log.error(errorMessage(error));
-      process.exit(EXIT.FAILURE);
+      this.lock.release();
+      return this.exit(EXIT.FAILURE, errorMessage(error));
     }
     this.recordStart();
     try {
@@ -127,6 +151,7 @@ export class Monitor {
     } catch (error) {
       const code = error instanceof WorkerStartError && error.exit.code === EXIT.CONFIG ? EXIT.CONFIG : EXIT.FAILURE;
       await this.fail(errorMessage(error), code, error instanceof GatehouseError ? error.hint : undefined);
+      return false;
     }
     this.state = 'running';
     this.writeState();
@@ -137,6 +162,7 @@ export class Monitor {
     this.alerts.resolve('gateway_down', 'the gateway is back');
     this.alerts.resolve('gateway_wedged', 'the gateway is back');
     this.workerWatch.start();
+    return true;
   }
 
   /**
@@ -148,7 +174,7 @@ export class Monitor {
    * the worker runs; a parent already gone by then (or whose pid was reused) counts as gone.
    */
   private watchLauncher(): void {
-    if (!this.supervised || !managerStopEndsParent) return;
+    if (!this.supervised || !managerStopEndsParent || this.ctx.host !== undefined) return;
     const launcher = parentIdentity();
     const gone = (): void => {
       this.ctx.lifecycle.append('launcher_gone', { launcherPid: launcher?.pid ?? process.ppid });
@@ -225,6 +251,11 @@ export class Monitor {
       return { kind: 'full-refused', reason: invalid };
     }
     const timeoutMs = this.ctx.config.drain.timeoutMs;
+    // Hosted, the monitor's code is the host's: only the host can load new code, so it is told (exit 75).
+    if (this.ctx.host !== undefined) {
+      void this.stop(`full restart (${reason}) asked of the host program`, timeoutMs, EXIT.RESTART);
+      return { kind: 'full', via: 'host' };
+    }
     if (this.supervised) {
       void this.stop(`full restart (${reason}) through the service manager`, timeoutMs, EXIT.RESTART);
       return { kind: 'full', via: 'service-manager' };
@@ -265,7 +296,7 @@ export class Monitor {
   private hello(): HelloReply {
     return {
       instance: this.ctx.instance, pid: this.self.pid, startTime: this.self.startTime, startTicks: this.self.startTicks, profile: this.ctx.paths.profile,
-      version: VERSION, state: this.state, supervised: this.supervised,
+      version: VERSION, state: this.state, supervised: this.supervised, hosted: this.ctx.host !== undefined,
     };
   }
 
@@ -291,12 +322,12 @@ export class Monitor {
   }
 
   /** Drain and exit; every door leads here, and only the first call does anything. */
-  stop(reason: string, timeoutMs: number, exitCode: number = EXIT.OK): Promise<never> {
+  stop(reason: string, timeoutMs: number, exitCode: number = EXIT.OK): Promise<void> {
     this.stopping ??= this.drainAndExit(reason, timeoutMs, exitCode);
     return this.stopping;
   }
 
-  private async drainAndExit(reason: string, timeoutMs: number, exitCode: number): Promise<never> {
+  private async drainAndExit(reason: string, timeoutMs: number, exitCode: number): Promise<void> {
     const { log, lifecycle } = this.ctx;
     this.state = 'draining';
     this.reason = reason;
@@ -313,23 +344,34 @@ export class Monitor {
     return this.release('stopped', reason, exitCode);
   }
 
-  private async fail(message: string, exitCode: number, hint?: string): Promise<never> {
+  private async fail(message: string, exitCode: number, hint?: string): Promise<void> {
     this.ctx.log.error({ hint }, message);
     this.ctx.lifecycle.append('start_failed', { reason: message });
     await this.supervisor.drain(0);
     return this.release('stopped', message, exitCode);
   }
 
-  private release(state: GatewayState, reason: string, exitCode: number): never {
+  private release(state: GatewayState, reason: string, exitCode: number): void {
     this.api?.server.close();
     this.control?.close();
+    this.markerWatcher?.close();
+    this.launcherWatch?.close();
+    this.workerWatch.stop();
+    this.lock?.release();
     removePidFileIfOwned(this.ctx.paths.pidFile, this.ctx.instance);
     this.state = state;
     this.reason = reason;
     this.writeState();
     this.ctx.lifecycle.append('exit', { code: exitCode, reason });
     this.ctx.log.info({ code: exitCode }, 'monitor exiting');
-    process.exit(exitCode);
+    this.exit(exitCode, reason);
+  }
+
+  /** The end: the process's exit, or hosted, the host's. False, for boot's early returns. */
+  private exit(code: number, reason: string): false {
+    if (this.ctx.host === undefined) process.exit(code);
+    this.ctx.host.exit(code, reason);
+    return false;
   }
 
   /** The breaker holds respawns back: an incident until a worker serves again. */

@@ -1,7 +1,8 @@
-// `gatehouse run`: the monitor's entry. Loads what the monitor needs before it can take the lock,
-// optionally replaces a running gateway, then boots the monitor.
+// `gatehouse run`: the monitor's entry. Loads what the monitor needs before it can take the lock
+// (shared with the library's in-process runGateway), optionally replaces a running gateway, then
+// boots the monitor.
 import { isDetached } from '../env.js';
-import { errorMessage, GatehouseError } from '../errors.js';
+import { ERROR_CODES, errorMessage, GatehouseError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { loadMonitorConfig, type MonitorConfig } from '../gateway/config-core.js';
 import { ensureToken } from '../gateway/token.js';
@@ -10,7 +11,7 @@ import { rotateIfLarge } from '../fs-util.js';
 import { LifecycleLog } from './lifecycle-log.js';
 import { MAX_GATEWAY_LOG_BYTES } from './log-file.js';
 import { createJsonLog } from './json-log.js';
-import { Monitor, newInstanceId } from './monitor.js';
+import { Monitor, newInstanceId, type MonitorContext } from './monitor.js';
 
 /** What replacing a running gateway reported (the CLI passes control/stop's stopGateway in). */
 export interface ReplaceOutcome {
@@ -27,11 +28,23 @@ export interface RunOptions {
   readonly argv: readonly string[];
 }
 
-export async function runGateway(paths: ProfilePaths, options: RunOptions): Promise<void> {
+export interface MonitorSetupOptions {
+  /** Print readable log lines on stderr too (a foreground run). */
+  readonly echo: boolean;
+  /** Rotate a large log first (not for a detached monitor: `start` did, before opening it as its stdout). */
+  readonly rotateLog: boolean;
+  readonly argv: readonly string[];
+}
+
+/**
+ * What a monitor needs before it can take the lock: its profile's directories, log, lifecycle log,
+ * config and token. A config that does not validate is logged and recorded, then thrown
+ * (GatehouseError CONFIG_INVALID); the caller decides what that ends (`run`: the process, exit 78).
+ */
+export async function prepareMonitor(paths: ProfilePaths, options: MonitorSetupOptions): Promise<MonitorContext> {
   ensureProfileDirs(paths);
-  // A detached monitor's log was rotated by `start`, which opened it as the monitor's stdout.
-  if (!isDetached()) rotateIfLarge(paths.gatewayLog, MAX_GATEWAY_LOG_BYTES);
-  const log = createJsonLog({ file: paths.gatewayLog, role: 'monitor', echo: !isDetached() });
+  if (options.rotateLog) rotateIfLarge(paths.gatewayLog, MAX_GATEWAY_LOG_BYTES);
+  const log = createJsonLog({ file: paths.gatewayLog, role: 'monitor', echo: options.echo });
   const instance = newInstanceId();
   const lifecycle = new LifecycleLog(paths.lifecycleLog, instance);
   let config: MonitorConfig;
@@ -40,7 +53,7 @@ export async function runGateway(paths: ProfilePaths, options: RunOptions): Prom
   } catch (error) {
     log.fatal({ hint: error instanceof GatehouseError ? error.hint : undefined }, errorMessage(error));
     lifecycle.append('start_failed', { reason: errorMessage(error), code: EXIT.CONFIG });
-    process.exit(EXIT.CONFIG);
+    throw error;
   }
   let tokenRead: ReturnType<typeof ensureToken>;
   try {
@@ -48,7 +61,7 @@ export async function runGateway(paths: ProfilePaths, options: RunOptions): Prom
   } catch (error) {
     log.fatal({ hint: error instanceof GatehouseError ? error.hint : undefined }, errorMessage(error));
     lifecycle.append('start_failed', { reason: errorMessage(error) });
-    process.exit(EXIT.FAILURE);
+    throw error;
   }
   const { token, note, replaced } = tokenRead;
   if (replaced !== undefined) {
@@ -56,13 +69,24 @@ export async function runGateway(paths: ProfilePaths, options: RunOptions): Prom
     log.warn(note ?? 'replaced the token file');
     lifecycle.append('token_replaced', { reason: replaced });
   } else if (note !== null) log.info(note);
+  return { paths, config, token, log, lifecycle, instance, argv: options.argv };
+}
+
+export async function runGateway(paths: ProfilePaths, options: RunOptions): Promise<void> {
+  let ctx: MonitorContext;
+  try {
+    ctx = await prepareMonitor(paths, { echo: !isDetached(), rotateLog: !isDetached(), argv: options.argv });
+  } catch (error) {
+    // Already logged and recorded: a bad config is fatal (78), anything else a failure.
+    process.exit(error instanceof GatehouseError && error.code === ERROR_CODES.CONFIG_INVALID ? EXIT.CONFIG : EXIT.FAILURE);
+  }
   if (options.replace !== null) {
-    const result = await options.replace(config.drain.timeoutMs);
-    if (result.wasRunning) log.info({ pid: result.pid, steps: result.steps }, 'replaced the running gateway');
+    const result = await options.replace(ctx.config.drain.timeoutMs);
+    if (result.wasRunning) ctx.log.info({ pid: result.pid, steps: result.steps }, 'replaced the running gateway');
     if (!result.ok) {
-      log.error(result.message);
+      ctx.log.error(result.message);
       process.exit(EXIT.FAILURE);
     }
   }
-  await new Monitor({ paths, config, token, log, lifecycle, instance, argv: options.argv }).boot();
+  await new Monitor(ctx).boot();
 }

@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Channels, gatewayStatusText } from '../channels/index.js';
-import { ENV, isDetached } from '../env.js';
+import { ENV, echoesLog } from '../env.js';
 import { GatehouseError, errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { createAgent, type Agent } from '../gateway/agents/index.js';
@@ -76,7 +76,7 @@ async function connectionsClosed(connections: Set<Socket>, deadline: number): Pr
 }
 
 export async function runWorker(paths: ProfilePaths): Promise<never> {
-  const log = createLogger({ file: paths.gatewayLog, role: 'worker', echo: !isDetached() });
+  const log = createLogger({ file: paths.gatewayLog, role: 'worker', echo: echoesLog() });
   if (process.send === undefined) {
     log.error('the worker is started by the monitor (`gatehouse run`), not by hand');
     process.exit(EXIT.USAGE);

@@ -48,6 +48,56 @@ const broken = await start({ home, profile: 'c' });
 process.stdout.write(JSON.stringify({ invalidConfig, started, running, first, second, stopped, after, notRunning, broken }) + '\\n');
 `;
 
+/**
+ * The gateway inside the consumer's process: a message, a second runGateway refused, a stop from
+ * code, one from the CLI, a full restart handed back to the host, and then the process must end by
+ * itself (nothing left holding the event loop; a guard reports what leaked).
+ */
+export const EMBED_TS = `import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GatehouseError, runGateway, status, type GatewayExit } from 'gatehouse';
+
+const [home, agentModule, cli] = process.argv.slice(2) as [string, string, string];
+const target = { home, profile: 'b' };
+const guard = setTimeout(() => {
+  process.stdout.write(JSON.stringify({ leaked: process.getActiveResourcesInfo() }) + '\\n');
+  process.exit(9);
+}, 30_000);
+guard.unref();
+
+const first = await runGateway({ ...target, config: { api: { port: 0 }, agent: { kind: 'module', module: agentModule, options: { greeting: 'inside' } } } });
+const id = await first.client.send('chat-2', 'hello');
+const reply = await first.client.waitForReply('chat-2', id, 20_000);
+const during = await status(target);
+let secondRefused: string | null = null;
+try {
+  await runGateway(target);
+} catch (error) {
+  secondRefused = error instanceof GatehouseError ? error.code : String(error);
+}
+const stoppedByCode: GatewayExit = await first.stop();
+const afterStop = await status(target);
+
+const second = await runGateway(target);
+const stopper = spawn(process.execPath, [cli, 'stop', '--profile', 'b'], { env: { ...process.env, GATEHOUSE_HOME: home }, stdio: 'ignore' });
+const stopperCode = await new Promise<number | null>((resolve) => stopper.on('exit', resolve));
+const stoppedByCli = await second.done;
+
+const third = await runGateway(target);
+const token = readFileSync(join(home, 'profiles', 'b', 'token'), 'utf8').trim();
+const restart = await fetch(third.apiUrl + '/v1/admin/restart?full=1', { method: 'POST', headers: { authorization: 'Bearer ' + token } });
+const fullRestart = await third.done;
+const fourth = await runGateway(target);
+const afterRestart = await fourth.client.waitForReply('chat-2', await fourth.client.send('chat-2', 'back'), 20_000);
+const lastStop = await fourth.stop();
+
+process.stdout.write(JSON.stringify({
+  pid: process.pid, apiUrl: first.apiUrl, reply, during, secondRefused, stoppedByCode, afterStop,
+  stopperCode, stoppedByCli, restartStatus: restart.status, fullRestart, afterRestart, lastStop,
+}) + '\\n');
+`;
+
 /** Must not type-check: an agent whose reply gives a number, and a start option that does not exist. */
 export const BAD_TS = `import { start, type Agent } from 'gatehouse';
 

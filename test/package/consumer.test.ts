@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPidFile } from '../../src/runtime/identity.js';
 import { collect, TestHome, type CliResult } from '../e2e/harness.js';
-import { AGENT_TS, BAD_TS, BROKEN_AGENT_JS, MANAGE_TS, tsconfig } from './consumer-sources.js';
+import { AGENT_TS, BAD_TS, BROKEN_AGENT_JS, EMBED_TS, MANAGE_TS, tsconfig } from './consumer-sources.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -87,6 +87,7 @@ test('a separate package installs the packed tarball, type-checks against its .d
   // TypeScript against the shipped types: the consumer's code checks, the wrong code is refused.
   writeFileSync(join(consumer, 'src', 'agent.ts'), AGENT_TS);
   writeFileSync(join(consumer, 'src', 'manage.ts'), MANAGE_TS);
+  writeFileSync(join(consumer, 'src', 'embed.ts'), EMBED_TS);
   writeFileSync(join(consumer, 'src', 'bad.ts'), BAD_TS);
   writeFileSync(join(consumer, 'tsconfig.json'), tsconfig(join(ROOT, 'node_modules', '@types')));
   const typecheck = await run(process.execPath, [TSC, '--noEmit', '-p', 'tsconfig.json'], consumer);
@@ -125,4 +126,25 @@ test('a separate package installs the packed tarball, type-checks against its .d
   const cliStatus = await run(process.execPath, [bin, 'status', '--profile', 'a', '--json'], consumer, home.env());
   assert.equal(cliStatus.code, 3, cliStatus.stdout + cliStatus.stderr);
   assert.equal((JSON.parse(cliStatus.stdout) as { state: string }).state, 'stopped');
+
+  // The gateway in the consumer's own process, which must end by itself once the gateway is stopped.
+  const embedded = must(await run(process.execPath, ['src/embed.ts', home.home, join(consumer, 'src', 'agent.ts'), bin], consumer, env), 'the embedding consumer');
+  assert.equal(embedded.stderr, '', 'neither the monitor nor its worker prints in the host');
+  const inside = JSON.parse(embedded.stdout) as Record<string, Record<string, unknown> & { text?: string }> & { pid: number; secondRefused: string; stopperCode: number; restartStatus: number };
+  assert.equal(inside.reply?.text, 'inside hello (#1, profile b)');
+  assert.equal(inside.during?.running, true);
+  assert.equal(inside.during?.pid, inside.pid, 'the monitor is the host process');
+  assert.equal(inside.during?.api && (inside.during.api as { url: string }).url, inside.apiUrl);
+  assert.equal(inside.secondRefused, 'GH_ALREADY_RUNNING');
+  assert.deepEqual(inside.stoppedByCode, { exitCode: 0, reason: 'stopped by the host program', restartRequested: false });
+  assert.equal(inside.afterStop?.state, 'stopped');
+  assert.equal(inside.stopperCode, 0);
+  assert.equal(inside.stoppedByCli?.exitCode, 0);
+  assert.match(String(inside.stoppedByCli?.reason), /gatehouse stop/);
+  assert.equal(inside.restartStatus, 202);
+  assert.equal(inside.fullRestart?.exitCode, 75);
+  assert.equal(inside.fullRestart?.restartRequested, true);
+  assert.equal(inside.afterRestart?.text, 'inside back (#1, profile b)');
+  assert.equal(inside.lastStop?.exitCode, 0);
+  assert.equal(readPidFile(home.paths('b').pidFile).kind, 'missing');
 });
