@@ -70,7 +70,7 @@ test('a separate package installs the packed tarball, type-checks against its .d
   const [packed] = JSON.parse(pack.stdout) as Array<{ filename: string; files: PackedFile[] }>;
   assert.ok(packed !== undefined);
   const files = packed.files.map((f) => f.path);
-  for (const needed of ['package.json', 'README.md', 'bin/gatehouse.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/gateway/module-agent.d.ts']) {
+  for (const needed of ['package.json', 'README.md', 'bin/gatehouse.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/gateway/agents/module.d.ts']) {
     assert.ok(files.includes(needed), `${needed} is in the package`);
   }
   const unwanted = files.filter((f) => !(f.startsWith('dist/src/') || f.startsWith('bin/') || ['package.json', 'README.md', 'LICENSE'].includes(f)) || f.endsWith('.map'));
