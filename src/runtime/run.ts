@@ -77,8 +77,10 @@ export async function runGateway(paths: ProfilePaths, options: RunOptions): Prom
   try {
     ctx = await prepareMonitor(paths, { echo: !isDetached(), rotateLog: !isDetached(), argv: options.argv });
   } catch (error) {
-    // Already logged and recorded: a bad config is fatal (78), anything else a failure.
-    process.exit(error instanceof GatehouseError && error.code === ERROR_CODES.CONFIG_INVALID ? EXIT.CONFIG : EXIT.FAILURE);
+    // A bad config is already logged and recorded: fatal (78). Anything else (an unusable home, a
+    // token that cannot be written) may have come before there was a log: the CLI reports it (exit 1).
+    if (error instanceof GatehouseError && error.code === ERROR_CODES.CONFIG_INVALID) process.exit(EXIT.CONFIG);
+    throw error;
   }
   if (options.replace !== null) {
     const result = await options.replace(ctx.config.drain.timeoutMs);
