@@ -54,7 +54,9 @@ test('Ctrl+C in the terminal of a foreground run is a planned stop: drained, exi
   home.writeConfig({});
   const quote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
   // script(1) runs the gateway on a pseudo-terminal; the ^C written to it becomes the terminal's SIGINT.
-  const term = spawn('script', ['-qfec', `${quote(process.execPath)} ${quote(CLI)} run`, '/dev/null'], { env: home.env(), stdio: ['pipe', 'pipe', 'pipe'] });
+  // `exec`: script runs the command through $SHELL -c, and where that is dash (SHELL unset, as in CI)
+  // the shell stays in between, dies of the same SIGINT, and script reports 130 for it.
+  const term = spawn('script', ['-qfec', `exec ${quote(process.execPath)} ${quote(CLI)} run`, '/dev/null'], { env: home.env(), stdio: ['pipe', 'pipe', 'pipe'] });
   t.after(() => { if (term.exitCode === null) term.kill('SIGKILL'); });
   const done = collect(term, 60_000);
   await eventually('the gateway to be running', () => { const s = home.state(); return s.kind === 'ok' && s.value.state === 'running'; });
