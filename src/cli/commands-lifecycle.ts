@@ -1,29 +1,19 @@
 // run, start, stop: the commands that change whether a gateway runs.
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
-import { currentRole, ENV } from '../env.js';
+import { ENV } from '../env.js';
 import { EXIT } from '../exit-codes.js';
 import { DEFAULT_START_TIMEOUT_MS } from '../control/start-defaults.js';
 import { dim, fail, printJson, say, warn } from './output.js';
 import { parseSeconds, pathsFor, withProfile, type ProfileOption } from './options.js';
+import { runCommand, type RunCommandOptions } from './run-command.js';
 
 export function registerLifecycleCommands(program: Command): void {
   withProfile(program.command('run'))
     .description('run the gateway in the foreground (monitor + worker); Ctrl+C drains and exits')
     .option('--replace', 'drain and replace a gateway already running this profile')
     .option('--home <dir>', `set ${ENV.HOME} for this process (start passes it, so the home is on the command line)`)
-    .action(async (options: ProfileOption & { replace?: boolean; home?: string }) => {
-      // Before any path is resolved; inherited by the worker. Discovery reads it from the command line.
-      if (options.home !== undefined) process.env[ENV.HOME] = resolve(options.home);
-      const paths = pathsFor(options);
-      // The one place the role is chosen: the monitor starts its worker with GATEHOUSE_ROLE=worker.
-      if (currentRole() === 'worker') await (await import('../runtime/worker.js')).runWorker(paths);
-      else {
-        const replace = options.replace !== true ? null : async (timeoutMs: number) =>
-          (await import('../control/stop.js')).stopGateway(paths, { timeoutMs, reason: 'replaced by `run --replace`' });
-        await (await import('../runtime/run.js')).runGateway(paths, { replace, argv: process.argv.slice(1) });
-      }
-    });
+    // Parsed without commander on the way in (main.ts); here for --help and the usage errors.
+    .action(async (options: RunCommandOptions) => { await runCommand(options); });
 
   withProfile(program.command('start'))
     .description('start the gateway detached; exits 0 only once it answered and stayed alive')

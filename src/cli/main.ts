@@ -1,45 +1,17 @@
-// The `gatehouse` command line.
-// The monitor and worker are started with this file as entry (no bin/gatehouse.js in front), so
-// the compile cache is turned on here too, before the commands import what they run.
+// The `gatehouse` entry. The monitor and worker are started with this file as entry (no
+// bin/gatehouse.js in front), so the compile cache is turned on here, before anything else loads.
+// Their command line (`run ...`) is read without the full CLI (see run-command.ts); every other
+// command goes to the commander program.
 import { enableCompileCache } from '../compile-cache.js';
-import { Command, CommanderError } from 'commander';
-import { EXIT } from '../exit-codes.js';
-import { VERSION } from '../version.js';
-import { registerAlertCommands } from './commands-alert.js';
-import { registerInspectCommands } from './commands-inspect.js';
-import { registerLifecycleCommands } from './commands-lifecycle.js';
-import { registerRestartCommands } from './commands-restart.js';
-import { registerSendCommand } from './commands-send.js';
-import { registerServiceCommands } from './commands-service.js';
-import { reportError } from './output.js';
+import { parseRunCommand, runCommand } from './run-command.js';
 
-export function buildProgram(): Command {
-  const program = new Command('gatehouse')
-    .description('a gateway daemon for chat bots and AI agents that stays up')
-    .version(VERSION)
-    .showHelpAfterError()
-    .exitOverride();
-  registerLifecycleCommands(program);
-  registerRestartCommands(program);
-  registerInspectCommands(program);
-  registerSendCommand(program);
-  registerServiceCommands(program);
-  registerAlertCommands(program);
-  return program;
-}
-
-async function main(): Promise<void> {
-  enableCompileCache();
+enableCompileCache();
+const run = parseRunCommand(process.argv.slice(2));
+if (run === null) await (await import('./program.js')).runProgram();
+else {
   try {
-    await buildProgram().parseAsync(process.argv);
+    await runCommand(run);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end here with exit code 0; usage errors were already printed.
-      process.exitCode = error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
-      return;
-    }
-    process.exitCode = reportError(error);
+    process.exitCode = (await import('./output.js')).reportError(error);
   }
 }
-
-await main();

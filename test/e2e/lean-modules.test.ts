@@ -49,7 +49,7 @@ test('status, status --json and send load no zod, pino, SQLite, start or install
   }
 });
 
-test('the monitor loads no zod, pino, SQLite, gateway application or CLI code; its worker does the work', { skip }, async (t) => {
+test('the monitor loads no zod, pino, SQLite, gateway application or CLI code (nor commander, nor does its worker); the worker does the work', { skip }, async (t) => {
   const home = new TestHome();
   t.after(() => home.cleanup());
   home.writeConfig({});
@@ -68,4 +68,10 @@ test('the monitor loads no zod, pino, SQLite, gateway application or CLI code; i
   assert.deepEqual(heavyIn(monitor), [], 'the monitor loaded heavy modules');
   const cli = monitor.filter((u) => /\/dist\/src\/control\/(start|stop|status|service-[a-z]+)\.js$/.test(u));
   assert.deepEqual(cli, [], 'the monitor loaded CLI-side control code');
+  // Both run all day: their `run` command line is read without commander and the other commands.
+  const program = /\/node_modules\/commander\/|\/dist\/src\/cli\/(program|commands-[a-z]+)\.js$/;
+  for (const [role, urls] of [['monitor', monitor], ['worker', worker]] as const) {
+    assert.ok(urls.some((u) => u.endsWith('/dist/src/cli/run-command.js')), `${role}: the recorder saw its entry`);
+    assert.deepEqual(urls.filter((u) => program.test(u)), [], `${role} loaded the full CLI`);
+  }
 });

@@ -120,7 +120,7 @@ test('gatehouse install runs the gateway under a real systemd user manager: revi
 
   // --print first: it must install nothing.
   const printed = gw.cli('install', '--print');
-  assert.equal(printed.exitCode, 0, `${printed.stderr} (${CLI}: is registerServiceCommands wired into src/cli/main.ts?)`);
+  assert.equal(printed.exitCode, 0, `${printed.stderr} (${CLI}: is registerServiceCommands wired into src/cli/program.ts?)`);
   assert.equal(existsSync(unitFile), false, '--print installs nothing');
   const [header, ...rest] = printed.stdout.split('\n');
   // The unit is the first file printed; the watchdog's files follow, each after its own header.
