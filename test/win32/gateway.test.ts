@@ -19,8 +19,11 @@ import { gatewayHome, http, jsonIn, lifecycleEvents, readJson, runCli } from './
 
 const STEP_TIMEOUT_MS = 90_000;
 const CLI_TIMEOUT_MS = 90_000;
-/** The echo agent takes this long, so a stop finds the message in flight. */
-const AGENT_DELAY_MS = 4_000;
+/**
+ * The echo agent takes this long, so a stop finds the message in flight: long enough that it still
+ * is when `stop` (a node.exe started under Wine, which took more than 4 s on a loaded machine) reaches the gateway; the drain waits for it either way.
+ */
+const AGENT_DELAY_MS = 15_000;
 
 interface ParentResult {
   assigned: boolean;
