@@ -33,4 +33,4 @@ export { VERSION } from './version.js';
 
 export { runGateway } from './lib/embedded.js';
 export type { RunGatewayOptions, GatewayHandle, GatewayExit } from './lib/embedded.js';
-export type { RestartReply } from './control/protocol.js';
+export type { RestartReply } from './runtime/protocol.js';

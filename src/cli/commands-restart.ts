@@ -1,6 +1,6 @@
 // restart, update-respawn, and the hidden respawn watcher command.
 import { Option, type Command } from 'commander';
-import { DEFAULT_RESPAWN_DEADLINE_MS, parseIdentity, RESPAWN_WATCH_COMMAND } from '../control/respawn.js';
+import { DEFAULT_RESPAWN_DEADLINE_MS, parseIdentity, RESPAWN_WATCH_COMMAND } from '../runtime/respawn.js';
 import { fail, say, warn } from './output.js';
 import { parseCount, pathsFor, withProfile, type ProfileOption } from './options.js';
 
@@ -38,7 +38,7 @@ export function registerRestartCommands(program: Command): void {
     .option('--stop-if-running', 'ask a still-running target to stop once the caller is gone')
     .option('--supervised', 'the target runs under a service manager: respawn it through the manager')
     .action(async (options: ProfileOption & { target: string; caller?: string; reason: string; deadlineMs: number; stopIfRunning?: boolean; supervised?: boolean }) => {
-      const { runRespawnWatcher } = await import('../runtime/respawn-watcher.js');
+      const { runRespawnWatcher } = await import('../control/respawn-watcher.js');
       process.exitCode = await runRespawnWatcher(pathsFor(options), {
         target: parseIdentity(options.target),
         caller: options.caller === undefined ? null : parseIdentity(options.caller),

@@ -16,7 +16,7 @@ export function registerSendCommand(program: Command): void {
     .action(async (session: string, text: string, options: ProfileOption & { wait?: boolean; timeout: number }) => {
       const paths = pathsFor(options);
       const [{ ApiClient, ApiError }, { controlTarget, requestStatus }, { explainUnproven }] = await Promise.all([
-        import('../control/api-client.js'), import('../control/client.js'), import('../control/endpoint-owner.js'),
+        import('../control/api-client.js'), import('../runtime/control-client.js'), import('../control/endpoint-owner.js'),
       ]);
       const target = controlTarget(paths);
       const status = await requestStatus(target);

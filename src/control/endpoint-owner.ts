@@ -5,7 +5,7 @@
 import { readPidFile } from '../runtime/identity.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
-import type { HelloReply } from './protocol.js';
+import type { HelloReply } from '../runtime/protocol.js';
 
 export type UnprovenOwner =
   /** Our gateway (PID file + OS identity agree with what it claims), holding an older token. */

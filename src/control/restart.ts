@@ -3,8 +3,8 @@
 import { EXIT } from '../exit-codes.js';
 import type { ProfilePaths } from '../paths.js';
 import { waitGone, waitUntil } from '../runtime/process-tree.js';
-import { controlTarget, hello, requestRestart } from './client.js';
-import { helloIdentity } from './protocol.js';
+import { controlTarget, hello, requestRestart } from '../runtime/control-client.js';
+import { helloIdentity } from '../runtime/protocol.js';
 import { startGateway } from './start.js';
 
 /** A worker restart answers once the new worker serves; allow for a slow boot. */

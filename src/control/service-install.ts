@@ -10,11 +10,14 @@ import { buildServiceSpec } from '../service/spec.js';
 import { releaseAutostartHold } from '../service/autostart-hold.js';
 import type { InstallOptions, RenderedDefinition, ServiceKind, ServiceSpec } from '../service/types.js';
 import { ENTRY_SCRIPT } from '../version.js';
-import { controlTarget, hello } from './client.js';
-import { selectFor } from './service-select.js';
+import { controlTarget, hello } from '../runtime/control-client.js';
+import { selectFor, type DetachedStart } from './service-select.js';
 import { stopGateway } from './stop.js';
 
 const HELLO_TIMEOUT_MS = 1_000;
+
+/** An install that starts the gateway now through a Windows track: the start code loads only then. */
+const startNow: DetachedStart = async (paths) => (await import('./start.js')).startDetached(paths);
 const MS_PER_SECOND = 1_000;
 
 export interface ServiceOutcome {
@@ -76,7 +79,7 @@ async function handOver(paths: ProfilePaths, drainTimeoutMs: number): Promise<st
 }
 
 export async function installService(paths: ProfilePaths, options: InstallOptions, host?: ServiceHost): Promise<ServiceOutcome> {
-  const selection = await selectFor(paths, host);
+  const selection = await selectFor(paths, host, startNow);
   if (!selection.ok) return failed(selection.reason);
   const { service } = selection;
   let spec: ServiceSpec;

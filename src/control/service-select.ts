@@ -1,26 +1,30 @@
 // Which autostart backend serves a profile, with the hooks the Windows tracks need. Its own module
-// so that `status`, `start` and `install` all choose it the same way without importing each other:
-// starting a gateway (the Startup track's hook) loads the start code only when a hook runs.
+// so that `status`, `start` and `install` all choose it the same way without importing each other.
+// Starting a gateway (the hook the Startup track and a disabled task use for "start it now") is the
+// caller's to give: `start` passes its own start, `install` one that loads the start code only when
+// the hook runs, `status` none. So this module never imports the start code back.
 import { EXIT } from '../exit-codes.js';
 import type { ProfilePaths } from '../paths.js';
 import { profilePaths } from '../paths.js';
 import { selectService, type GatewayHooks, type Selection, type ServiceHost } from '../service/select.js';
 import type { ServiceResult } from '../service/types.js';
-import { controlTarget, hello } from './client.js';
+import { controlTarget, hello } from '../runtime/control-client.js';
 
 const HELLO_TIMEOUT_MS = 1_000;
 
+/** Start a profile's gateway now, detached and without the service manager (the tracks' "start it now"). */
+export type DetachedStart = (paths: ProfilePaths) => Promise<ServiceResult>;
+
+/** For callers that never start a gateway through a track (`status`, `uninstall`, `install --print`). */
+const noDetachedStart: DetachedStart = async () => ({ ok: false, exitCode: EXIT.FAILURE, timedOut: false, detail: 'this command does not start gateways' });
+
 /** What the Windows tracks need to observe and start the gateway of another profile of this home. */
-export function gatewayHooks(home: string): GatewayHooks {
+export function gatewayHooks(home: string, startDetached: DetachedStart = noDetachedStart): GatewayHooks {
   const pathsOf = (profile: string): ProfilePaths => profilePaths(profile, { ...process.env, GATEHOUSE_HOME: home });
   return {
     profileDir: (profile) => pathsOf(profile).dir,
     gatewayUp: async (profile) => (await hello(controlTarget(pathsOf(profile)), HELLO_TIMEOUT_MS)).ok,
-    async startDetached(profile): Promise<ServiceResult> {
-      const { startGateway } = await import('./start.js');
-      const started = await startGateway(pathsOf(profile), undefined, { viaManager: false });
-      return { ok: started.ok, exitCode: started.exitCode, timedOut: false, detail: [started.message, ...started.details].join('; ') };
-    },
+    startDetached: (profile) => startDetached(pathsOf(profile)),
     stopAutostarted: (profile) => stopAutostarted(pathsOf(profile)),
   };
 }
@@ -43,6 +47,6 @@ async function stopAutostarted(paths: ProfilePaths): Promise<ServiceResult> {
     : result(false, `the gateway the autostart runs (pid ${answer.data.pid}) did not stop: ${stopped.message}`);
 }
 
-export function selectFor(paths: ProfilePaths, host?: ServiceHost): Promise<Selection> {
-  return selectService(gatewayHooks(paths.home), host);
+export function selectFor(paths: ProfilePaths, host?: ServiceHost, startDetached?: DetachedStart): Promise<Selection> {
+  return selectService(gatewayHooks(paths.home, startDetached), host);
 }

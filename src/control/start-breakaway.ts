@@ -7,19 +7,17 @@
 // under Wine 8 QueryInformationJobObject answers success with all limit flags zero (checked), so it
 // would call every job "no breakaway". So: spawn, and on a refusal ask the task backend; if the
 // task can run, end the in-job monitor (seconds old, nothing accepted yet) and /Run the task.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
 import { killProcessTree, waitGone } from '../runtime/process-tree.js';
+import type { Selection } from '../service/select.js';
 import type { ServiceBackend, ServiceStatus } from '../service/types.js';
-import { controlTarget, hello } from './client.js';
-import { selectFor } from './service-select.js';
-import type { StartResult } from './start.js';
+import { confirmStart } from './start-confirm.js';
+import type { StartResult } from './start-result.js';
 
 const END_CHILD_WAIT_MS = 10_000;
-const PROBE_TIMEOUT_MS = 1_000;
 export const VIA_TASK = 'the Task Scheduler';
 
 export type Route = { readonly use: 'task' } | { readonly use: 'spawn'; readonly why: string };
@@ -72,30 +70,29 @@ export async function endProcessTree(pid: number): Promise<boolean> {
 }
 
 /**
- * The StartResult of a start through the task, confirmed as `start` confirms its own: it answers,
- * serves /healthz, and still answers (the same instance) after the confirm window.
+ * The StartResult of a start through the task, confirmed as every start is (start-confirm.ts). The
+ * task's backend returns once the gateway answers; whichever monitor answers is the task's.
  */
-export async function confirmTaskStart(
-  paths: ProfilePaths, detail: string,
-  probes: { runningApiUrl(paths: ProfilePaths): Promise<string | null>; healthy(url: string): Promise<boolean>; confirmMs: number },
-): Promise<StartResult> {
-  const failure = (message: string): StartResult => ({ ok: false, alreadyRunning: false, pid: null, apiUrl: null, message, exitCode: EXIT.FAILURE, details: [], via: VIA_TASK });
-  const first = await hello(controlTarget(paths), PROBE_TIMEOUT_MS);
-  if (!first.ok) return failure(`${VIA_TASK} started the gateway (${detail}), but it no longer answers`);
-  const apiUrl = await probes.runningApiUrl(paths);
-  if (apiUrl === null || !(await probes.healthy(apiUrl))) return failure(`the gateway ${VIA_TASK} started does not answer on its API`);
-  await sleep(probes.confirmMs);
-  const still = await hello(controlTarget(paths), PROBE_TIMEOUT_MS);
-  if (!still.ok || still.data.instance !== first.data.instance) return failure(`the gateway ${VIA_TASK} started died within the confirm window`);
+export async function confirmTaskStart(paths: ProfilePaths, detail: string, timeoutMs: number): Promise<StartResult> {
+  const confirmed = await confirmStart(paths, { gone: () => null, alive: (pid) => platform.isAlive(pid) }, timeoutMs);
+  if (!confirmed.ok) {
+    const message = confirmed.why === 'timeout' ? `${VIA_TASK} started the gateway (${detail}), but it ${confirmed.message}` : `the gateway ${VIA_TASK} started: ${confirmed.message}`;
+    return { ok: false, alreadyRunning: false, pid: confirmed.pid, apiUrl: null, message, exitCode: EXIT.FAILURE, details: [], via: VIA_TASK };
+  }
   return {
-    ok: true, alreadyRunning: false, pid: first.data.pid, apiUrl, exitCode: EXIT.OK, details: [], via: VIA_TASK, detachedHow: 'task-scheduler', mayDieWithCaller: false,
-    message: `started through ${VIA_TASK} (pid ${first.data.pid}): this caller's job forbids breakaway, and a gateway started by the task is outside it`,
+    ok: true, alreadyRunning: false, pid: confirmed.pid, apiUrl: confirmed.apiUrl, exitCode: EXIT.OK, details: [], via: VIA_TASK, detachedHow: 'task-scheduler', mayDieWithCaller: false,
+    message: `started through ${VIA_TASK} (pid ${confirmed.pid}): this caller's job forbids breakaway, and a gateway started by the task is outside it`,
   };
 }
 
-/** start.ts's entry: the profile's own autostart backend, the in-job monitor ended by identity. */
-export async function afterRefusedBreakaway(paths: ProfilePaths, childPid: number): Promise<RefusedOutcome> {
-  const selection = await selectFor(paths);
+/** start.ts's entry: the profile's own autostart backend (selected by the caller), the in-job monitor ended by identity. */
+export async function afterRefusedBreakaway(select: () => Promise<Selection>, profile: string, childPid: number): Promise<RefusedOutcome> {
+  let selection: Selection;
+  try {
+    selection = await select();
+  } catch (error) {
+    return { path: 'spawn', why: `the autostart backend could not be chosen: ${errorMessage(error)}`, respawn: false };
+  }
   if (!selection.ok) return { path: 'spawn', why: selection.reason, respawn: false };
-  return startOutsideJob({ backend: selection.service.backend, profile: paths.profile, endInJobChild: () => endProcessTree(childPid) });
+  return startOutsideJob({ backend: selection.service.backend, profile, endInJobChild: () => endProcessTree(childPid) });
 }

@@ -1,41 +1,47 @@
 // `gatehouse start` when the profile's autostart service is installed (systemd, launchd): start it
 // through the manager, so the manager's monitor is the only one (a monitor spawned beside it would
 // hold the lock, and the manager's would exit and be restarted into its start limit). Confirmed as
-// `start` confirms: it answered on the control endpoint and /healthz, and still answered after the
-// confirm window. Only when the manager cannot be reached does the caller fall back to a spawn.
-import { setTimeout as sleep } from 'node:timers/promises';
+// every start is (start-confirm.ts). Only when the manager cannot be reached, or it cannot be told
+// whether a service is installed, does the caller fall back to a spawn, and it says why.
 import { errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
 import { LifecycleLog } from '../runtime/lifecycle-log.js';
-import { controlTarget, hello } from './client.js';
+import type { Selection } from '../service/select.js';
 import { fileSize, linesSince, problems } from './log-excerpt.js';
-import type { ServiceHost } from '../service/select.js';
-import { selectFor } from './service-select.js';
-import { confirmWindowMs, healthy, runningApiUrl, type StartResult } from './start.js';
+import { confirmStart } from './start-confirm.js';
+import type { StartResult } from './start-result.js';
 
-const POLL_MS = 100;
-const PROBE_TIMEOUT_MS = 1_000;
 /** How often the manager is asked whether the unit is still up while waiting for an answer. */
 const MANAGER_POLL_MS = 1_000;
 
 export type ManagedStart =
   | { readonly kind: 'done'; readonly result: StartResult }
-  /** Start by spawning; `note` says why the manager was not used (null: no service installed). */
+  /** Start by spawning; `note` says why the manager was not used (null: no service to use). */
   | { readonly kind: 'spawn'; readonly note: string | null };
 
-export async function startThroughManager(paths: ProfilePaths, timeoutMs: number, host?: ServiceHost): Promise<ManagedStart> {
-  let selection;
+/** Which manager to start through, or why none: selection is the caller's (service-select.ts). */
+async function managerFor(paths: ProfilePaths, select: () => Promise<Selection>): Promise<{ manager: string; selection: Selection & { ok: true } } | ManagedStart> {
+  let selection: Selection;
   let manager: string | null;
   try {
-    selection = await selectFor(paths, host);
-    manager = selection.ok ? await selection.service.startsThrough(paths.profile) : null;
-  } catch {
-    return { kind: 'spawn', note: null };
+    selection = await select();
+    // No autostart on this platform: nothing installed to go through, and nothing to report.
+    if (!selection.ok) return { kind: 'spawn', note: null };
+    manager = await selection.service.startsThrough(paths.profile);
+  } catch (error) {
+    return { kind: 'spawn', note: `could not tell whether an autostart service is installed: ${errorMessage(error)}` };
   }
-  if (!selection.ok || manager === null) return { kind: 'spawn', note: null };
-  const { backend } = selection.service;
+  if (manager === null) return { kind: 'spawn', note: null };
+  return { manager, selection };
+}
+
+export async function startThroughManager(paths: ProfilePaths, timeoutMs: number, select: () => Promise<Selection>): Promise<ManagedStart> {
+  const chosen = await managerFor(paths, select);
+  if ('kind' in chosen) return chosen;
+  const { manager } = chosen;
+  const { backend } = chosen.selection.service;
   try {
     if (!(await backend.isInstalled(paths.profile))) return { kind: 'spawn', note: null };
   } catch (error) {
@@ -59,33 +65,21 @@ export async function startThroughManager(paths: ProfilePaths, timeoutMs: number
     return failure(`${manager} did not start the service: ${started.detail}`);
   }
 
-  const deadline = Date.now() + timeoutMs;
-  let apiUrl: string | null = null;
-  let pid: number | null = null;
-  let instance: string | null = null;
+  // The unit's monitor is whichever answers: the manager starts it, we never learn its pid first.
   let lastManagerCheck = Date.now();
-  while (apiUrl === null) {
-    if (Date.now() > deadline) return failure(`${manager} started the service, but the gateway did not answer within ${timeoutMs} ms`);
-    const answer = await hello(controlTarget(paths), PROBE_TIMEOUT_MS);
-    if (answer.ok && answer.data.state === 'running') {
-      apiUrl = await runningApiUrl(paths);
-      pid = answer.data.pid;
-      instance = answer.data.instance;
-    }
-    if (apiUrl !== null) break;
-    if (Date.now() - lastManagerCheck >= MANAGER_POLL_MS) {
+  const confirmed = await confirmStart(paths, {
+    async gone() {
+      if (Date.now() - lastManagerCheck < MANAGER_POLL_MS) return null;
       lastManagerCheck = Date.now();
       const status = await backend.status(paths.profile).catch(() => null);
-      if (status?.state === 'stopped') return failure(`the gateway ${manager} started exited while starting (${status.detail})`);
-    }
-    await sleep(POLL_MS);
+      return status?.state === 'stopped' ? `the gateway ${manager} started exited while starting (${status.detail})` : null;
+    },
+    alive: (pid) => platform.isAlive(pid),
+  }, timeoutMs);
+  if (!confirmed.ok) {
+    return failure(confirmed.why === 'timeout' ? `${manager} started the service, but the gateway ${confirmed.message}` : confirmed.message);
   }
-  if (!(await healthy(apiUrl))) return failure(`the gateway answered on its control endpoint but not on ${apiUrl}/healthz`);
-  await sleep(confirmWindowMs());
-  const still = await hello(controlTarget(paths), PROBE_TIMEOUT_MS);
-  if (!still.ok || still.data.instance !== instance || pid === null || !platform.isAlive(pid)) {
-    return failure('the gateway answered, then died within the confirm window');
-  }
+  const { pid, apiUrl } = confirmed;
   return {
     kind: 'done',
     result: { ok: true, alreadyRunning: false, pid, apiUrl, message: `started through ${manager} (pid ${pid})`, exitCode: EXIT.OK, details: [], via: manager },

@@ -11,8 +11,8 @@ import { errorMessage } from '../errors.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
 import { holdAutostart } from '../service/autostart-hold.js';
-import { controlTarget, hello, requestStop } from './client.js';
-import { helloIdentity } from './protocol.js';
+import { controlTarget, hello, requestStop } from '../runtime/control-client.js';
+import { helloIdentity } from '../runtime/protocol.js';
 import { describeDiscovered, discoverMonitors, type DiscoveredMonitor } from './discover.js';
 import { explainUnproven, type UnprovenOwner } from './endpoint-owner.js';
 

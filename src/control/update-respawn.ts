@@ -8,9 +8,9 @@ import { gatehouseHome, profilePaths } from '../paths.js';
 import { chooseCaller } from '../platform/caller-chain.js';
 import { platform } from '../platform/index.js';
 import { ENTRY_SCRIPT } from '../version.js';
-import { controlTarget, hello } from './client.js';
-import { helloIdentity } from './protocol.js';
-import { armRespawn, DEFAULT_RESPAWN_DEADLINE_MS, identityOf } from './respawn.js';
+import { controlTarget, hello } from '../runtime/control-client.js';
+import { helloIdentity } from '../runtime/protocol.js';
+import { armRespawn, DEFAULT_RESPAWN_DEADLINE_MS, identityOf } from '../runtime/respawn.js';
 
 export interface ResolvedCaller {
   /** The process to outlive; null: nobody (the respawn waits only for the gateway to stop). */

@@ -5,9 +5,9 @@
 // everything it held, so the host's event loop can end. A full restart cannot load new code into
 // the host, so it ends the gateway with exit 75 (`restartRequested`) for the host to act on.
 import { ApiClient } from '../control/api-client.js';
-import { controlTarget, hello } from '../control/client.js';
+import { controlTarget, hello } from '../runtime/control-client.js';
 import { fileSize, linesSince, problems } from '../control/log-excerpt.js';
-import type { RestartReply } from '../control/protocol.js';
+import type { RestartReply } from '../runtime/protocol.js';
 import { ERROR_CODES, GatehouseError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { GatewayConfigInput } from '../gateway/config.js';

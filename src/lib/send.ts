@@ -1,6 +1,6 @@
 // Messages from code: the API client of a running profile, and `send`, as `gatehouse send [--wait]`.
 import { ApiClient, ApiError, type ApiMessage } from '../control/api-client.js';
-import { controlTarget, requestStatus } from '../control/client.js';
+import { controlTarget, requestStatus } from '../runtime/control-client.js';
 import { errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { readToken } from '../gateway/token.js';

@@ -5,8 +5,8 @@
 // so idle ones cannot use up the monitor's descriptors.
 import { createServer, type Server, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
-import { hello } from '../control/client.js';
-import { MAX_CONTROL_LINE_BYTES, type ControlReply, type HelloReply, type RestartReply, type StatusReply, type StopReply } from '../control/protocol.js';
+import { hello } from './control-client.js';
+import { MAX_CONTROL_LINE_BYTES, type ControlReply, type HelloReply, type RestartReply, type StatusReply, type StopReply } from './protocol.js';
 import { ERROR_CODES, GatehouseError, isErrnoException } from '../errors.js';
 import type { ControlEndpoint } from '../platform/index.js';
 import { clientProof, isNonce, newNonce, proofMatches, serverProof } from './control-auth.js';

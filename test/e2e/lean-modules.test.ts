@@ -44,7 +44,7 @@ test('status, status --json and send load no zod, pino, SQLite, start or install
     const lists = [...recordedBy(dir).values()];
     assert.equal(lists.length, 1, `${args.join(' ')}: one process recorded`);
     const urls = lists[0]!;
-    assert.ok(urls.some((u) => u.endsWith('/dist/src/control/client.js')), `${args.join(' ')}: the recorder saw the CLI's modules`);
+    assert.ok(urls.some((u) => u.endsWith('/dist/src/runtime/control-client.js')), `${args.join(' ')}: the recorder saw the CLI's modules`);
     assert.deepEqual(heavyIn(urls), [], `${args.join(' ')} loaded heavy modules`);
   }
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { controlTarget, hello } from '../../src/control/client.js';
+import { controlTarget, hello } from '../../src/runtime/control-client.js';
 import { uninstallService } from '../../src/control/service-install.js';
 import { selectFor } from '../../src/control/service-select.js';
 import { startGateway } from '../../src/control/start.js';

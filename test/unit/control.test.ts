@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { controlCall, hello, requestRestart, requestStatus, requestStop, type ControlTarget } from '../../src/control/client.js';
+import { controlCall, hello, requestRestart, requestStatus, requestStop, type ControlTarget } from '../../src/runtime/control-client.js';
 import { clientProof, newNonce } from '../../src/runtime/control-auth.js';
 import { CONTROL_IDLE_TIMEOUT_MS, MAX_CONTROL_CONNECTIONS } from '../../src/runtime/control-connections.js';
-import type { HelloReply, RestartReply, StatusReply, StopReply } from '../../src/control/protocol.js';
+import type { HelloReply, RestartReply, StatusReply, StopReply } from '../../src/runtime/protocol.js';
 import { startControlServer, type ControlHandlers } from '../../src/runtime/control-server.js';
 import { ERROR_CODES, GatehouseError } from '../../src/errors.js';
 import { abstractEndpoint, fileEndpoint } from '../../src/platform/posix.js';
@@ -300,7 +300,7 @@ test('a well-formed JSON answer of the wrong shape is kind "error", not a crash 
   // Run the client in a child: the bug is an uncaught exception, which would kill this test process.
   const address = join(tempDir(t), 'odd.sock');
   await silentServer(t, address, (s) => s.end('null\n'));
-  const client = new URL('../../src/control/client.js', import.meta.url).href;
+  const client = new URL('../../src/runtime/control-client.js', import.meta.url).href;
   const script = `import(${JSON.stringify(client)}).then(async ({ hello }) => console.log(JSON.stringify(await hello({ address: ${JSON.stringify(address)}, key: 'k' }, 2000))));`;
   const { firstLine } = await spawnNode(t, script);
   const answer = JSON.parse(firstLine) as { ok: boolean; kind?: string };

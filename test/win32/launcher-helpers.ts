@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hello, type ControlTarget } from '../../src/control/client.js';
+import { hello, type ControlTarget } from '../../src/runtime/control-client.js';
 import { readToken } from '../../src/gateway/token.js';
 import { platform } from '../../src/platform/index.js';
 import { terminate, win32 } from '../../src/platform/win32.js';

@@ -23,7 +23,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { hello } from '../../src/control/client.js';
+import { hello } from '../../src/runtime/control-client.js';
 import { platform } from '../../src/platform/index.js';
 import { runBounded } from '../../src/platform/spawn.js';
 import { terminate, win32 } from '../../src/platform/win32.js';

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { readToken } from '../gateway/token.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
-import { clientProof, isNonce, newNonce, proofMatches, serverProof } from '../runtime/control-auth.js';
+import { clientProof, isNonce, newNonce, proofMatches, serverProof } from './control-auth.js';
 import {
   MAX_CONTROL_LINE_BYTES, type ControlCommand, type ControlReply, type HelloProof, type HelloReply, type RestartReply, type StatusReply, type StopReply,
 } from './protocol.js';

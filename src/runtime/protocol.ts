@@ -3,7 +3,7 @@
 // and proves it knows the profile's token (runtime/control-auth.ts). Then, optionally, one command
 // authorised by the client's proof. The token itself never crosses the endpoint.
 import type { StoreFailure } from '../gateway/store-errors.js';
-import type { GatewayState } from '../runtime/state-file.js';
+import type { GatewayState } from './state-file.js';
 import type { ProcessIdentity } from '../platform/index.js';
 
 export type ControlCommand =

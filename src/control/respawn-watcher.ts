@@ -7,20 +7,20 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { controlTarget, hello, requestRestart } from '../control/client.js';
-import { startGateway } from '../control/start.js';
-import { stopGateway } from '../control/stop.js';
+import { controlTarget, hello, requestRestart } from '../runtime/control-client.js';
+import { startGateway } from './start.js';
+import { stopGateway } from './stop.js';
 import { drainTimeoutOrDefault } from '../gateway/config.js';
 import { errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { ensureProfileDirs, type ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
-import type { RespawnRequest } from '../control/respawn.js';
-import { startControlServer } from './control-server.js';
-import { LifecycleLog } from './lifecycle-log.js';
-import { createLogger } from './logger.js';
-import type { Logger } from './logger.js';
-import { waitGone, waitUntil } from './process-tree.js';
+import type { RespawnRequest } from '../runtime/respawn.js';
+import { startControlServer } from '../runtime/control-server.js';
+import { LifecycleLog } from '../runtime/lifecycle-log.js';
+import { createLogger } from '../runtime/logger.js';
+import type { Logger } from '../runtime/logger.js';
+import { waitGone, waitUntil } from '../runtime/process-tree.js';
 
 /** The monitor answers a full-restart request at once (it exits 75 after draining). */
 const RESTART_REQUEST_TIMEOUT_MS = 5_000;
