@@ -39,6 +39,17 @@ export function workerEnv(instance: string, home: string, options: { quiet?: boo
   return env;
 }
 
+/**
+ * Environment for a CLI command the gateway runs itself (the dashboard's `status --deep`): a plain
+ * command of this home, with none of the monitor's or the worker's own flags.
+ */
+export function commandEnv(home: string, parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env = { ...parent };
+  for (const name of [ENV.ROLE, ENV.INSTANCE, ENV.QUIET, ENV.DETACHED, ENV.SUPERVISED]) delete env[name];
+  env[ENV.HOME] = home;
+  return env;
+}
+
 /** Environment for a detached monitor started by `start`. */
 export function detachedMonitorEnv(parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env = { ...parent };

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { VERSION } from '../version.js';
 import { registerAlertCommands } from './commands-alert.js';
+import { registerDashboardCommand } from './commands-dashboard.js';
 import { registerInspectCommands } from './commands-inspect.js';
 import { registerLifecycleCommands } from './commands-lifecycle.js';
 import { registerRestartCommands } from './commands-restart.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerSendCommand(program);
   registerServiceCommands(program);
   registerAlertCommands(program);
+  registerDashboardCommand(program);
   return program;
 }
 

@@ -99,6 +99,11 @@ export class ApiClient {
     return messageId;
   }
 
+  /** A one-time login code for the dashboard (see src/gateway/dashboard/auth.ts). */
+  dashboardCode(): Promise<{ code: string; expiresAt: string; path: string }> {
+    return this.request('POST', '/v1/dashboard/login-codes');
+  }
+
   session(sessionId: string): Promise<ApiSession> {
     return this.request<ApiSession>('GET', `/v1/sessions/${encodeURIComponent(sessionId)}`);
   }

@@ -6,6 +6,7 @@ import { tokenMatches } from './token.js';
 import { NEW_CONTEXT_COMMAND, type Dispatcher } from './dispatcher.js';
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_WINDOW_MS } from './idempotency.js';
 import type { SessionStore, StoredMessage } from './store.js';
+import type { DashboardRoutes } from './dashboard/routes.js';
 import { classifyStoreError, type StoreHealth } from './store-errors.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -43,15 +44,17 @@ export interface ApiDeps {
   readonly metrics?: () => Promise<string>;
   /** Told of every storage failure (503) and every committed message, for `status --deep`. */
   readonly storeHealth?: StoreHealth;
+  /** The local dashboard (/dashboard/, with its own login), and its login codes for /v1/dashboard/login-codes. */
+  readonly dashboard?: DashboardRoutes;
 }
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
@@ -61,7 +64,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
  * Read a body of at most MAX_BODY_BYTES. A larger one is read to its end and discarded, so the
  * client gets its 413 instead of a reset connection; past DISCARD_LIMIT_BYTES the connection is cut.
  */
-function readBody(req: IncomingMessage): Promise<string> {
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -151,6 +154,11 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): 
     send(res, accepting ? 200 : 503, { ok: accepting, pid: deps.identity.pid, instance: deps.identity.instance, workerPid: process.pid, ...(accepting ? {} : { state: 'draining' }) });
     return;
   }
+  // The dashboard authenticates with its own session (a cookie and a key), never the bearer token.
+  if (deps.dashboard !== undefined && (url.pathname === '/dashboard' || url.pathname.startsWith('/dashboard/'))) {
+    await deps.dashboard.handle(req, res, url);
+    return;
+  }
   if (!authorized(req, deps.token)) {
     send(res, 401, { error: { code: 'unauthorized', message: 'missing or wrong bearer token' } }, { 'www-authenticate': 'Bearer' });
     return;
@@ -160,6 +168,12 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): 
     const text = await deps.metrics();
     res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
     res.end(text);
+    return;
+  }
+  if (url.pathname === '/v1/dashboard/login-codes' && deps.dashboard !== undefined) {
+    if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
+    const issued = deps.dashboard.issueCode();
+    send(res, 201, { code: issued.code, expiresAt: new Date(issued.expiresAt).toISOString(), path: '/dashboard/' });
     return;
   }
   if (url.pathname === '/v1/admin/restart') {

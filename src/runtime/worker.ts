@@ -14,6 +14,8 @@ import { GatewayMetrics } from '../gateway/metrics.js';
 import { Alerts } from './alerts/index.js';
 import { storeFamilies } from '../gateway/store-metrics.js';
 import { createApiServer } from '../gateway/http-api.js';
+import { DashboardRoutes } from '../gateway/dashboard/routes.js';
+import { StatusProbe } from '../gateway/dashboard/status-probe.js';
 import { SessionStore } from '../gateway/store.js';
 import { StoreHealth, classifyStoreError } from '../gateway/store-errors.js';
 import { readToken } from '../gateway/token.js';
@@ -127,10 +129,15 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
     else log.info('the session store accepts writes again');
     void tell({ type: 'store_health', failure });
   });
+  const identity = { pid: process.ppid, instance: process.env[ENV.INSTANCE] ?? 'unknown' };
+  const dashboard = new DashboardRoutes({
+    token,
+    sources: { store, dispatcher, lifecycleLog: paths.lifecycleLog, probe: new StatusProbe(paths), identity, workerStartedAt: startedAt },
+    note: (message, fields) => log.info(fields, message),
+  });
   const server = createApiServer(
     {
-      token, store, dispatcher,
-      identity: { pid: process.ppid, instance: process.env[ENV.INSTANCE] ?? 'unknown' },
+      token, store, dispatcher, identity, dashboard,
       closing: () => handingOver,
       requestRestart: (full) => { void tell({ type: 'restart_request', full }); },
       metrics: async () => metrics.render(await askMonitorStats()),

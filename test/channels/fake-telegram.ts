@@ -137,6 +137,11 @@ export class FakeTelegram {
     this.faults.push({ method, fault, times, ...(match === undefined ? {} : { match }) });
   }
 
+  /** Telegram works again: every injected fault still waiting is dropped. */
+  clearFaults(): void {
+    this.faults.splice(0);
+  }
+
   /** From now on, each call of a method meets its fault with the given probability (a seeded, repeatable draw). */
   setChaos(chaos: readonly Chaos[]): void {
     this.chaos = [...chaos];

@@ -70,11 +70,11 @@ test('a separate package installs the packed tarball, type-checks against its .d
   const [packed] = JSON.parse(pack.stdout) as Array<{ filename: string; files: PackedFile[] }>;
   assert.ok(packed !== undefined);
   const files = packed.files.map((f) => f.path);
-  for (const needed of ['package.json', 'README.md', 'bin/gatehouse.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/gateway/agents/module.d.ts']) {
+  for (const needed of ['package.json', 'README.md', 'bin/gatehouse.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/gateway/agents/module.d.ts', 'assets/dashboard/index.html', 'assets/dashboard/app.js', 'assets/dashboard/charts.js', 'assets/dashboard/app.css']) {
     assert.ok(files.includes(needed), `${needed} is in the package`);
   }
-  const unwanted = files.filter((f) => !(f.startsWith('dist/src/') || f.startsWith('bin/') || ['package.json', 'README.md', 'LICENSE'].includes(f)) || f.endsWith('.map'));
-  assert.deepEqual(unwanted, [], 'no tests, benchmarks, sources, scripts or source maps in the package');
+  const unwanted = files.filter((f) => !(f.startsWith('dist/src/') || f.startsWith('bin/') || f.startsWith('assets/dashboard/') || ['package.json', 'README.md', 'LICENSE'].includes(f)) || f.endsWith('.map'));
+  assert.deepEqual(unwanted, [], 'no tests, benchmarks, sources, scripts or source maps in the package (the dashboard page ships as it is)');
 
   // The consumer package, installed offline from the cache.
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({
