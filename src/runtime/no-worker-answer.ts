@@ -1,10 +1,12 @@
 // The monitor's own answers while the crash-loop breaker holds the worker back (it has no HTTP
 // server of its own): /metrics with a valid token gets the monitor's figures, so a scrape still
-// says what happened; everything else gets a 503 with when it tries again.
+// says what happened; the dashboard gets its page and, for a valid session, a 503 with the
+// monitor's figures (no-worker-dashboard.ts); everything else gets a 503 with when it tries again.
 import type { Socket } from 'node:net';
 import { tokenMatches } from '../gateway/token.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics-text.js';
 import { monitorOnlyFamilies, type MonitorStats } from './monitor-metrics.js';
+import { dashboardWithoutWorker } from './no-worker-dashboard.js';
 
 /** A request head larger than this, or slower than the deadline, gets the 503. */
 const MAX_HEAD_BYTES = 16 * 1024;
@@ -15,9 +17,10 @@ export interface MonitorAnswerContext {
   readonly stats: () => MonitorStats;
 }
 
-function write(socket: Socket, status: string, headers: readonly string[], body: string): void {
+function write(socket: Socket, status: string, headers: readonly string[], body: string | Buffer): void {
   socket.on('error', () => { /* the client may already be gone */ });
-  socket.end([`HTTP/1.1 ${status}`, ...headers, 'Connection: close', `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n'));
+  socket.write([`HTTP/1.1 ${status}`, ...headers, 'Connection: close', `Content-Length: ${Buffer.byteLength(body)}`, '', ''].join('\r\n'));
+  socket.end(body);
 }
 
 function unavailable(socket: Socket, until: number): void {
@@ -42,19 +45,24 @@ export function answerWithoutWorker(socket: Socket, until: number, context: Moni
     return;
   }
   let head = '';
-  const finish = (scrape: boolean): void => {
+  const finish = (requestHead: string | null): void => {
     clearTimeout(timer);
     socket.removeAllListeners('data');
-    if (scrape) write(socket, '200 OK', [`Content-Type: ${METRICS_CONTENT_TYPE}`], renderMetrics(monitorOnlyFamilies(context.stats())));
+    if (requestHead !== null && isMetricsScrape(requestHead, context.token)) {
+      write(socket, '200 OK', [`Content-Type: ${METRICS_CONTENT_TYPE}`], renderMetrics(monitorOnlyFamilies(context.stats())));
+      return;
+    }
+    const dashboard = requestHead === null ? null : dashboardWithoutWorker(requestHead, socket, until, context.token, context.stats());
+    if (dashboard !== null) write(socket, dashboard.status, dashboard.headers, dashboard.body);
     else unavailable(socket, until);
   };
-  const timer = setTimeout(() => finish(false), HEAD_DEADLINE_MS);
+  const timer = setTimeout(() => finish(null), HEAD_DEADLINE_MS);
   socket.on('error', () => clearTimeout(timer));
   socket.on('data', (chunk: Buffer) => {
     head += chunk.toString('latin1');
     const end = head.indexOf('\r\n\r\n');
-    if (end >= 0) finish(isMetricsScrape(head.slice(0, end), context.token));
-    else if (head.length > MAX_HEAD_BYTES) finish(false);
+    if (end >= 0) finish(head.slice(0, end));
+    else if (head.length > MAX_HEAD_BYTES) finish(null);
   });
   socket.resume();
 }

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { eventually, workerPid } from '../e2e/harness.js';
+import { eventually, isAlive, workerPid } from '../e2e/harness.js';
 import { dashboardLink } from '../e2e/dashboard-client.js';
 import { outbox, telegramGateway } from '../e2e/telegram-harness.js';
 
@@ -96,6 +96,24 @@ test('the dashboard in headless Chromium: probes, messages as text, Retry of a d
   await other.goto(link.url);
   await eventually('the spent link is refused', async () => /not valid/.test((await other.locator('#banner').textContent()) ?? ''), UI_TIMEOUT_MS);
   assert.equal(await other.locator('#probes tr').count(), 0, 'nothing shown without a session');
+
+  // The worker keeps crashing: the breaker holds it back, and the page says so, with the monitor's figures.
+  const kills = (): number => home.lifecycle().filter((e) => e.event === 'worker_exit' && e.signal === 'SIGKILL').length;
+  while (!home.lifecycle().some((e) => e.event === 'breaker_open')) {
+    const before = kills();
+    const worker = await eventually('a worker to kill', () => { try { const w = workerPid(home); return isAlive(w) ? w : null; } catch { return null; } });
+    process.kill(worker, 'SIGKILL');
+    await eventually('the crash recorded', () => kills() === before + 1);
+    await sleep(200); // the monitor decides on a respawn or the breaker
+  }
+  const crashes = kills();
+  await eventually('the page says the worker is down', async () => new RegExp(`The worker is down: the worker keeps crashing.*crashes: ${crashes}\\.`).test((await page.locator('#banner').textContent()) ?? ''), UI_TIMEOUT_MS);
+  assert.equal(await page.locator('#state').textContent(), 'worker down');
+  assert.ok((await page.locator('#probes tr').count()) > 0, 'the last data stays on the page');
+  await page.screenshot({ path: `${ARTIFACTS}dashboard-worker-down.png`, fullPage: true });
+  await page.reload();
+  await eventually('a reload still shows the page and the reason', async () => /worker is down/.test((await page.locator('#banner').textContent()) ?? ''), UI_TIMEOUT_MS);
+
   await sleep(500);
   assert.deepEqual(errors, [], 'no script error on the page');
   assert.equal(fake.sentTo(333).length, 1, 'still once');

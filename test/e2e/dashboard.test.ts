@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, TestHome } from './harness.js';
+import { eventually, isAlive, TestHome, workerPid } from './harness.js';
 import { call, dashboardLink, DashboardSession, exchange } from './dashboard-client.js';
 
 async function gateway(t: { after: (fn: () => Promise<void>) => void }): Promise<TestHome> {
@@ -161,4 +161,32 @@ test('`gatehouse dashboard` of a stopped profile: not running, exit 3', async (t
   const result = await home.cli(['dashboard', '--no-open']);
   assert.equal(result.code, 3);
   assert.match(result.stderr, /not running/);
+});
+
+test('while the crash-loop breaker holds the worker back, the monitor serves the page and tells a session the worker is down', async (t) => {
+  const home = await gateway(t);
+  const link = await dashboardLink(home);
+  const session = await DashboardSession.login(link);
+  for (let crash = 1; crash <= 5; crash += 1) {
+    const worker = await eventually(`worker ${crash}`, () => { try { const w = workerPid(home); return isAlive(w) ? w : null; } catch { return null; } });
+    process.kill(worker, 'SIGKILL');
+    await eventually(`crash ${crash} recorded`, () => home.lifecycle().filter((e) => e.event === 'worker_exit' && e.signal === 'SIGKILL').length === crash);
+  }
+  await eventually('the breaker to open', () => home.lifecycle().some((e) => e.event === 'breaker_open'));
+  const down = await session.get('/dashboard/api/overview');
+  assert.equal(down.status, 503, down.text);
+  assert.equal(down.body.error.code, 'crash_loop');
+  assert.equal(down.body.monitor.crashes, 5);
+  assert.equal(down.body.monitor.breakerOpen, true);
+  assert.ok(Number(down.headers['retry-after']) >= 1);
+  assert.equal((await call(link.origin, '/dashboard/api/overview')).status, 401, 'no session, no figures');
+  assert.equal((await call(link.origin, '/dashboard/api/overview', { headers: { cookie: session.cookie } })).status, 401, 'the cookie alone');
+  const page = await call(link.origin, '/dashboard/');
+  assert.equal(page.status, 200);
+  assert.match(page.text, /<title>Gatehouse dashboard<\/title>/);
+  assert.equal((await call(link.origin, '/dashboard/', { headers: { host: `evil.example:${new URL(link.origin).port}` } })).status, 421);
+  const login = await exchange(link.origin, 'A'.repeat(22));
+  assert.equal(login.status, 503);
+  assert.match(login.body.error.message, /logging in needs a worker/);
+  assert.ok(!down.text.includes(home.token()));
 });

@@ -1,9 +1,10 @@
 // The dashboard's HTTP routes, served by the worker (it has the store, the dispatcher and the
 // channels: everything the page shows and the only process that may change the outbox). While a
 // worker is being replaced the monitor holds new connections until the next one is ready, so the
-// page just waits; while the crash-loop breaker holds workers back, the monitor answers 503
-// crash_loop (runtime/no-worker-answer.ts), and the page keeps its last data and says the worker
-// is down. See auth.ts for the login code, the cookie and the session key.
+// page just waits; while the crash-loop breaker holds workers back, the monitor serves the page
+// and answers a session's data requests with 503 crash_loop and its own figures
+// (runtime/no-worker-dashboard.ts), and the page keeps its last data and says the worker is down.
+// See auth.ts for the login code, the cookie and the session key.
 //   GET  /dashboard/ (+ app.js, charts.js, app.css)  the page; no data in it, served to anyone on loopback
 //   POST /dashboard/api/login {code}                  one-time code -> cookie + session key
 //   GET  /dashboard/api/{overview,sessions,sessions/ID,queues,timeline,charts}
