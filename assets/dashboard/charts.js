@@ -50,7 +50,7 @@
     box.id = id;
     const h = document.createElement('h3');
     h.textContent = title;
-    const svg = node('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': title, preserveAspectRatio: 'none' });
+    const svg = node('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': title });
     const legend = document.createElement('div');
     legend.className = 'legend';
     legend.textContent = series.map((s) => `${s.label}: ${s.total}`).join(' · ');

@@ -5,23 +5,24 @@
 // in, it says why and the caller prints the URL for the user to open.
 import { accessSync, constants } from 'node:fs';
 import { devNull } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, win32 } from 'node:path';
 import { spawnDetached } from './spawn.js';
 
 export type OpenOutcome = { readonly opened: true; readonly via: string } | { readonly opened: false; readonly why: string };
 
-interface Opener {
+export interface Opener {
   readonly command: string;
   readonly args: (url: string) => string[];
 }
 
-function openerFor(os: NodeJS.Platform, env: NodeJS.ProcessEnv): Opener {
+/** The platform's opener and its arguments for a URL. */
+export function openerFor(os: NodeJS.Platform, env: NodeJS.ProcessEnv): Opener {
   if (os === 'darwin') return { command: 'open', args: (url) => [url] };
   if (os === 'win32') {
-    const cmd = env.ComSpec ?? join(env.SystemRoot ?? 'C:\\Windows', 'System32', 'cmd.exe');
-    // `start` takes its first quoted argument as a window title: an empty one, then the URL (the
-    // dashboard's URLs hold no character cmd.exe acts on: letters, digits, : / . # = _ -).
-    return { command: cmd, args: (url) => ['/d', '/c', 'start', '""', url] };
+    const cmd = env.ComSpec ?? win32.join(env.SystemRoot ?? 'C:\\Windows', 'System32', 'cmd.exe');
+    // `start` takes its first quoted argument as a window title: an empty one (quoted as "" on the
+    // command line), then the URL (SAFE_URL: no character cmd.exe acts on).
+    return { command: cmd, args: (url) => ['/d', '/c', 'start', '', url] };
   }
   return { command: 'xdg-open', args: (url) => [url] };
 }

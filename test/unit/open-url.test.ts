@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openUrl } from '../../src/platform/open-url.js';
+import { openerFor, openUrl } from '../../src/platform/open-url.js';
+import { windowsCommandLine } from '../../src/platform/win32.js';
 import { isLinux, tempDir, waitFor } from './helpers.js';
 
 const URL = 'http://127.0.0.1:8790/dashboard/#login=AbC_d-9';
@@ -32,4 +33,13 @@ test('no opener, no display, or a URL an opener could misread: not opened, with 
   const odd = openUrl('http://127.0.0.1:1/dashboard/#login=a&calc', { PATH: dir, DISPLAY: ':0' }, 'linux');
   if (odd.opened) assert.fail('opened an odd URL');
   assert.match(odd.why, /characters/);
+});
+
+test('the opener per OS: open on macOS; on Windows cmd.exe /c start with an empty title, one command line', () => {
+  assert.deepEqual(openerFor('darwin', {}).args(URL), [URL]);
+  assert.equal(openerFor('darwin', {}).command, 'open');
+  assert.equal(openerFor('linux', {}).command, 'xdg-open');
+  const win = openerFor('win32', { SystemRoot: 'C:\\Windows' });
+  assert.equal(windowsCommandLine(win.command, win.args(URL)), `C:\\Windows\\System32\\cmd.exe /d /c start "" ${URL}`);
+  assert.equal(openerFor('win32', { ComSpec: 'C:\\Program Files\\x\\cmd.exe' }).command, 'C:\\Program Files\\x\\cmd.exe');
 });
