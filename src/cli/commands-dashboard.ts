@@ -25,7 +25,7 @@ export function registerDashboardCommand(program: Command): void {
     .action(async (options: ProfileOption & { open: boolean }) => {
       const paths = pathsFor(options);
       const [{ ApiClient, ApiError }, { controlTarget, requestStatus }, { explainUnproven }] = await Promise.all([
-        import('../control/api-client.js'), import('../control/client.js'), import('../control/endpoint-owner.js'),
+        import('../control/api-client.js'), import('../runtime/control-client.js'), import('../control/endpoint-owner.js'),
       ]);
       const target = controlTarget(paths);
       const status = await requestStatus(target);
