@@ -6,13 +6,12 @@
 import type { StoreFailure } from '../gateway/store-errors.js';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Logger } from './json-log.js';
 import { EXIT } from '../exit-codes.js';
 import { RestartBackoff } from './backoff.js';
 import { killProcessTree } from './process-tree.js';
 import type { DrainMode, WorkerToMonitor } from './ipc.js';
-import type { LifecycleLog } from './lifecycle-log.js';
 import type { WorkerExit } from './state-file.js';
+import { WorkerStartError, type DrainOutcome, type ReplaceOutcome, type SupervisorOptions } from './supervisor-types.js';
 import { spawnWorker, type WorkerHandle } from './worker-handle.js';
 import { ownUsage } from './metrics-text.js';
 import type { MonitorStats } from './monitor-metrics.js';
@@ -24,44 +23,7 @@ export const MAX_PENDING_CONNECTIONS = 1024;
 export const DRAIN_EXIT_GRACE_MS = 5_000;
 export const PING_TIMEOUT_MS = 1_000;
 
-export interface SupervisorOptions {
-  readonly entry: string;
-  readonly args: readonly string[];
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-  readonly log: Logger;
-  readonly lifecycle: LifecycleLog;
-  /** The worker ended in a way that must end the monitor too (exit 78, fatal configuration). */
-  readonly onFinal: (code: number, reason: string) => void;
-  /** Something status shows changed (restart count, last exit, breaker). */
-  readonly onChange: () => void;
-  /** The worker relayed an API restart request. */
-  readonly onRestartRequest: (full: boolean) => void;
-  /** How long a worker replaced by a restart may drain. */
-  readonly restartDrainMs: number;
-  readonly backoff?: RestartBackoff;
-  /** Lets the monitor answer authorized /metrics scrapes itself while the breaker is open. */
-  readonly token?: string;
-  /** When the monitor started (ms since the epoch), for its uptime in /metrics. */
-  readonly startedAtMs?: number;
-}
-
-export interface DrainOutcome {
-  readonly inFlight: number | null;
-  readonly completed: number | null;
-  readonly resumePending: number | null;
-  readonly killed: boolean;
-}
-
-export type ReplaceOutcome =
-  | { readonly ok: true; readonly oldPid: number | null; readonly newPid: number }
-  | { readonly ok: false; readonly reason: string };
-
-export class WorkerStartError extends Error {
-  constructor(readonly exit: WorkerExit) {
-    super(`the worker exited before it was ready (${exit.reason})`);
-  }
-}
+export { WorkerStartError, type DrainOutcome, type ReplaceOutcome, type SupervisorOptions } from './supervisor-types.js';
 
 export class WorkerSupervisor {
   /** The worker that receives new connections. */
@@ -322,7 +284,9 @@ export class WorkerSupervisor {
     const handle = this.spawn();
     this.options.onChange();
     const exit = await handle.readyOrExit;
-    if (exit === null) this.promote(handle);
+    // Ready after a stop began: drain() did not see it (it was not serving), so drain it here.
+    if (exit === null && this.stopping) void this.drainOne(handle, 0, 'stop');
+    else if (exit === null) this.promote(handle);
     else if (exit.code === EXIT.CONFIG) this.options.onFinal(EXIT.CONFIG, 'the worker reported a fatal configuration error');
     else if (!this.stopping) this.scheduleRespawn(handle, exit);
   }

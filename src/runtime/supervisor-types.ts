@@ -1,0 +1,44 @@
+// The supervisor's contract with the monitor: its options and what its operations report.
+import type { RestartBackoff } from './backoff.js';
+import type { Logger } from './json-log.js';
+import type { LifecycleLog } from './lifecycle-log.js';
+import type { WorkerExit } from './state-file.js';
+
+export interface SupervisorOptions {
+  readonly entry: string;
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly log: Logger;
+  readonly lifecycle: LifecycleLog;
+  /** The worker ended in a way that must end the monitor too (exit 78, fatal configuration). */
+  readonly onFinal: (code: number, reason: string) => void;
+  /** Something status shows changed (restart count, last exit, breaker). */
+  readonly onChange: () => void;
+  /** The worker relayed an API restart request. */
+  readonly onRestartRequest: (full: boolean) => void;
+  /** How long a worker replaced by a restart may drain. */
+  readonly restartDrainMs: number;
+  readonly backoff?: RestartBackoff;
+  /** Lets the monitor answer authorized /metrics scrapes itself while the breaker is open. */
+  readonly token?: string;
+  /** When the monitor started (ms since the epoch), for its uptime in /metrics. */
+  readonly startedAtMs?: number;
+}
+
+export interface DrainOutcome {
+  readonly inFlight: number | null;
+  readonly completed: number | null;
+  readonly resumePending: number | null;
+  readonly killed: boolean;
+}
+
+export type ReplaceOutcome =
+  | { readonly ok: true; readonly oldPid: number | null; readonly newPid: number }
+  | { readonly ok: false; readonly reason: string };
+
+export class WorkerStartError extends Error {
+  constructor(readonly exit: WorkerExit) {
+    super(`the worker exited before it was ready (${exit.reason})`);
+  }
+}
