@@ -36,7 +36,7 @@ export class RestartBackoff {
   /** `random` returns [0, 1); 0.5 means no jitter (tests pin it). */
   constructor(private readonly clock: Clock = systemClock, private readonly random: () => number = Math.random) {}
 
-  /** Record a crash of a worker that started at startedAt; say how long to wait before the next one. */
+  /** Record a crash of a worker that began serving at startedAt; say how long to wait before the next one. */
   onCrash(startedAt: number): RestartDecision {
     const now = this.clock.now();
     if (now - startedAt >= HEALTHY_RUN_MS) this.consecutive = 0;

@@ -1,8 +1,9 @@
 // The supervisor's contract with the monitor: its options and what its operations report.
-import type { RestartBackoff } from './backoff.js';
+import type { Clock, RestartBackoff } from './backoff.js';
 import type { Logger } from './json-log.js';
 import type { LifecycleLog } from './lifecycle-log.js';
 import type { WorkerExit } from './state-file.js';
+import type { WorkerSpawner } from './worker-handle.js';
 
 export interface SupervisorOptions {
   readonly entry: string;
@@ -24,6 +25,9 @@ export interface SupervisorOptions {
   readonly token?: string;
   /** When the monitor started (ms since the epoch), for its uptime in /metrics. */
   readonly startedAtMs?: number;
+  /** Starts worker processes; the real child by default, a fake in the unit tests. */
+  readonly spawner?: WorkerSpawner;
+  readonly clock?: SupervisorClock;
 }
 
 export interface DrainOutcome {
@@ -42,3 +46,18 @@ export class WorkerStartError extends Error {
     super(`the worker exited before it was ready (${exit.reason})`);
   }
 }
+
+/** The supervisor's time: now() for the backoff and the breaker, after() for its timers. Tests drive a fake one. */
+export interface SupervisorClock extends Clock {
+  /** Call fn after ms; returns the cancel. A background timer does not keep the process alive. */
+  after(ms: number, fn: () => void, background?: boolean): () => void;
+}
+
+export const systemSupervisorClock: SupervisorClock = {
+  now: () => Date.now(),
+  after(ms, fn, background = false) {
+    const timer = setTimeout(fn, ms);
+    if (background) timer.unref();
+    return () => clearTimeout(timer);
+  },
+};

@@ -8,11 +8,10 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { EXIT } from '../exit-codes.js';
 import { RestartBackoff } from './backoff.js';
-import { killProcessTree } from './process-tree.js';
 import type { DrainMode, WorkerToMonitor } from './ipc.js';
 import type { WorkerExit } from './state-file.js';
-import { WorkerStartError, type DrainOutcome, type ReplaceOutcome, type SupervisorOptions } from './supervisor-types.js';
-import { spawnWorker, type WorkerHandle } from './worker-handle.js';
+import { systemSupervisorClock, WorkerStartError, type DrainOutcome, type ReplaceOutcome, type SupervisorClock, type SupervisorOptions } from './supervisor-types.js';
+import { openWorker, spawnChildWorker, type WorkerHandle, type WorkerSpawner } from './worker-handle.js';
 import { ownUsage } from './metrics-text.js';
 import type { MonitorStats } from './monitor-metrics.js';
 import { answerWithoutWorker, type MonitorAnswerContext } from './no-worker-answer.js';
@@ -23,7 +22,7 @@ export const MAX_PENDING_CONNECTIONS = 1024;
 export const DRAIN_EXIT_GRACE_MS = 5_000;
 export const PING_TIMEOUT_MS = 1_000;
 
-export { WorkerStartError, type DrainOutcome, type ReplaceOutcome, type SupervisorOptions } from './supervisor-types.js';
+export { WorkerStartError, type DrainOutcome, type ReplaceOutcome, type SupervisorClock, type SupervisorOptions } from './supervisor-types.js';
 
 export class WorkerSupervisor {
   /** The worker that receives new connections. */
@@ -35,7 +34,8 @@ export class WorkerSupervisor {
   /** What the serving worker last said about its store (read-only, full, locked), for status. */
   storeFailure: StoreFailure | null = null;
   private replacing: Promise<ReplaceOutcome> | null = null;
-  private respawnTimer: NodeJS.Timeout | null = null;
+  /** Cancels the pending respawn. */
+  private respawnTimer: (() => void) | null = null;
   /** A respawn booting a worker; a restart waits for it instead of starting a second one beside it. */
   private respawning: Promise<void> | null = null;
   private nextPing = 1;
@@ -50,8 +50,13 @@ export class WorkerSupervisor {
   lastCrash: WorkerExit | null = null;
   breakerUntil: number | null = null;
 
+  private readonly clock: SupervisorClock;
+  private readonly spawner: WorkerSpawner;
+
   constructor(private readonly options: SupervisorOptions) {
-    this.backoff = options.backoff ?? new RestartBackoff();
+    this.clock = options.clock ?? systemSupervisorClock;
+    this.spawner = options.spawner ?? spawnChildWorker;
+    this.backoff = options.backoff ?? new RestartBackoff(this.clock);
   }
 
   get worker(): { pid: number; startTime: number } | null {
@@ -102,19 +107,19 @@ export class WorkerSupervisor {
   /** Hand an accepted (paused) connection to the serving worker, or hold it until one serves. */
   forward(socket: Socket): void {
     const worker = this.current;
-    if (worker === null || !worker.child.connected) {
+    if (worker === null || !worker.process.connected) {
       this.hold(socket);
       return;
     }
-    // keepOpen: the monitor keeps its copy until the worker acknowledges (connection_ack). Node
-    // sends handles one at a time and silently drops the ones still queued when the child dies; a
-    // copy we still hold is handed to the next worker instead of hanging its client forever.
+    // The monitor keeps its copy until the worker acknowledges (connection_ack). Node sends handles
+    // one at a time and silently drops the ones still queued when the child dies; a copy we still
+    // hold is handed to the next worker instead of hanging its client forever.
     const id = this.nextConnection++;
     worker.unacked.set(id, socket);
-    worker.child.send({ type: 'connection', id }, socket, { keepOpen: true }, (error) => {
-      if (error === null || error === undefined || !worker.unacked.delete(id)) return;
+    worker.process.sendConnection(id, socket, (error) => {
+      if (error === null || !worker.unacked.delete(id)) return;
       // Never forward again from here: that worker may still be `current` until its exit is processed.
-      if (!worker.child.connected) this.hold(socket);
+      if (!worker.process.connected) this.hold(socket);
       else socket.destroy();
     });
   }
@@ -132,8 +137,8 @@ export class WorkerSupervisor {
     const id = this.nextPing++;
     const started = performance.now();
     const answered = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => { this.pings.delete(id); resolve(false); }, timeoutMs);
-      this.pings.set(id, () => { clearTimeout(timer); resolve(true); });
+      const cancel = this.clock.after(timeoutMs, () => { this.pings.delete(id); resolve(false); });
+      this.pings.set(id, () => { cancel(); resolve(true); });
       worker.send({ type: 'ping', id });
     });
     return { pid: worker.pid, responsive: answered, latencyMs: answered ? Math.round((performance.now() - started) * 10) / 10 : null };
@@ -142,9 +147,9 @@ export class WorkerSupervisor {
   /** The monitor's figures for /metrics (the worker adds its own). */
   stats(): MonitorStats {
     return {
-      startedAtMs: this.options.startedAtMs ?? Date.now(), restarts: this.restarts, crashes: this.crashes,
+      startedAtMs: this.options.startedAtMs ?? this.clock.now(), restarts: this.restarts, crashes: this.crashes,
       breakerOpen: this.breakerUntil !== null, breakerOpens: this.breakerOpens,
-      workerUp: this.current !== null && this.current.child.connected, usage: ownUsage('monitor'),
+      workerUp: this.current !== null && this.current.process.connected, usage: ownUsage('monitor'),
     };
   }
 
@@ -170,10 +175,13 @@ export class WorkerSupervisor {
 
   private async drainOne(worker: WorkerHandle, timeoutMs: number, mode: DrainMode): Promise<{ killed: boolean }> {
     worker.send({ type: 'drain', timeoutMs, mode });
-    const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), timeoutMs + DRAIN_EXIT_GRACE_MS).unref());
-    if ((await Promise.race([worker.exited, late])) !== 'late') return { killed: false };
+    let cancel = (): void => {};
+    const late = new Promise<'late'>((resolve) => { cancel = this.clock.after(timeoutMs + DRAIN_EXIT_GRACE_MS, () => resolve('late'), true); });
+    const first = await Promise.race([worker.exited, late]);
+    cancel();
+    if (first !== 'late') return { killed: false };
     this.options.log.warn({ workerPid: worker.pid }, 'worker did not exit after its drain deadline; killing it');
-    killProcessTree(worker, 'SIGKILL');
+    worker.process.kill();
     await worker.exited;
     return { killed: true };
   }
@@ -186,6 +194,7 @@ export class WorkerSupervisor {
   /** Make a ready worker the one that serves; it resumes old work once no other worker is alive. */
   private promote(worker: WorkerHandle): void {
     this.current = worker;
+    worker.servingSince = this.clock.now();
     this.storeFailure = null; // a new worker has not failed yet; it says so when it does
     for (const socket of this.pending.splice(0)) this.forward(socket);
     if (this.retiring.size === 0) worker.send({ type: 'resume' });
@@ -193,7 +202,7 @@ export class WorkerSupervisor {
   }
 
   private spawn(): WorkerHandle {
-    const handle = spawnWorker(this.options, (h, message) => this.onMessage(h, message), (h, exit) => this.onExit(h, exit));
+    const handle = openWorker(this.spawner, this.options, this.clock, (h, message) => this.onMessage(h, message), (h, exit) => this.onExit(h, exit));
     this.options.lifecycle.append('worker_start', { workerPid: handle.pid });
     return handle;
   }
@@ -253,8 +262,8 @@ export class WorkerSupervisor {
       this.lastCrash = exit;
       this.crashes += 1;
     }
-    const decision = planned ? { delayMs: 0, breakerOpen: false, recentCrashes: 0 } : this.backoff.onCrash(handle.startedAt);
-    this.breakerUntil = decision.breakerOpen ? Date.now() + decision.delayMs : null;
+    const decision = planned ? { delayMs: 0, breakerOpen: false, recentCrashes: 0 } : this.backoff.onCrash(handle.servingSince ?? handle.startedAt);
+    this.breakerUntil = decision.breakerOpen ? this.clock.now() + decision.delayMs : null;
     // Minutes without a worker: waiting clients get the truth now instead of a timeout later.
     if (this.breakerUntil !== null) for (const socket of this.pending.splice(0)) answerWithoutWorker(socket, this.breakerUntil, this.answerContext());
     if (decision.breakerOpen) {
@@ -263,14 +272,14 @@ export class WorkerSupervisor {
       this.options.onChange(); // the breaker is news: status, metrics and alerts follow it
     }
     this.options.log.warn({ workerPid: handle.pid, exit: exit.reason, delayMs: decision.delayMs, breakerOpen: decision.breakerOpen }, 'worker died; respawning');
-    this.respawnTimer = setTimeout(() => {
+    this.respawnTimer = this.clock.after(decision.delayMs, () => {
       this.respawnTimer = null;
       this.respawning = this.respawn().finally(() => { this.respawning = null; });
-    }, decision.delayMs);
+    });
   }
 
   private cancelRespawn(): void {
-    if (this.respawnTimer !== null) clearTimeout(this.respawnTimer);
+    this.respawnTimer?.();
     this.respawnTimer = null;
     this.breakerUntil = null;
   }

@@ -1,18 +1,80 @@
-// One worker child as the monitor sees it: the process, its identity, and what it reported.
-import type { ChildProcess } from 'node:child_process';
+// One worker child as the monitor sees it: the process, its identity, and what it reported. The
+// process itself comes from a WorkerSpawner (the real child here; a test's in-process fake), so the
+// bookkeeping below (ready, acknowledged connections, drain progress) is the same for both.
 import type { Socket } from 'node:net';
 import { describeExit } from '../exit-codes.js';
 import { platform } from '../platform/index.js';
 import { spawnWorkerProcess } from '../platform/spawn.js';
+import type { Clock } from './backoff.js';
 import { isWorkerMessage, type MonitorToWorker, type WorkerToMonitor } from './ipc.js';
+import { killProcessTree } from './process-tree.js';
 import type { WorkerExit } from './state-file.js';
 
+export interface SpawnSpec {
+  readonly entry: string;
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/** What a worker process tells the supervisor. */
+export interface WorkerEvents {
+  message(message: unknown): void;
+  exit(code: number | null, signal: NodeJS.Signals | null): void;
+  /** The process never started (no exit follows). */
+  failedToStart(error: Error): void;
+}
+
+/** The supervisor's view of a worker process: what it can ask of it and nothing more. */
+export interface WorkerProcess {
+  /** -1 when the process never started. */
+  readonly pid: number;
+  readonly startTime: number;
+  /** The IPC channel is open: messages and connections can still reach it. */
+  readonly connected: boolean;
+  send(message: MonitorToWorker): void;
+  /** Hand over a connection; done(error) once it is sent, or could not be. */
+  sendConnection(id: number, socket: Socket, done: (error: Error | null) => void): void;
+  /** SIGKILL the process and everything it started. */
+  kill(): void;
+}
+
+export type WorkerSpawner = (spec: SpawnSpec, events: WorkerEvents) => WorkerProcess;
+
+/** The real worker: a child process of the monitor with an IPC channel. */
+export const spawnChildWorker: WorkerSpawner = (spec, events) => {
+  const child = spawnWorkerProcess(spec.entry, spec.args, { env: spec.env, cwd: spec.cwd });
+  const pid = child.pid ?? -1;
+  const identity = { pid, startTime: platform.processStartTime(pid) ?? Date.now() };
+  child.on('message', (message: unknown) => events.message(message));
+  child.on('error', (error) => {
+    // Spawning failed (no 'exit' follows when the process never started).
+    if (child.pid === undefined) events.failedToStart(error);
+  });
+  child.on('exit', (code, signal) => events.exit(code, signal));
+  return {
+    ...identity,
+    get connected() { return child.connected; },
+    send(message) {
+      if (!child.connected) return;
+      child.send(message, () => { /* a worker that just exited cannot be told anything: its exit is handled */ });
+    },
+    sendConnection(id, socket, done) {
+      // keepOpen: the monitor keeps its copy until the worker acknowledges (connection_ack).
+      child.send({ type: 'connection', id }, socket, { keepOpen: true }, (error) => done(error ?? null));
+    },
+    kill() { killProcessTree(identity, 'SIGKILL'); },
+  };
+};
+
 export interface WorkerHandle {
-  readonly child: ChildProcess;
+  readonly process: WorkerProcess;
   readonly pid: number;
   readonly startTime: number;
   readonly startedAt: number;
   ready: boolean;
+  /** When it began to serve (promoted), for the backoff's healthy run; null while it only waits. */
+  servingSince: number | null;
   drained: Extract<WorkerToMonitor, { type: 'drained' }> | null;
   inFlightAtDrain: number | null;
   /** Connections sent but not yet acknowledged: the monitor keeps its copy until the worker owns them. */
@@ -20,64 +82,64 @@ export interface WorkerHandle {
   /** Resolves with null once ready, or with the exit if it died first. */
   readonly readyOrExit: Promise<WorkerExit | null>;
   readonly exited: Promise<WorkerExit>;
+  /** Set once it exited. */
+  exit: WorkerExit | null;
   send(message: MonitorToWorker): void;
 }
 
-interface SpawnSpec {
-  readonly entry: string;
-  readonly args: readonly string[];
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-}
-
-export function spawnWorker(
+export function openWorker(
+  spawner: WorkerSpawner,
   spec: SpawnSpec,
+  clock: Clock,
   onMessage: (handle: WorkerHandle, message: WorkerToMonitor) => void,
   onExit: (handle: WorkerHandle, exit: WorkerExit) => void,
 ): WorkerHandle {
-  const child = spawnWorkerProcess(spec.entry, spec.args, { env: spec.env, cwd: spec.cwd });
-  const pid = child.pid ?? -1;
   let settleExit: (exit: WorkerExit) => void = () => {};
   let settleReady: (exit: WorkerExit | null) => void = () => {};
   const exited = new Promise<WorkerExit>((resolve) => { settleExit = resolve; });
   const readyOrExit = new Promise<WorkerExit | null>((resolve) => { settleReady = resolve; });
-  const handle: WorkerHandle = {
-    child, pid, startTime: platform.processStartTime(pid) ?? Date.now(), startedAt: Date.now(),
-    ready: false, drained: null, inFlightAtDrain: null, unacked: new Map(), readyOrExit, exited,
-    send(message) {
-      if (!child.connected) return;
-      child.send(message, () => { /* a worker that just exited cannot be told anything: its exit is handled */ });
+  let handle: WorkerHandle | null = null;
+  const ended = (exit: WorkerExit): void => {
+    if (handle === null || handle.exit !== null) return;
+    handle.exit = exit;
+    settleReady(exit);
+    onExit(handle, exit);
+    settleExit(exit);
+  };
+  const events: WorkerEvents = {
+    message(message) {
+      if (handle === null || !isWorkerMessage(message)) return;
+      track(handle, message, () => settleReady(null));
+      onMessage(handle, message);
+    },
+    exit(code, signal) {
+      ended({ code, signal, at: new Date(clock.now()).toISOString(), reason: describeExit(code, signal) });
+    },
+    failedToStart(error) {
+      ended({ code: null, signal: null, at: new Date(clock.now()).toISOString(), reason: `could not start: ${error.message}` });
     },
   };
-  child.on('message', (message: unknown) => {
-    if (!isWorkerMessage(message)) return;
-    if (message.type === 'ready') {
-      handle.ready = true;
-      settleReady(null);
-    } else if (message.type === 'connection_ack') {
-      // The worker holds its own descriptor: closing ours does not close the connection.
-      handle.unacked.get(message.id)?.destroy();
-      handle.unacked.delete(message.id);
-    } else if (message.type === 'drain_begin') {
-      handle.inFlightAtDrain = message.inFlight;
-    } else if (message.type === 'drained') {
-      handle.drained = message;
-    }
-    onMessage(handle, message);
-  });
-  child.on('error', (error) => {
-    // Spawning failed (no 'exit' follows when the process never started).
-    if (child.pid !== undefined) return;
-    const exit: WorkerExit = { code: null, signal: null, at: new Date().toISOString(), reason: `could not start: ${error.message}` };
-    settleReady(exit);
-    onExit(handle, exit);
-    settleExit(exit);
-  });
-  child.on('exit', (code, signal) => {
-    const exit: WorkerExit = { code, signal, at: new Date().toISOString(), reason: describeExit(code, signal) };
-    settleReady(exit);
-    onExit(handle, exit);
-    settleExit(exit);
-  });
+  const process = spawner(spec, events);
+  handle = {
+    process, pid: process.pid, startTime: process.startTime, startedAt: clock.now(), servingSince: null,
+    ready: false, drained: null, inFlightAtDrain: null, unacked: new Map(), readyOrExit, exited, exit: null,
+    send: (message) => process.send(message),
+  };
   return handle;
+}
+
+/** Keep what the worker reported on its handle. */
+function track(handle: WorkerHandle, message: WorkerToMonitor, becameReady: () => void): void {
+  if (message.type === 'ready') {
+    handle.ready = true;
+    becameReady();
+  } else if (message.type === 'connection_ack') {
+    // The worker holds its own descriptor: closing ours does not close the connection.
+    handle.unacked.get(message.id)?.destroy();
+    handle.unacked.delete(message.id);
+  } else if (message.type === 'drain_begin') {
+    handle.inFlightAtDrain = message.inFlight;
+  } else if (message.type === 'drained') {
+    handle.drained = message;
+  }
 }
