@@ -160,10 +160,16 @@
       { label: 'answered', color: '#1f7a3a', values: data.buckets.map((b) => b.received - b.failed) },
       { label: 'failed', color: '#b3261e', values: data.buckets.map((b) => b.failed) },
     ]);
-    C.lines(box, 'chart-latency', 'Reply latency', starts, [
+    C.lines(box, 'chart-latency', 'Reply latency (message stored -> reply stored)', starts, [
       { label: 'average', color: '#2b5fb3', values: data.buckets.map((b) => b.latencyAvgMs) },
       { label: 'slowest', color: '#8a5a00', values: data.buckets.map((b) => b.latencyMaxMs) },
     ], ' ms');
+    if (data.buckets.some((b) => b.delivered > 0)) {
+      C.lines(box, 'chart-delivery', 'Delivery latency (outbox -> chat confirmed it)', starts, [
+        { label: 'average', color: '#1f7a3a', values: data.buckets.map((b) => b.deliveryAvgMs) },
+        { label: 'slowest', color: '#b3261e', values: data.buckets.map((b) => b.deliveryMaxMs) },
+      ], ' ms');
+    }
   }
 
   /** What the page shows when the gateway answers without a worker (or not at all). */
@@ -214,7 +220,9 @@
     $('logout').addEventListener('click', () => { void logout(); });
     await login();
     await refresh();
-    setInterval(() => { void refresh(); }, REFRESH_MS);
+    // A hidden tab does not refresh (each overview runs status --deep in the gateway); it catches up when shown.
+    setInterval(() => { if (!document.hidden) void refresh(); }, REFRESH_MS);
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) void refresh(); });
   }
 
   void main();

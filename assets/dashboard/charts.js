@@ -3,9 +3,9 @@
 // lines (latency per bucket). No library; every label is set as text, never parsed as markup.
 (function () {
   const NS = 'http://www.w3.org/2000/svg';
-  const W = 600;
-  const H = 140;
-  const LEFT = 44;
+  const W = 420;
+  const H = 160;
+  const LEFT = 58;
   const BOTTOM = 18;
   const TOP = 8;
 

@@ -78,6 +78,7 @@ test('the dashboard in headless Chromium: probes, messages as text, Retry of a d
   assert.ok((await page.locator('#chart-messages svg rect').count()) >= 1, 'message bars');
   assert.ok((await page.locator('#chart-latency svg circle').count()) >= 1, 'latency points');
   assert.ok((await page.locator('#chart-restarts svg rect').count()) >= 1, 'the gateway start');
+  await eventually('a delivery latency chart', async () => (await page.locator('#chart-delivery svg circle').count()) >= 1, UI_TIMEOUT_MS);
   assert.ok((await page.locator('#timeline li').count()) >= 3, 'a timeline');
 
   mkdirSync(ARTIFACTS, { recursive: true });

@@ -44,6 +44,9 @@ test('Retry delivers a dead letter once; a second Retry and a Discard of it are 
   await sleep(1_000);
   assert.equal(fake.sentTo(333).length, 1, 'sent once');
   assert.match(readFileSync(home.paths().gatewayLog, 'utf8'), /retry of dead letter \d+ on telegram: done/);
+  const buckets = (await session.get('/dashboard/api/charts')).body.buckets as Array<{ delivered: number; deliveryMaxMs: number | null }>;
+  assert.equal(buckets.reduce((a, b) => a + b.delivered, 0), 1, 'one part delivered, on the delivery chart');
+  assert.ok(buckets.some((b) => b.deliveryMaxMs !== null && b.deliveryMaxMs >= 0));
 });
 
 test('Discard removes a dead letter without sending it; the reply stays in the session', async (t) => {

@@ -77,3 +77,19 @@ export function actOnDeadLetter(db: DatabaseSync, bot: string, seq: number, acti
   if (Number(changed.changes) === 1) return 'done';
   return db.prepare('SELECT 1 FROM telegram_outbox WHERE bot = ? AND seq = ?').get(bot, seq) === undefined ? 'not_found' : 'not_dead';
 }
+
+export interface DeliveryBucket {
+  /** Index of the bucket of bucketMs from start. */
+  readonly index: number;
+  readonly delivered: number;
+  readonly avgMs: number;
+  readonly maxMs: number;
+}
+
+/** Parts Telegram confirmed per bucket, and how long each took from entering the outbox (all bots). */
+export function deliveryBuckets(db: DatabaseSync, start: number, bucketMs: number): DeliveryBucket[] {
+  if (!tableExists(db, 'telegram_outbox')) return [];
+  const rows = db.prepare(`SELECT CAST((sent_at - ?) / ? AS INTEGER) AS b, COUNT(*) AS n, AVG(sent_at - created_at) AS avg, MAX(sent_at - created_at) AS max
+    FROM telegram_outbox WHERE status = 'sent' AND sent_at >= ? GROUP BY b`).all(start, bucketMs, start) as Array<Record<string, SQLInputValue>>;
+  return rows.map((r) => ({ index: Number(r.b), delivered: Number(r.n), avgMs: Math.round(Number(r.avg)), maxMs: Number(r.max) }));
+}

@@ -2,7 +2,7 @@
 // store, the channels' tables, the lifecycle log, and status --deep. Secrets never pass through
 // here: the tokens live in files this module does not read, channel errors are redacted, and the
 // lifecycle events are cut down to the fields listed in TIMELINE_FIELDS.
-import { actOnDeadLetter, botQueues, type ActionOutcome, type DeadLetterAction } from '../../channels/telegram/dead-letters.js';
+import { actOnDeadLetter, botQueues, deliveryBuckets, type ActionOutcome, type DeadLetterAction } from '../../channels/telegram/dead-letters.js';
 import { channelSnapshots } from '../../channels/telegram/status-read.js';
 import { LifecycleLog, type LifecycleEvent } from '../../runtime/lifecycle-log.js';
 import type { Dispatcher } from '../dispatcher.js';
@@ -92,5 +92,10 @@ export function charts(s: DashboardSources, now = Date.now()): Record<string, un
     const slot = restarts[Math.floor((at - first) / BUCKET_MS)];
     if (kind !== null && slot !== undefined && at >= first) slot[kind] += 1;
   }
-  return { now, bucketMs: BUCKET_MS, buckets: buckets.map((b, i) => ({ ...b, restarts: restarts[i] })) };
+  const delivery = buckets.map(() => ({ delivered: 0, deliveryAvgMs: null as number | null, deliveryMaxMs: null as number | null }));
+  for (const d of deliveryBuckets(s.store.database, first, BUCKET_MS)) {
+    const slot = delivery[d.index];
+    if (slot !== undefined) Object.assign(slot, { delivered: d.delivered, deliveryAvgMs: d.avgMs, deliveryMaxMs: d.maxMs });
+  }
+  return { now, bucketMs: BUCKET_MS, buckets: buckets.map((b, i) => ({ ...b, restarts: restarts[i], ...delivery[i] })) };
 }
