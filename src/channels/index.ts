@@ -9,6 +9,8 @@ import { writeJsonFile } from '../fs-util.js';
 import { channelsFilePath } from './status-file.js';
 import { channelSnapshots } from './telegram/status-read.js';
 import { pruneChannelStates } from './telegram/tables.js';
+import { channelFamilies, deliveryLatencyHistogram } from './metrics.js';
+import type { MetricFamily } from '../runtime/metrics-text.js';
 
 /** channels.json is rewritten at most this often (and at every state change). */
 const STATUS_WRITE_MS = 1_000;
@@ -30,6 +32,7 @@ export class Channels {
   private readonly channels: TelegramChannel[];
   private statusTimer: NodeJS.Timeout | null = null;
   private lastStates = '';
+  private readonly deliveryLatency = deliveryLatencyHistogram();
 
   constructor(configs: readonly TelegramChannelConfig[], private readonly deps: ChannelsDeps) {
     const names = configs.map(channelName);
@@ -37,7 +40,14 @@ export class Channels {
     this.channels = configs.map((config, i) => new TelegramChannel(config, {
       name: names[i]!, profileDir: deps.profileDir, store: deps.store, dispatcher: deps.dispatcher, log: deps.log,
       commands: { statusText: deps.statusText, requestRestart: deps.requestRestart }, alerts: deps.alerts,
+      onDelivered: (latencyMs) => this.deliveryLatency.observe(latencyMs / 1000, { channel: names[i]! }),
     }));
+  }
+
+  /** The channels' series for /metrics (register this with the worker's GatewayMetrics). */
+  metricFamilies(): MetricFamily[] {
+    if (this.channels.length === 0) return [];
+    return channelFamilies(channelSnapshots(this.deps.store.database), this.deliveryLatency);
   }
 
   /** Rewrite channels.json now (a state change) or when a second has passed. */

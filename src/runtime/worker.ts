@@ -122,6 +122,7 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
     requestRestart: (full) => { void tell({ type: 'restart_request', full }); },
     alerts,
   });
+  metrics.register(() => channels.metricFamilies());
   const connections = new Set<Socket>();
   let handingOver = false;
   const storeHealth = new StoreHealth((failure) => {

@@ -41,6 +41,8 @@ export interface ChannelDeps {
   readonly env?: NodeJS.ProcessEnv;
   /** Out-of-band alerts (runtime/alerts): a refused channel, dead letters. */
   readonly alerts?: AlertSink;
+  /** A reply part was confirmed this long after it entered the outbox (for /metrics). */
+  readonly onDelivered?: (latencyMs: number) => void;
 }
 
 /** What the channel needs of the gateway's Alerts. */
@@ -174,6 +176,7 @@ export class TelegramChannel {
         severity: 'warning', title: `a reply could not be delivered on ${this.deps.name}`, oneShot: true,
         message: `outbox part ${seq} to chat ${chatId} is a dead letter: ${redact(detail, token)}`,
       }),
+      delivered: (latencyMs) => this.deps.onDelivered?.(latencyMs),
     });
     const inbound: InboundDeps = {
       config: this.config, botId, username: () => username, store, dispatcher, tables, log,

@@ -30,6 +30,8 @@ export interface SenderHooks {
   readonly error: (detail: string) => void;
   /** A part became a dead letter (a permanent refusal): for alerts. */
   readonly deadLetter?: (seq: number, chatId: number, detail: string) => void;
+  /** A part was confirmed, this long after it entered the outbox: for the delivery latency metric. */
+  readonly delivered?: (latencyMs: number) => void;
 }
 
 export class Sender {
@@ -115,6 +117,7 @@ export class Sender {
     switch (outcome.kind) {
       case 'ok':
         this.tables.markSent(part.seq, outcome.result?.message_id ?? null);
+        this.hooks.delivered?.(Math.max(0, Date.now() - part.createdAt));
         if (part.part < part.parts) faultPoint('between-parts');
         return;
       case 'unknown': {

@@ -96,6 +96,8 @@ export interface OutboxPart {
   readonly attempts: number;
   readonly resends: number;
   readonly notBefore: number;
+  /** When the part entered the outbox (ms since the epoch): its delivery latency counts from here. */
+  readonly createdAt: number;
 }
 
 export interface Unanswered {
@@ -184,7 +186,7 @@ export class TelegramTables {
     return rows.map((r) => ({
       seq: Number(r.seq), source: String(r.source), part: Number(r.part), parts: Number(r.parts), chatId: Number(r.chat_id), threadId: n(r.thread_id),
       replyToTg: n(r.reply_to_tg), text: String(r.text), status: String(r.status) as PartStatus, attempts: Number(r.attempts), resends: Number(r.resends),
-      notBefore: Number(r.not_before),
+      notBefore: Number(r.not_before), createdAt: Number(r.created_at),
     }));
   }
 
