@@ -26,6 +26,8 @@ export interface ChannelsDeps {
   readonly statusText: () => string;
   readonly requestRestart: (full: boolean) => void;
   readonly alerts?: AlertSink;
+  /** alerts.pollStaleAfterMs: a channel with no completed poll for this long is an incident. */
+  readonly pollStaleAfterMs?: number;
 }
 
 export class Channels {
@@ -41,6 +43,7 @@ export class Channels {
       name: names[i]!, profileDir: deps.profileDir, store: deps.store, dispatcher: deps.dispatcher, log: deps.log,
       commands: { statusText: deps.statusText, requestRestart: deps.requestRestart }, alerts: deps.alerts,
       onDelivered: (latencyMs) => this.deliveryLatency.observe(latencyMs / 1000, { channel: names[i]! }),
+      pollStaleAfterMs: deps.pollStaleAfterMs,
     }));
   }
 

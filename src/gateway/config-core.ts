@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import { readJsonFile } from '../fs-util.js';
 import type { AlertsConfig } from '../runtime/alerts/config.js';
-import { DEFAULT_DELIVERY_DEADLINE_MS, DEFAULT_DOWN_AFTER_MS, DEFAULT_WEDGED_AFTER_MS } from '../runtime/alerts/defaults.js';
+import { DEFAULT_DELIVERY_DEADLINE_MS, DEFAULT_DOWN_AFTER_MS, DEFAULT_POLL_STALE_AFTER_MS, DEFAULT_WEDGED_AFTER_MS } from '../runtime/alerts/defaults.js';
 import { boolean, nonNegativeInteger, nonEmptyString, object, shape, type Check } from '../shape.js';
 
 export const DEFAULT_API_PORT = 8790;
@@ -24,7 +24,7 @@ export interface MonitorConfig {
 /** The alert settings of a config without an `alerts` section (one with it goes to the full validation). */
 const DEFAULT_ALERTS: AlertsConfig = {
   downAfterMs: DEFAULT_DOWN_AFTER_MS, wedgedAfterMs: DEFAULT_WEDGED_AFTER_MS,
-  deliveryDeadlineMs: DEFAULT_DELIVERY_DEADLINE_MS,
+  deliveryDeadlineMs: DEFAULT_DELIVERY_DEADLINE_MS, pollStaleAfterMs: DEFAULT_POLL_STALE_AFTER_MS,
 };
 
 export function isLoopback(host: string): boolean {

@@ -4,7 +4,7 @@ import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { ERROR_CODES, GatehouseError } from '../errors.js';
 import { readJsonFile } from '../fs-util.js';
-import { alertsSchema, DEFAULT_ALERTS } from '../runtime/alerts/config.js';
+import { alertsSchema, DEFAULT_ALERTS, POLL_STALE_MARGIN_MS } from '../runtime/alerts/config.js';
 import { openaiAgentSchema } from './agents/openai-config.js';
 import { DEFAULT_API_PORT, DEFAULT_DRAIN_TIMEOUT_MS, isLoopback } from './config-core.js';
 import { channelsSchema } from '../channels/telegram/config.js';
@@ -53,6 +53,17 @@ export const configSchema = z.strictObject({
   alerts: alertsSchema.default(DEFAULT_ALERTS),
   /** Chat channels (src/channels/): each polls its platform and answers through the agent. */
   channels: channelsSchema,
+}).superRefine((config, ctx) => {
+  // An idle long poll comes back empty after pollTimeoutS; a shorter threshold would alert on a quiet chat.
+  config.channels.forEach((channel, index) => {
+    const minimum = channel.pollTimeoutS * 1000 + POLL_STALE_MARGIN_MS;
+    if (config.alerts.pollStaleAfterMs < minimum) {
+      ctx.addIssue({
+        code: 'custom', path: ['alerts', 'pollStaleAfterMs'],
+        message: `${config.alerts.pollStaleAfterMs} ms is too short for channels[${index}] (pollTimeoutS ${channel.pollTimeoutS}: an idle long poll takes that long); use at least ${minimum}`,
+      });
+    }
+  });
 });
 
 export type GatewayConfig = z.infer<typeof configSchema>;

@@ -120,7 +120,7 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
     profileDir: paths.dir, store, dispatcher, log,
     statusText: () => gatewayStatusText(store, dispatcher.inFlight, startedAt),
     requestRestart: (full) => { void tell({ type: 'restart_request', full }); },
-    alerts,
+    alerts, pollStaleAfterMs: config.alerts.pollStaleAfterMs,
   });
   metrics.register(() => channels.metricFamilies());
   const connections = new Set<Socket>();

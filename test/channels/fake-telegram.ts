@@ -137,9 +137,9 @@ export class FakeTelegram {
     this.faults.push({ method, fault, times, ...(match === undefined ? {} : { match }) });
   }
 
-  /** Telegram works again: every injected fault still waiting is dropped. */
-  clearFaults(): void {
-    this.faults.splice(0);
+  /** Telegram works again: the injected faults still waiting (for one method, or all) are dropped. */
+  clearFaults(method?: string): void {
+    for (const rule of this.faults) if (method === undefined || rule.method === method) rule.times = 0;
   }
 
   /** From now on, each call of a method meets its fault with the given probability (a seeded, repeatable draw). */

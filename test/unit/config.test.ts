@@ -11,7 +11,7 @@ const DEFAULTS = {
   api: { host: '127.0.0.1', port: 8790, allowRemote: false },
   agent: { kind: 'echo', delayMs: 0 },
   drain: { timeoutMs: 30_000 },
-  alerts: { downAfterMs: 120_000, wedgedAfterMs: 30_000, deliveryDeadlineMs: 3_600_000 },
+  alerts: { downAfterMs: 120_000, wedgedAfterMs: 30_000, deliveryDeadlineMs: 3_600_000, pollStaleAfterMs: 180_000 },
   channels: [],
 };
 
@@ -118,4 +118,15 @@ test('a telegram channel gets its defaults; a bad one is refused naming the fiel
   assertInvalid(configFile(t, { channels: [{ kind: 'telegram', token: '1:abc' }] }), 'channels.0', /token/);
   assertInvalid(configFile(t, { channels: [{ kind: 'slack' }] }), 'channels.0.kind');
   assertInvalid(configFile(t, { channels: [{ kind: 'telegram' }, { kind: 'telegram', name: 'telegram' }] }), /two channels are named "telegram"/);
+});
+
+test('alerts.pollStaleAfterMs: a default, a floor, and never shorter than a channel\'s idle long poll', (t) => {
+  assert.equal(loadConfig(configFile(t, { channels: [{ kind: 'telegram' }] })).alerts.pollStaleAfterMs, 180_000);
+  assertInvalid(configFile(t, { alerts: { pollStaleAfterMs: 'soon' } }), 'alerts.pollStaleAfterMs');
+  assertInvalid(configFile(t, { alerts: { pollStaleAfterMs: 500 } }), 'alerts.pollStaleAfterMs');
+  // pollTimeoutS 25 (the default): an idle long poll takes 25 s, so 20 s would alert on a quiet chat.
+  assertInvalid(configFile(t, { alerts: { pollStaleAfterMs: 20_000 }, channels: [{ kind: 'telegram' }] }), 'alerts.pollStaleAfterMs', /channels\[0\]/, /pollTimeoutS 25/, /at least 30000/);
+  assertInvalid(configFile(t, { alerts: { pollStaleAfterMs: 9_000 }, channels: [{ kind: 'telegram', pollTimeoutS: 2 }, { kind: 'telegram', pollTimeoutS: 5 }] }), /channels\[1\]/, /at least 10000/);
+  assert.equal(loadConfig(configFile(t, { alerts: { pollStaleAfterMs: 10_000 }, channels: [{ kind: 'telegram', pollTimeoutS: 5 }] })).alerts.pollStaleAfterMs, 10_000);
+  assert.equal(loadConfig(configFile(t, { alerts: { pollStaleAfterMs: 2_000 } })).alerts.pollStaleAfterMs, 2_000, 'no channel: nothing to compare');
 });

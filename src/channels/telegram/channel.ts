@@ -15,6 +15,7 @@ import { commitUpdate, type InboundDeps } from './inbound.js';
 import { materialize } from './outbox.js';
 import { acquirePollerLock, type PollerLock } from './poller-lock.js';
 import { Poller, type PollerEvent } from './poller.js';
+import { PollWatch } from '../poll-watch.js';
 import { redact } from './redact.js';
 import { retryDelayMs, SLOW_RETRY_MS } from './retry.js';
 import { Sender } from './sender.js';
@@ -43,6 +44,8 @@ export interface ChannelDeps {
   readonly alerts?: AlertSink;
   /** A reply part was confirmed this long after it entered the outbox (for /metrics). */
   readonly onDelivered?: (latencyMs: number) => void;
+  /** No completed poll for this long is an incident (alerts.pollStaleAfterMs); undefined: not watched. */
+  readonly pollStaleAfterMs?: number;
 }
 
 /** What the channel needs of the gateway's Alerts. */
@@ -60,6 +63,7 @@ interface Running {
   readonly tables: TelegramTables;
   readonly sender: Sender;
   readonly poller: Poller;
+  readonly watch: PollWatch | null;
 }
 
 export class TelegramChannel {
@@ -188,18 +192,29 @@ export class TelegramChannel {
       commit: (update) => commitUpdate(inbound, update),
       event: (event) => this.onPollerEvent(event, botId),
     });
-    this.running = { token, botId, username, api, lock, tables, sender, poller };
+    const watch = this.deps.pollStaleAfterMs === undefined ? null : new PollWatch({
+      channel: this.deps.name, staleAfterMs: this.deps.pollStaleAfterMs, alerts: this.deps.alerts,
+      judged: () => this.state === 'polling' && !this.stopped,
+    });
+    this.running = { token, botId, username, api, lock, tables, sender, poller, watch };
     this.confirmRestarts(tables);
     log.info({ channel: this.deps.name, bot: `@${username}` }, 'telegram: polling');
     this.write({ state: 'polling', detail: `@${username}`, bot: botId, username });
     sender.start();
     poller.start();
+    watch?.start();
     this.tick();
   }
 
   private onPollerEvent(event: PollerEvent, botId: string): void {
+    const watch = this.running?.watch;
     switch (event.kind) {
+      case 'paused':
+      case 'resumed':
+        watch?.pause(event.kind === 'paused');
+        return;
       case 'polled': {
+        watch?.polled();
         // One write a second at most: under a stream of updates polls follow each other closely.
         const now = Date.now();
         if (this.state === 'polling' && now - this.lastPollWrite < POLL_WRITE_MS) return;
@@ -218,6 +233,7 @@ export class TelegramChannel {
         this.fail(`Telegram refused the bot token (401 Unauthorized: ${event.detail}); fix the token and run gatehouse restart`, botId);
         return;
       case 'error':
+        watch?.failed(redact(event.detail, this.running?.token));
         this.deps.log.warn({ channel: this.deps.name }, `telegram: ${event.detail}`);
         this.write({ state: this.state === 'starting' ? 'polling' : this.state, detail: null, bot: botId, lastError: event.detail });
     }
@@ -266,6 +282,7 @@ export class TelegramChannel {
   async stopPolling(): Promise<void> {
     this.aborter.abort();
     await this.starting;
+    this.running?.watch?.stop();
     await this.running?.poller.stop();
   }
 
@@ -282,6 +299,7 @@ export class TelegramChannel {
     if (this.tickTimer !== null) clearTimeout(this.tickTimer);
     const r = this.running;
     if (r === null) return;
+    r.watch?.stop();
     await r.sender.stop();
     r.lock.release();
     r.api.close();

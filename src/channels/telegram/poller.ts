@@ -20,6 +20,9 @@ const FULL_WAIT_MS = 50;
 
 export type PollerEvent =
   | { readonly kind: 'polled'; readonly updates: number }
+  /** Polling holds back (the channel holds its maximum of unanswered messages), or takes up again. */
+  | { readonly kind: 'paused' }
+  | { readonly kind: 'resumed' }
   | { readonly kind: 'conflict'; readonly detail: string }
   | { readonly kind: 'unauthorized'; readonly detail: string }
   | { readonly kind: 'error'; readonly detail: string };
@@ -38,6 +41,7 @@ export interface PollerDeps {
 export class Poller {
   private readonly aborter = new AbortController();
   private loop: Promise<void> | null = null;
+  private full = false;
 
   constructor(private readonly deps: PollerDeps) {}
 
@@ -64,9 +68,13 @@ export class Poller {
     while (!this.stopped) {
       const free = this.deps.capacity();
       if (free <= 0) {
+        if (!this.full) this.deps.event({ kind: 'paused' });
+        this.full = true;
         await this.pause(FULL_WAIT_MS);
         continue;
       }
+      if (this.full) this.deps.event({ kind: 'resumed' });
+      this.full = false;
       const wait = await this.once(Math.min(MAX_BATCH, free), failures);
       if (wait === 0) failures = 0;
       else failures += 1;

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ERROR_CODES, errorMessage, GatehouseError, isErrnoException } from '../../errors.js';
 import { formatIssues } from '../../fs-util.js';
-import { DEFAULT_DELIVERY_DEADLINE_MS, DEFAULT_DOWN_AFTER_MS, DEFAULT_WEDGED_AFTER_MS } from './defaults.js';
+import { DEFAULT_DELIVERY_DEADLINE_MS, DEFAULT_DOWN_AFTER_MS, DEFAULT_POLL_STALE_AFTER_MS, DEFAULT_WEDGED_AFTER_MS } from './defaults.js';
 
-export { DEFAULT_DELIVERY_DEADLINE_MS, DEFAULT_DOWN_AFTER_MS, DEFAULT_WEDGED_AFTER_MS } from './defaults.js';
+export { DEFAULT_DELIVERY_DEADLINE_MS, DEFAULT_DOWN_AFTER_MS, DEFAULT_POLL_STALE_AFTER_MS, DEFAULT_WEDGED_AFTER_MS, POLL_STALE_MARGIN_MS } from './defaults.js';
 
 export const alertsSchema = z.strictObject({
   /** A URL that takes a JSON POST (ntfy, Slack- and Discord-compatible webhooks). May hold a secret. */
@@ -16,6 +16,8 @@ export const alertsSchema = z.strictObject({
   topic: z.string().min(1).optional(),
   downAfterMs: z.number().int().min(1_000).default(DEFAULT_DOWN_AFTER_MS),
   wedgedAfterMs: z.number().int().min(1_000).default(DEFAULT_WEDGED_AFTER_MS),
+  /** A chat channel that has not completed a poll for this long is deaf (checked against its pollTimeoutS in config.ts). */
+  pollStaleAfterMs: z.number().int().min(1_000).default(DEFAULT_POLL_STALE_AFTER_MS),
   deliveryDeadlineMs: z.number().int().min(1_000).default(DEFAULT_DELIVERY_DEADLINE_MS),
 }).refine((alerts) => !(alerts.webhook !== undefined && alerts.webhookFile !== undefined), {
   message: 'set webhook or webhookFile, not both',
