@@ -13,6 +13,7 @@ export type { StartResult } from './control/start.js';
 export type { StopResult } from './control/stop.js';
 export type { RestartResult } from './control/restart.js';
 export type { GatewayStatus, ObservedState, ServiceInfo } from './control/status.js';
+export type { AlertsStatus } from './control/alert-probe.js';
 export type { Probe } from './control/probes.js';
 export type { ServiceOutcome } from './control/service-install.js';
 export type { ServiceKind } from './service/types.js';

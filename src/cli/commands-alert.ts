@@ -59,26 +59,16 @@ async function runCheck(paths: ProfilePaths, config: AlertsConfig, flags: AlertF
   return EXIT.OK;
 }
 
-async function showAlerts(paths: ProfilePaths, config: AlertsConfig, json: boolean): Promise<number> {
-  const { openIncidents, queuedCount } = await import('../runtime/alerts/outbox.js');
-  const { readDeliveryRecord } = await import('../runtime/alerts/sender.js');
-  const { resolveWebhook, webhookOrigin } = await import('../runtime/alerts/webhook.js');
-  const webhook = resolveWebhook(paths.dir, config);
-  const summary = {
-    configured: webhook !== null && !('error' in webhook),
-    to: webhook !== null && 'url' in webhook ? webhookOrigin(webhook.url) : null,
-    error: webhook !== null && 'error' in webhook ? webhook.error : null,
-    open: openIncidents(paths.dir).map((i) => ({ incident: i.incident, title: i.title, openedAt: i.openedAt })),
-    queued: queuedCount(paths.dir),
-    delivery: readDeliveryRecord(paths.dir),
-  };
+async function showAlerts(paths: ProfilePaths, json: boolean): Promise<number> {
+  const { alertsStatus } = await import('../control/alert-probe.js');
+  const summary = alertsStatus(paths);
   if (json) {
     printJson(summary);
     return EXIT.OK;
   }
   say(summary.configured ? `alerts go to ${summary.to}` : `alerts are not sent: ${summary.error ?? 'no alerts.webhook in config.json'}`);
   say(summary.open.length === 0 ? 'no open incident' : `open: ${summary.open.map((i) => `${i.incident} (since ${i.openedAt})`).join(', ')}`);
-  say(`last delivered: ${summary.delivery.lastDeliveredAt ?? 'never'}${summary.delivery.lastError === null ? '' : `; last error: ${summary.delivery.lastError} at ${summary.delivery.lastErrorAt}`}`);
+  say(`last sent: ${summary.lastSentAt ?? 'never'}; last delivered: ${summary.lastDeliveredAt ?? 'never'}${summary.lastError === null ? '' : `; last error: ${summary.lastError} at ${summary.lastErrorAt}`}`);
   return EXIT.OK;
 }
 
@@ -94,7 +84,7 @@ export function registerAlertCommands(program: Command): void {
       const config = await alertsConfig(paths);
       if (flags.test === true) process.exitCode = await sendTest(paths, config, flags.json === true);
       else if (flags.check === true) process.exitCode = await runCheck(paths, config, flags);
-      else process.exitCode = await showAlerts(paths, config, flags.json === true);
+      else process.exitCode = await showAlerts(paths, flags.json === true);
     });
 
   withProfile(program.command(ALERT_SEND_COMMAND, { hidden: true }))

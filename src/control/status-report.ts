@@ -10,6 +10,7 @@ export async function statusReport(paths: ProfilePaths, deep: boolean): Promise<
   if (!deep) return summary;
   // Loaded for --deep only: a plain status stays lean (test/e2e/lean-modules.test.ts).
   // The alerts and agent probes read the config (zod); the agent's may ask a model server.
-  const [{ alertsProbe }, { agentProbe }] = await Promise.all([import('./alert-probe.js'), import('./agent-probe.js')]);
-  return { ...summary, probes: [...(summary.probes ?? []), ...(await serviceProbes(paths)), alertsProbe(paths), await agentProbe(paths)] };
+  const [{ alertsProbe, alertsStatus }, { agentProbe }] = await Promise.all([import('./alert-probe.js'), import('./agent-probe.js')]);
+  const alerts = alertsStatus(paths);
+  return { ...summary, alerts, probes: [...(summary.probes ?? []), ...(await serviceProbes(paths)), alertsProbe(alerts), await agentProbe(paths)] };
 }

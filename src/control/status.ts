@@ -13,6 +13,7 @@ import type { SnapshotRead } from '../channels/telegram/status-read.js';
 import { readChannelsFile } from '../channels/status-file.js';
 import { channelProbes, withRunning, type ChannelStatus } from './channel-status.js';
 import { explainUnproven } from './endpoint-owner.js';
+import type { AlertsStatus } from './alert-probe.js';
 
 export const STATUS_PROBE_TIMEOUT_MS = 1_500;
 
@@ -43,6 +44,8 @@ export interface GatewayStatus {
   /** Chat channels (Telegram bots), from the profile's database. */
   readonly channels: readonly ChannelStatus[];
   readonly probes?: readonly Probe[];
+  /** With --deep: whether alerts are configured, where they go (origin only), the last sent and delivered. */
+  readonly alerts?: AlertsStatus;
 }
 
 /** Everything status looks at, gathered once; probes and the summary are derived from it. */

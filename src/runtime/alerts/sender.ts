@@ -23,14 +23,16 @@ const RETRY_JITTER = 0.5;
 
 /** What status --deep shows about alerting. */
 export interface DeliveryRecord {
+  /** When an alert was last posted to the receiver (taken or not), and which. */
   readonly lastAttemptAt: string | null;
+  readonly lastAttempt: { readonly incident: string; readonly state: string } | null;
   readonly lastDeliveredAt: string | null;
   readonly lastDelivered: { readonly incident: string; readonly state: string } | null;
   readonly lastError: string | null;
   readonly lastErrorAt: string | null;
 }
 
-const EMPTY_RECORD: DeliveryRecord = { lastAttemptAt: null, lastDeliveredAt: null, lastDelivered: null, lastError: null, lastErrorAt: null };
+const EMPTY_RECORD: DeliveryRecord = { lastAttemptAt: null, lastAttempt: null, lastDeliveredAt: null, lastDelivered: null, lastError: null, lastErrorAt: null };
 
 function recordFile(profileDir: string): string {
   return join(alertsDir(profileDir), 'delivery.json');
@@ -86,11 +88,12 @@ export interface SendOutcome {
 export async function deliver(profileDir: string, url: string, config: AlertsConfig, event: AlertEvent): Promise<{ ok: boolean; error: string | null }> {
   const now = new Date().toISOString();
   const outcome = await postJson(url, webhookBody(event, config));
+  const attempt = { lastAttemptAt: now, lastAttempt: { incident: event.incident, state: event.state } };
   if (outcome.ok) {
-    updateRecord(profileDir, { lastAttemptAt: now, lastDeliveredAt: new Date().toISOString(), lastDelivered: { incident: event.incident, state: event.state } });
+    updateRecord(profileDir, { ...attempt, lastDeliveredAt: new Date().toISOString(), lastDelivered: attempt.lastAttempt });
     return { ok: true, error: null };
   }
-  updateRecord(profileDir, { lastAttemptAt: now, lastError: outcome.error, lastErrorAt: now });
+  updateRecord(profileDir, { ...attempt, lastError: outcome.error, lastErrorAt: now });
   return { ok: false, error: outcome.error };
 }
 
