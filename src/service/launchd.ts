@@ -16,6 +16,8 @@ import { writeAtomicSync } from '../fs-util.js';
 import { errorMessage, isErrnoException } from '../errors.js';
 import { runBounded, type RunResult } from '../platform/spawn.js';
 import { launchAgentPath, launchdLabel, parseLaunchAgent, renderLaunchAgent } from './launchd-plist.js';
+import { renderWatchdogAgent, watchdogAgentPath, watchdogLabel } from './launchd-watchdog.js';
+import { WATCHDOG_INTERVAL_S } from './systemd-watchdog.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, stopTimeoutSeconds } from './spec.js';
 import type { CommandRunner } from './systemd-user.js';
 import type { InstallOptions, ServiceBackend, ServiceResult, ServiceSpec, ServiceStatus } from './types.js';
@@ -63,6 +65,15 @@ export function disabledIn(printDisabled: string, label: string): boolean {
   return new RegExp(`^\\s*"${escaped}" => (?:disabled|true)\\s*$`, 'm').test(printDisabled);
 }
 
+function readFileOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if (isErrnoException(error, 'ENOENT')) return null;
+    throw error;
+  }
+}
+
 export function createLaunchdBackend(options: LaunchdOptions): ServiceBackend {
   const run = options.run ?? runBounded;
   const wait = options.sleep ?? ((ms: number) => sleep(ms));
@@ -73,14 +84,7 @@ export function createLaunchdBackend(options: LaunchdOptions): ServiceBackend {
   const launchctl = (args: readonly string[], timeoutMs = LAUNCHCTL_TIMEOUT_MS): RunResult =>
     run('launchctl', args, { timeoutMs, env: options.env ?? process.env });
 
-  const readPlist = (profile: string): string | null => {
-    try {
-      return readFileSync(plistPath(profile), 'utf8');
-    } catch (error) {
-      if (isErrnoException(error, 'ENOENT')) return null;
-      throw error;
-    }
-  };
+  const readPlist = (profile: string): string | null => readFileOrNull(plistPath(profile));
 
   /** A stop waits for the drain: the plist's ExitTimeOut plus a margin. */
   const stopCallTimeoutMs = (profile: string): number => {
@@ -163,10 +167,62 @@ export function createLaunchdBackend(options: LaunchdOptions): ServiceBackend {
     return ok(before.running && !reload ? `already running (pid ${after.pid})` : `${reload ? 'reloaded and started' : 'started'} (pid ${after.pid})`);
   };
 
+  /**
+   * The watchdog agent beside the gateway's (launchd-watchdog.ts): written, loaded at once and at
+   * login like it (disabled with it for --no-login). Its failure does not undo the gateway's
+   * install; the note says it plainly.
+   */
+  const installWatchdog = (spec: ServiceSpec, opts: InstallOptions): string => {
+    const path = watchdogAgentPath(options.agentsDir, spec.profile);
+    const label = watchdogLabel(spec.profile);
+    const wtarget = `${domain}/${label}`;
+    const text = renderWatchdogAgent(spec);
+    let changed = false;
+    try {
+      changed = readFileOrNull(path) !== text;
+      if (changed) writeAtomicSync(path, text, { mode: PLIST_MODE });
+    } catch (error) {
+      return `watchdog agent NOT installed: ${errorMessage(error)}`;
+    }
+    const loaded = launchctl(['print', wtarget], LAUNCHCTL_QUERY_TIMEOUT_MS).ok;
+    // A changed definition is read by launchd at bootstrap only: unload the old one first.
+    const reload = loaded && changed ? step('launchctl bootout (watchdog)', ['bootout', wtarget]) : null;
+    if (reload) return `watchdog agent NOT reloaded: ${reload.detail}`;
+    const enabled = step('launchctl enable (watchdog)', ['enable', wtarget]);
+    if (enabled) return `watchdog agent NOT enabled: ${enabled.detail}`;
+    if ((opts.start || opts.login) && (!loaded || changed)) {
+      const result = launchctl(['bootstrap', domain, path]);
+      if (!result.ok) {
+        return result.exitCode === LAUNCHCTL_EXIT.NO_GUI_SESSION ? `watchdog ${label} installed; loads at your next login` : `watchdog agent NOT loaded: ${failedRun('launchctl bootstrap', result).detail}`;
+      }
+    }
+    const disabled = opts.login ? null : step('launchctl disable (watchdog)', ['disable', wtarget]);
+    if (disabled) return `watchdog agent NOT disabled at login: ${disabled.detail}`;
+    return opts.start || opts.login ? `watchdog ${label} loaded (alert --check every ${WATCHDOG_INTERVAL_S} s)` : `watchdog ${label} installed`;
+  };
+
+  const removeWatchdog = (profile: string): ServiceResult | null => {
+    const path = watchdogAgentPath(options.agentsDir, profile);
+    const wtarget = `${domain}/${watchdogLabel(profile)}`;
+    if (launchctl(['print', wtarget], LAUNCHCTL_QUERY_TIMEOUT_MS).ok) {
+      const failed = step('launchctl bootout (watchdog)', ['bootout', wtarget]);
+      if (failed) return failed;
+    }
+    try {
+      rmSync(path, { force: true });
+    } catch (error) {
+      return notOk(`cannot remove ${path}: ${errorMessage(error)}`);
+    }
+    return null;
+  };
+
   const backend: ServiceBackend = {
     kind: 'launchd',
 
-    render: (spec: ServiceSpec) => [{ path: plistPath(spec.profile), content: renderLaunchAgent(spec), mode: PLIST_MODE, role: 'LaunchAgent plist' }],
+    render: (spec: ServiceSpec) => [
+      { path: plistPath(spec.profile), content: renderLaunchAgent(spec), mode: PLIST_MODE, role: 'LaunchAgent plist' },
+      { path: watchdogAgentPath(options.agentsDir, spec.profile), content: renderWatchdogAgent(spec), mode: PLIST_MODE, role: 'watchdog LaunchAgent (alert --check)' },
+    ],
 
     parse: (content: string | Uint8Array) => parseLaunchAgent(typeof content === 'string' ? content : Buffer.from(content).toString('utf8')),
 
@@ -195,11 +251,12 @@ export function createLaunchdBackend(options: LaunchdOptions): ServiceBackend {
         if (failed) return failed;
       }
       notes.push(opts.login ? 'starts at login' : 'not started at login');
+      notes.push(installWatchdog(spec, opts));
       return ok(notes.join('; '));
     },
 
     async uninstall(profile: string): Promise<ServiceResult> {
-      const failed = await bootout(profile);
+      const failed = removeWatchdog(profile) ?? (await bootout(profile));
       if (failed) return failed;
       try {
         rmSync(plistPath(profile), { force: true });

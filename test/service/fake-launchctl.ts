@@ -2,7 +2,10 @@
 // plist on disk; the override database (enable/disable) outlives bootout as launchd's does; a job's
 // KeepAlive dict decides whether an exit is relaunched. Known failures on demand: error 5 for
 // bootstraps that come too early after a bootout (slowTeardown), 125 without a GUI session, 119 for
-// a disabled label, and a hang per verb. An unexpected call fails loudly.
+// a disabled label, and a hang per verb. An unexpected call fails loudly. A job with StartInterval
+// is run for real when the test says an interval has passed (fireInterval): its ProgramArguments in
+// its WorkingDirectory with launchd's minimal environment plus its EnvironmentVariables.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { RunOptions, RunResult } from '../../src/platform/spawn.js';
 import { isPlistDict, parsePlist } from '../../src/service/plist.js';
@@ -54,6 +57,35 @@ export class FakeLaunchctl {
     job.pid = null;
     job.lastExit = code;
     if (code !== 0 && job.keepAliveOnFailure) job.pid = this.nextPid++;
+  }
+
+  /** Jobs loaded now whose plist has a StartInterval (what launchd runs on a timer). */
+  intervalJobs(): string[] {
+    return [...this.jobs].filter(([, job]) => typeof plistOf(job)['StartInterval'] === 'number').map(([label]) => label);
+  }
+
+  /**
+   * One StartInterval period passed for `label`: launchd runs the program (unless a run is still
+   * going, which this one-at-a-time call never leaves behind) and notes its exit. Refuses a job
+   * that is not loaded or has no StartInterval, as launchd would never run it.
+   */
+  async fireInterval(label: string, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const job = this.jobs.get(label);
+    if (job === undefined) throw new Error(`${label} is not loaded: launchd would not run it`);
+    const plist = plistOf(job);
+    if (typeof plist['StartInterval'] !== 'number') throw new Error(`${label} has no StartInterval`);
+    const [program, ...args] = plist['ProgramArguments'] as string[];
+    const env = { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', HOME: process.env['HOME'] ?? '/', ...(plist['EnvironmentVariables'] as Record<string, string> | undefined) };
+    const child = spawn(program as string, args, { cwd: plist['WorkingDirectory'] as string, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    clearTimeout(timer);
+    job.lastExit = code;
+    return { code, stdout, stderr };
   }
 
   verbs(): string[] {
@@ -113,6 +145,11 @@ export class FakeLaunchctl {
     if (job.pid !== null) this.exit(name, 143);
     return result(0);
   }
+}
+
+function plistOf(job: Job): Record<string, unknown> {
+  const root = parsePlist(readFileSync(job.plistPath, 'utf8'));
+  return isPlistDict(root) ? root : {};
 }
 
 function result(exitCode: number | null, stdout = '', stderr = '', timedOut = false): RunResult {
