@@ -9,8 +9,8 @@ import type { ProfilePaths } from '../paths.js';
 import { Alerts } from '../runtime/alerts/index.js';
 import { alertsDir } from '../runtime/alerts/outbox.js';
 import type { AlertsConfig } from '../runtime/alerts/config.js';
-import type { LifecycleEvent } from '../runtime/lifecycle-log.js';
-import { observe, summarize } from './status.js';
+import { lastLifeEnd, type LifecycleEvent } from '../runtime/lifecycle-log.js';
+import { LIFE_END_EVENTS, observe, summarize } from './status.js';
 
 export type CheckVerdict = 'up' | 'wedged' | 'stopped' | 'down-grace' | 'down';
 
@@ -37,15 +37,14 @@ function firstSeenDown(paths: ProfilePaths, now: number): number {
   return now;
 }
 
-/** The last start or exit: an exit with code 0 is a planned stop; anything else is a death. */
-function lastLifeEnd(events: readonly LifecycleEvent[]): { planned: boolean; at: number | null; why: string } {
-  const last = events.filter((e) => e.event === 'exit' || e.event === 'start').at(-1);
-  if (last === undefined) return { planned: true, at: null, why: 'it never ran' };
-  if (last.event === 'start') return { planned: false, at: null, why: `pid ${last.pid} ended without a clean exit` };
-  const code = (last as { code?: unknown }).code;
-  if (code === 0) return { planned: true, at: Date.parse(last.ts), why: 'stopped on purpose' };
-  const reason = (last as { reason?: unknown }).reason;
-  return { planned: false, at: Date.parse(last.ts), why: `it exited with code ${String(code)}${typeof reason === 'string' ? ` (${reason})` : ''}` };
+/** The last life's end (lifecycle-log.ts), as the watchdog judges it: planned or not, since when, why. */
+function judgeLifeEnd(events: readonly LifecycleEvent[]): { planned: boolean; at: number | null; why: string } {
+  const end = lastLifeEnd(events);
+  if (end.kind === 'never') return { planned: true, at: null, why: 'it never ran' };
+  if (end.kind === 'unclean') return { planned: false, at: null, why: `pid ${end.start.pid} ended without a clean exit` };
+  if (end.planned) return { planned: true, at: Date.parse(end.exit.ts), why: 'stopped on purpose' };
+  const reason = end.exit['reason'];
+  return { planned: false, at: Date.parse(end.exit.ts), why: `it exited with code ${String(end.code)}${typeof reason === 'string' ? ` (${reason})` : ''}` };
 }
 
 /** Look once, raise or clear the incidents, say what was seen. `now`: no grace (the manager says it failed). */
@@ -64,7 +63,7 @@ export async function checkGateway(paths: ProfilePaths, config: AlertsConfig, al
     alerts.resolve('gateway_down', 'the gateway answers again');
     return { verdict: 'up', detail: `pid ${status.pid} answers (${status.state})`, downSince: null };
   }
-  const end = lastLifeEnd(observations.lifecycle.tail(200));
+  const end = judgeLifeEnd(observations.lifecycle.tail(LIFE_END_EVENTS));
   if (end.planned) {
     rmSync(downSinceFile(paths), { force: true });
     alerts.resolve('gateway_down', 'the gateway was stopped on purpose');

@@ -1,7 +1,7 @@
 // `gatehouse status`: what is true about a profile's gateway, from independent signals (control
 // endpoint, PID file + OS identity, state file, lifecycle log), and with --deep which one disagrees.
 import { readPidFile } from '../runtime/identity.js';
-import { LifecycleLog } from '../runtime/lifecycle-log.js';
+import { lastLifeEnd, LifecycleLog } from '../runtime/lifecycle-log.js';
 import { readStateFile } from '../runtime/state-file.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
@@ -16,6 +16,8 @@ import { explainUnproven } from './endpoint-owner.js';
 import type { AlertsStatus } from './alert-probe.js';
 
 export const STATUS_PROBE_TIMEOUT_MS = 1_500;
+/** How far back the lifecycle log is read for the last life's end (status and the watchdog alike). */
+export const LIFE_END_EVENTS = 200;
 
 /** `blocked`: not running, and a process that cannot prove it is ours holds the control endpoint. */
 export type ObservedState = 'starting' | 'running' | 'draining' | 'stopped' | 'crashed' | 'wedged' | 'blocked';
@@ -88,8 +90,8 @@ export async function observe(paths: ProfilePaths): Promise<Observations> {
 
 function notRunningState(o: Observations): { state: ObservedState; reason: string | null } {
   const state = o.stateFile.kind === 'ok' ? o.stateFile.value : null;
-  const lastExit = o.lifecycle.tail(200).filter((e) => e.event === 'exit' || e.event === 'start').at(-1);
-  if (lastExit?.event === 'start') return { state: 'crashed', reason: `pid ${lastExit.pid} ended without a clean exit` };
+  const end = lastLifeEnd(o.lifecycle.tail(LIFE_END_EVENTS));
+  if (end.kind === 'unclean') return { state: 'crashed', reason: `pid ${end.start.pid} ended without a clean exit` };
   if (state !== null && (state.state === 'running' || state.state === 'draining' || state.state === 'starting')) {
     return { state: 'crashed', reason: `the state file says ${state.state} but pid ${state.pid} is gone` };
   }

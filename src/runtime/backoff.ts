@@ -1,5 +1,6 @@
 // Restart pacing for the worker: the first respawn at once, then exponential delays with jitter, a reset after
-// a long healthy run, and a crash-loop breaker (too many crashes in a window -> a long pause).
+// a long healthy run, and a crash-loop breaker (too many crashes in a window -> a long pause). The
+// exponential step with jitter (backoffDelayMs) is the one every other retry loop uses too.
 // The clock is injectable so tests drive it without waiting.
 
 export const FIRST_RESTART_DELAY_MS = 0;
@@ -15,6 +16,22 @@ export const BREAKER_PAUSE_MS = 5 * 60_000;
 /** Delays are spread by a random factor in [1 - JITTER, 1 + JITTER], so gateways that crashed
  * together (a shared dependency went away) do not come back in lockstep. */
 export const JITTER = 0.5;
+
+/** An exponential pacing: the first delay, and the ceiling it doubles up to. */
+export interface Pacing {
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+/**
+ * The delay before try `n + 1` after `n` failures in a row (n from 1): baseMs doubling up to maxMs,
+ * spread by the same JITTER. Shared by every retry loop (worker restarts, alert delivery, the
+ * Telegram channel), each with its own pacing.
+ */
+export function backoffDelayMs(n: number, pacing: Pacing, random: () => number = Math.random): number {
+  const base = Math.min(pacing.maxMs, pacing.baseMs * 2 ** Math.max(0, n - 1));
+  return Math.round(base * (1 - JITTER + 2 * JITTER * random()));
+}
 
 export interface Clock {
   now(): number;
@@ -47,8 +64,7 @@ export class RestartBackoff {
       this.consecutive = 0;
       return { delayMs: BREAKER_PAUSE_MS, breakerOpen: true, recentCrashes };
     }
-    const base = this.consecutive === 0 ? FIRST_RESTART_DELAY_MS : Math.min(MAX_RESTART_DELAY_MS, BASE_RESTART_DELAY_MS * 2 ** (this.consecutive - 1));
-    const delayMs = Math.round(base * (1 - JITTER + 2 * JITTER * this.random()));
+    const delayMs = this.consecutive === 0 ? FIRST_RESTART_DELAY_MS : backoffDelayMs(this.consecutive, { baseMs: BASE_RESTART_DELAY_MS, maxMs: MAX_RESTART_DELAY_MS }, this.random);
     this.consecutive += 1;
     return { delayMs, breakerOpen: false, recentCrashes };
   }

@@ -115,3 +115,21 @@ export function previousLifeUnclean(events: readonly LifecycleEvent[], currentIn
   const exited = events.some((e) => e.event === 'exit' && e.instance === last.instance);
   return exited ? null : last;
 }
+
+/**
+ * How the monitor's last life ended, from its last `start` or `exit` record: `status` (a gateway
+ * that is not running: crashed or stopped) and the watchdog (`alert --check`: a death or a planned
+ * stop) read it the same way. An exit with code 0 is a planned stop; any other code is a death;
+ * a start with no exit after it is a death that left no record (SIGKILL, a power cut).
+ */
+export type LifeEnd =
+  | { readonly kind: 'never' }
+  | { readonly kind: 'unclean'; readonly start: LifecycleEvent }
+  | { readonly kind: 'exit'; readonly exit: LifecycleEvent; readonly code: unknown; readonly planned: boolean };
+
+export function lastLifeEnd(events: readonly LifecycleEvent[]): LifeEnd {
+  const last = events.filter((e) => e.event === 'exit' || e.event === 'start').at(-1);
+  if (last === undefined) return { kind: 'never' };
+  if (last.event === 'start') return { kind: 'unclean', start: last };
+  return { kind: 'exit', exit: last, code: last['code'], planned: last['code'] === 0 };
+}

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LifecycleLog, previousLifeUnclean, readTailLines, type LifecycleEvent } from '../../src/runtime/lifecycle-log.js';
+import { lastLifeEnd, LifecycleLog, previousLifeUnclean, readTailLines, type LifecycleEvent } from '../../src/runtime/lifecycle-log.js';
 import { tempDir } from './helpers.js';
 
 test('append then tail returns the events in order with pid, instance, ts and extra fields', (t) => {
@@ -106,4 +106,17 @@ test('previousLifeUnclean: a clean exit, a missing exit, and only the current in
   // An exit of another instance does not clean up this one.
   const c = ev('start', 'c');
   assert.equal(previousLifeUnclean([c, ev('exit', 'a')], 'cur'), c);
+});
+
+test('lastLifeEnd: never ran, a start with no exit, a planned exit 0, any other exit', () => {
+  assert.deepEqual(lastLifeEnd([ev('ready', 'a')]), { kind: 'never' });
+  const start = ev('start', 'b', 7);
+  assert.deepEqual(lastLifeEnd([ev('start', 'a'), { ...ev('exit', 'a'), code: 0 }, start, ev('ready', 'b'), ev('worker_exit', 'b')]), { kind: 'unclean', start });
+  const planned = { ...ev('exit', 'a'), code: 0 };
+  assert.deepEqual(lastLifeEnd([ev('start', 'a'), planned, ev('drain_end', 'a')]), { kind: 'exit', exit: planned, code: 0, planned: true });
+  const died = { ...ev('exit', 'a'), code: 78, reason: 'bad config' };
+  assert.deepEqual(lastLifeEnd([ev('start', 'a'), died]), { kind: 'exit', exit: died, code: 78, planned: false });
+  const signalled = { ...ev('exit', 'a'), code: 143 };
+  const end = lastLifeEnd([ev('start', 'a'), signalled]);
+  assert.ok(end.kind === 'exit' && !end.planned, 'a stray SIGTERM (143) is not a planned stop');
 });

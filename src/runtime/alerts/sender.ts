@@ -10,16 +10,15 @@ import { writeJsonFile } from '../../fs-util.js';
 import type { ProfilePaths } from '../../paths.js';
 import { spawnDetached } from '../../platform/spawn.js';
 import { ENTRY_SCRIPT } from '../../version.js';
+import { backoffDelayMs, type Pacing } from '../backoff.js';
 import { checkIdentity, selfIdentity } from '../identity.js';
 import type { AlertsConfig } from './config.js';
 import { ALERT_SEND_COMMAND } from './names.js';
 import { alertsDir, claimNext, giveUp, pruneOneShots, putBack, queuedCount, reclaimOrphans, settleSent, type AlertEvent } from './outbox.js';
 import { postJson, resolveWebhook, webhookBody } from './webhook.js';
 
-/** Retry pacing for a receiver that fails: 1 s doubling to 60 s, spread by +-50%. */
-export const RETRY_BASE_MS = 1_000;
-export const RETRY_MAX_MS = 60_000;
-const RETRY_JITTER = 0.5;
+/** Retry pacing for a receiver that fails: 1 s doubling to 60 s, spread by backoff.ts's jitter (+-50%). */
+export const DELIVERY_PACING: Pacing = { baseMs: 1_000, maxMs: 60_000 };
 
 /** What status --deep shows about alerting. */
 export interface DeliveryRecord {
@@ -122,7 +121,7 @@ export async function runSender(paths: ProfilePaths, config: AlertsConfig, rando
 
 async function sendQueued(profileDir: string, owner: string, config: AlertsConfig, random: () => number, totals: { delivered: number; failed: number; lastError: string | null }): Promise<void> {
   const webhook = resolveWebhook(profileDir, config);
-  let attempt = 0;
+  let failures = 0;
   for (let claimed = claimNext(profileDir, owner); claimed !== null; claimed = claimNext(profileDir, owner)) {
     if (webhook === null || 'error' in webhook) {
       // Nowhere to send: keep it where a person sees it, rather than retrying forever.
@@ -136,7 +135,7 @@ async function sendQueued(profileDir: string, owner: string, config: AlertsConfi
     if (result.ok) {
       settleSent(claimed);
       totals.delivered += 1;
-      attempt = 0;
+      failures = 0;
       continue;
     }
     totals.lastError = result.error;
@@ -146,7 +145,7 @@ async function sendQueued(profileDir: string, owner: string, config: AlertsConfi
       continue;
     }
     putBack(profileDir, claimed);
-    await sleep(Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempt) * (1 - RETRY_JITTER + 2 * RETRY_JITTER * random()));
-    attempt += 1;
+    failures += 1;
+    await sleep(backoffDelayMs(failures, DELIVERY_PACING, random));
   }
 }
