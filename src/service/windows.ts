@@ -81,7 +81,8 @@ export function createWindowsBackend(options: WindowsBackendOptions): WindowsBac
         const fallback = await startup.register(spec, opts.login);
         if (!fallback.ok) return notOk(`the Scheduled Task could not be registered (${registered.detail}), nor the Startup entry written (${fallback.detail})`, fallback);
         chosen = startup;
-        notes.push(`Scheduled Task not registered (${registered.detail}): using the Startup folder instead`, fallback.detail);
+        notes.push(`Scheduled Task not registered (${registered.detail}): using the Startup folder instead`, fallback.detail,
+          'no watchdog on this track (it is a scheduled task too): schedule `gatehouse alert --check` yourself to hear about a dead gateway');
       }
       const other = chosen === task ? startup : task;
       const removed = await other.uninstall(spec.profile);

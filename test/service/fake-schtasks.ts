@@ -2,8 +2,8 @@
 // (UTF-16LE with a BOM, or it refuses), /Query /XML prints what is registered, /Change flips
 // Settings/Enabled, and /Run follows MultipleInstancesPolicy IgnoreNew: exit 0 and nothing happens
 // while an instance runs. An instance is a launcher that starts the gateway (onInstanceStart) and
-// whose end stops it (onInstanceEnd). Injected per verb: access denied, a hang, and "exit 0 with
-// empty output and no effect" (what restricted or emulated environments do).
+// whose end stops it (onInstanceEnd). Injected per verb (or per verb and task name): access denied,
+// a hang, and "exit 0 with empty output and no effect" (what restricted or emulated environments do).
 import { readFileSync } from 'node:fs';
 import type { RunOptions, RunResult } from '../../src/platform/spawn.js';
 import { parseTaskXml } from '../../src/service/task-xml.js';
@@ -25,7 +25,8 @@ export class FakeSchtasks {
     this.calls.push({ args: [...args], timeoutMs: options.timeoutMs });
     const verb = args[0] ?? '';
     const name = args[args.indexOf('/TN') + 1] ?? '';
-    const fault = this.inject.get(verb);
+    // A fault for one task (`/Create <name>`) or for every call of the verb (`/Create`).
+    const fault = this.inject.get(`${verb} ${name}`) ?? this.inject.get(verb);
     if (fault === 'hang') return result(null, '', '', true);
     if (fault === 'denied') return result(1, '', 'ERROR: Access is denied.\r\n');
     if (fault === 'silent') return result(0);

@@ -60,7 +60,7 @@ test('the task track: launcher written, task registered from UTF-16LE XML and re
   const w = setup(t);
   const result = await w.backend.install(w.spec, BOTH);
   assert.ok(result.ok, result.detail);
-  assert.match(result.detail, /^windows-task: wrote .*registered task Gatehouse-work; starts at logon; started by the task/);
+  assert.match(result.detail, /^windows-task: wrote .*registered task Gatehouse-work; starts at logon; watchdog: .*registered task Gatehouse-work watchdog .*; started by the task/);
   assert.equal(readFileSync(w.launcher, 'utf8'), renderLauncher(w.spec));
   const registered = parseTaskXml(w.fake.tasks.get(TASK)?.xml ?? '');
   assert.ok(registered.ok);
@@ -77,7 +77,7 @@ test('installing twice changes nothing; a drifted task or launcher is repaired',
   await w.backend.install(w.spec, BOTH);
   w.fake.calls.length = 0;
   const again = await w.backend.install(w.spec, BOTH);
-  assert.match(again.detail, /task unchanged.*already running/);
+  assert.match(again.detail, /task Gatehouse-work unchanged.*task Gatehouse-work watchdog unchanged.*already running/);
   assert.ok(!w.fake.verbs().includes('/Create') && !w.fake.verbs().includes('/Run'));
   const task = w.fake.tasks.get(TASK);
   assert.ok(task !== undefined);
@@ -96,6 +96,7 @@ for (const [fault, why] of [['denied', /exit 1: ERROR: Access is denied/], ['han
     const result = await w.backend.install(w.spec, BOTH);
     assert.ok(result.ok, result.detail);
     assert.match(result.detail, /^windows-startup: Scheduled Task not registered/);
+    assert.match(result.detail, /no watchdog on this track/);
     assert.match(result.detail, why);
     assert.equal(readFileSync(w.entry, 'utf8'), renderLauncher(w.spec), 'the Startup entry is the same hidden launcher');
     const parsed = parseLauncher(readFileSync(w.entry, 'utf8'));
