@@ -51,3 +51,24 @@ export function isErrnoException(error: unknown, code?: string): error is NodeJS
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * A value the target format cannot carry: CR/LF in a one-line service definition, NUL or an unpaired
+ * surrogate anywhere, NUL on a Windows command line.
+ */
+export class UnrepresentableError extends Error {
+  readonly code = 'GH_SERVICE_UNREPRESENTABLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnrepresentableError';
+  }
+}
+
+/** A definition's (or a Windows command line's) text that is not ours or not well-formed. */
+export class DefinitionParseError extends Error {
+  readonly code = 'GH_SERVICE_PARSE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DefinitionParseError';
+  }
+}

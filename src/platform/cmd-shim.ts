@@ -9,7 +9,7 @@
 // (node.exe) finally splits the line with the MSVC rules, for which each argument is quoted first.
 import { existsSync } from 'node:fs';
 import { win32 as win32Path } from 'node:path';
-import { quoteWindowsArg } from './win32.js';
+import { quoteWindowsArg } from './win-cmdline.js';
 
 /** Characters cmd.exe gives a meaning to on a command line or in a batch line. */
 const CMD_META = /[()[\]%!^"`<>&|;,=*? \t]/g;

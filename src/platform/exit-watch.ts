@@ -2,11 +2,10 @@
 // the Windows launcher: Task Scheduler's `schtasks /End` ends only the launcher (wscript.exe) that
 // waits on the monitor, and nothing signals the monitor; so a monitor started by the launcher
 // watches it and drains when it is gone, instead of living on as an orphan that holds the port.
-// Windows: a process handle held open and polled with a zero wait (the pid cannot be reused while
-// we hold it). Elsewhere: a bounded poll of pid + start time.
+// How the exit is seen is the platform's (openExitHandle): on Windows a process handle held open and
+// polled with a zero wait (the pid cannot be reused while we hold it), elsewhere pid + start time.
 import { platform } from './index.js';
 import type { ProcessIdentity } from './types.js';
-import { openExitHandle } from './win32.js';
 
 /** How often the watched process is looked at: a stop by the manager is noticed within this. */
 export const EXIT_POLL_MS = 500;
@@ -45,10 +44,9 @@ function startedAfter(a: ProcessIdentity, b: ProcessIdentity): boolean {
  * now). The poll timer is unref'd: watching never keeps a process alive.
  */
 export function watchExit(identity: ProcessIdentity, onExit: () => void, pollMs = EXIT_POLL_MS): ExitWatch {
-  const win = platform.name === 'win32';
-  const handle = win ? openExitHandle(identity) : null;
-  // Windows: a process we could not open (gone, or its pid reused) has exited as far as we know.
-  const exited = !win ? () => !platform.matchesIdentity(identity) : handle === null ? () => true : () => handle.exited();
+  const handle = platform.openExitHandle(identity);
+  // A process we could not open (gone, or its pid reused) has exited as far as we know.
+  const exited = handle === null ? () => true : () => handle.exited();
   let timer: NodeJS.Timeout | null = setInterval(() => check(), pollMs);
   timer.unref();
   const close = (): void => {

@@ -8,7 +8,7 @@ import {
 import { ENV } from '../env.js';
 import { runBounded } from './spawn.js';
 import { sendSignal } from './signal.js';
-import { sameStart, type ControlEndpoint, type InstanceLock, type Platform, type PortOwner, type ProcessIdentity } from './types.js';
+import { sameStart, type ControlEndpoint, type ExitHandle, type InstanceLock, type Platform, type PortOwner, type ProcessIdentity } from './types.js';
 
 // sockaddr_un.sun_path holds 104 bytes on macOS and 108 on Linux, terminator included.
 const MAX_SOCKET_PATH = 100;
@@ -24,6 +24,14 @@ const POSIX_STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIG
 /** On POSIX only one process can listen on the control socket: that is the lock. */
 const socketIsTheLock = (): InstanceLock => ({ release: () => {} });
 
+/**
+ * POSIX has no handle that pins a pid (a pidfd would, but Node has none): the exit is seen by
+ * polling the identity, and a reused pid has another start time, so it is never mistaken for ours.
+ */
+function polledExitHandle(os: Platform, identity: ProcessIdentity): ExitHandle | null {
+  if (!os.matchesIdentity(identity)) return null;
+  return { exited: () => !os.matchesIdentity(identity), close: () => {} };
+}
 
 /** Linux's abstract socket namespace: the kernel frees the name when the owner dies, so no stale file. */
 export function abstractEndpoint(profileDir: string): ControlEndpoint {
@@ -78,12 +86,13 @@ export const linux: Platform = {
     return found;
   },
   signal: sendSignal,
+  openExitHandle: (identity) => polledExitHandle(linux, identity),
+  spawnDetachedNatively: null,
   controlEndpoint: abstractEndpoint,
   findPortOwner(_host, port): PortOwner | null {
     const pid = pidHoldingSocket(listeningInodes(port));
     return pid === null ? null : { pid, command: readCommandLine(pid) ?? '?' };
   },
-  commandLine: readCommandLine,
   instanceLock: socketIsTheLock,
   jobMembership: () => 'n/a',
   stopSignals: () => POSIX_STOP_SIGNALS,
@@ -142,12 +151,10 @@ export const posixPs: Platform = {
     return found;
   },
   signal: sendSignal,
+  openExitHandle: (identity) => polledExitHandle(posixPs, identity),
+  spawnDetachedNatively: null,
   controlEndpoint: fileEndpoint,
   findPortOwner: () => null,
-  commandLine(pid) {
-    const result = runBounded('ps', ['-o', 'command=', '-p', String(pid)], { timeoutMs: PS_TIMEOUT_MS });
-    return result.ok ? result.stdout.trim() || null : null;
-  },
   instanceLock: socketIsTheLock,
   jobMembership: () => 'n/a',
   stopSignals: () => POSIX_STOP_SIGNALS,

@@ -6,8 +6,11 @@
 // whose console children flash) or `shell` (cmd.exe re-parses the arguments).
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { CmdShimArgumentError, invocationFor, resolveWindowsCommand } from './cmd-shim.js';
-import { spawnDetachedWin32, terminate, win32 } from './win32.js';
+import { invocationFor, resolveWindowsCommand } from './cmd-shim.js';
+import { currentPlatform } from './select.js';
+import type { DetachedSpawnOptions, Platform, ProcessIdentity } from './types.js';
+
+export type { DetachedSpawnOptions } from './types.js';
 
 const KILL_GRACE_MS = 2_000;
 
@@ -129,18 +132,6 @@ export function runBounded(command: string, args: readonly string[], options: Ru
   return runSync(command, args, spawnOptionsFor('bounded', process.platform), options);
 }
 
-/**
- * Run a .cmd or .bat shim (npm.cmd and the like) through cmd.exe, bounded. Node refuses to start a
- * .cmd without a shell (CVE-2024-27980), and a shell re-parses the arguments: the command line is
- * built by cmdShimCommandLine, which escapes every character cmd.exe would act on and refuses the
- * arguments it cannot carry (CR, LF, NUL) with an error before anything runs. Windows only.
- */
-export function runCmdShim(shim: string, args: readonly string[], options: RunOptions): RunResult {
-  const how = invocationFor(shim, args, 'win32');
-  if (how.kind !== 'cmd-shim') throw new CmdShimArgumentError(`not a .cmd or .bat file: ${JSON.stringify(shim)}`);
-  return runSync(how.file, how.args, spawnOptionsFor('cmd-shim', process.platform), options);
-}
-
 /** A program run by runProgram: its result, and how to end it (and whatever it started) early. */
 export interface RunningProgram {
   readonly result: Promise<RunResult>;
@@ -208,14 +199,24 @@ export function runProgram(command: string, args: readonly string[], options: Ru
 function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
-    if (process.platform === 'win32') {
-      for (const descendant of win32.descendants(child.pid)) if (win32.matchesIdentity(descendant)) terminate(descendant.pid);
+    const platform = currentPlatform();
+    if (platform.name === 'win32') {
+      for (const descendant of platform.descendants(child.pid)) endIfStill(platform, descendant);
       child.kill(signal);
     } else {
       process.kill(-child.pid, signal); // negative pid: the whole group the program may have forked
     }
   } catch {
     // already gone
+  }
+}
+
+/** End one descendant hard (Windows: taskkill, else TerminateProcess), if it is still the process found. */
+function endIfStill(platform: Platform, descendant: ProcessIdentity): void {
+  try {
+    if (platform.matchesIdentity(descendant)) platform.signal(descendant.pid, 'SIGKILL');
+  } catch {
+    // could not end this one (taskkill and TerminateProcess failed): the others are still ended
   }
 }
 
@@ -242,13 +243,6 @@ export function spawnWorkerProcess(entry: string, args: readonly string[], optio
   return child;
 }
 
-export interface DetachedSpawnOptions {
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-  /** stdout and stderr go here (appended); stdin is /dev/null. */
-  readonly logFile: string;
-}
-
 export interface DetachedSpawn {
   readonly pid: number;
   /** Present where Node started the process (POSIX): its exit can be observed with the code. */
@@ -266,10 +260,8 @@ export interface DetachedSpawn {
  * without it when the job forbids breakaway.
  */
 export function spawnDetached(command: string, args: readonly string[], options: DetachedSpawnOptions): DetachedSpawn {
-  if (process.platform === 'win32') {
-    const spawned = spawnDetachedWin32(command, args, options);
-    return { pid: spawned.pid, child: null, detachedHow: spawned.detachedHow, mayDieWithCaller: !spawned.breakaway };
-  }
+  const native = currentPlatform().spawnDetachedNatively;
+  if (native !== null) return { ...native(command, args, options), child: null };
   const fd = openSync(options.logFile, 'a', 0o600);
   try {
     const child = spawn(command, args, { ...nodeOptions(spawnOptionsFor('detached', process.platform), fd), env: options.env, cwd: options.cwd });

@@ -39,6 +39,29 @@ export interface InstanceLock {
   release(): void;
 }
 
+/** A process's exit, observed until close(): the pid cannot be mistaken for a later process that reused it. */
+export interface ExitHandle {
+  /** True once the process has exited. */
+  exited(): boolean;
+  close(): void;
+}
+
+export interface DetachedSpawnOptions {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** stdout and stderr go here (appended); stdin is the null device. */
+  readonly logFile: string;
+}
+
+/** A detached process that the OS's own call started (not child_process), as observed at creation. */
+export interface NativeDetachedSpawn {
+  readonly pid: number;
+  /** How it was detached (breakaway, no-job, breakaway-refused, in-job), for the log and status. */
+  readonly detachedHow: string;
+  /** True when it may die with a job object its caller is in (breakaway refused). */
+  readonly mayDieWithCaller: boolean;
+}
+
 /** Whether this process sits in a job object that can take it down (Windows); n/a elsewhere. */
 export type JobMembership = 'none' | 'in-job' | 'unknown' | 'n/a';
 
@@ -60,8 +83,17 @@ export interface Platform {
   controlEndpoint(profileDir: string): ControlEndpoint;
   /** Which process listens on host:port, when the OS can tell. */
   findPortOwner(host: string, port: number): PortOwner | null;
-  /** Command line of a process, for messages. */
-  commandLine(pid: number): string | null;
+  /**
+   * Watch `identity` exit; null when it is not running now (gone, or its pid reused). Windows holds
+   * a process handle open (the pid cannot be reused under it); POSIX polls pid + start ticks.
+   */
+  openExitHandle(identity: ProcessIdentity): ExitHandle | null;
+  /**
+   * Start a process that outlives its caller where Node's child_process cannot: Windows, where it
+   * must break away from the caller's job (CreateProcessW). null where child_process's `detached`
+   * (a new session, setsid) is enough: spawn.ts's spawnDetached then uses that.
+   */
+  readonly spawnDetachedNatively: ((command: string, args: readonly string[], options: DetachedSpawnOptions) => NativeDetachedSpawn) | null;
   /**
    * The OS-held single-instance lock of a profile, taken before the control endpoint; null when a
    * live process holds it. Where listening on the endpoint is itself exclusive, a no-op lock.

@@ -1,4 +1,4 @@
-// kernel32 through koffi: the few Win32 calls Node does not expose (process identity, job objects,
+// kernel32 through koffi: the few Win32 calls Node does not expose (process identity, job membership,
 // CreateProcessW with the flags Node cannot set, named mutexes). Only ever loaded on win32, and lazily,
 // so importing this module costs nothing elsewhere. Checked for real under Wine 8 (scripts/wine/).
 import { createRequire } from 'node:module';
@@ -7,7 +7,6 @@ import type * as KoffiModule from 'koffi';
 // Access rights (winnt.h).
 export const SYNCHRONIZE = 0x0010_0000;
 export const PROCESS_TERMINATE = 0x0001;
-export const PROCESS_SET_QUOTA = 0x0100;
 // IsProcessInJob needs this one under Wine 8 (the limited right gives ERROR_ACCESS_DENIED there).
 export const PROCESS_QUERY_INFORMATION = 0x0400;
 export const PROCESS_QUERY_LIMITED_INFORMATION = 0x1000;
@@ -21,7 +20,6 @@ export const WAIT_ABANDONED = 0x0000_0080;
 export const WAIT_TIMEOUT = 0x0000_0102;
 // Win32 error codes we act on.
 export const ERROR_ACCESS_DENIED = 5;
-export const ERROR_INVALID_PARAMETER = 87;
 export const ERROR_ALREADY_EXISTS = 183;
 // Process creation flags (processthreadsapi.h). Never DETACHED_PROCESS: a console-less process makes
 // every console child it starts flash a window.
@@ -33,11 +31,6 @@ export const CREATE_NO_WINDOW = 0x0800_0000;
 export const STARTF_USESHOWWINDOW = 0x0000_0001;
 export const STARTF_USESTDHANDLES = 0x0000_0100;
 export const SW_HIDE = 0;
-// Job objects (winnt.h).
-export const JobObjectExtendedLimitInformation = 9;
-export const JOB_OBJECT_LIMIT_BREAKAWAY_OK = 0x0000_0800;
-export const JOB_OBJECT_LIMIT_SILENT_BREAKAWAY_OK = 0x0000_1000;
-export const JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE = 0x0000_2000;
 // CreateFileW.
 export const GENERIC_READ = 0x8000_0000;
 export const FILE_APPEND_DATA = 0x0000_0004;
@@ -45,9 +38,6 @@ export const FILE_SHARE_READ_WRITE_DELETE = 0x1 | 0x2 | 0x4;
 export const OPEN_EXISTING = 3;
 export const OPEN_ALWAYS = 4;
 export const FILE_ATTRIBUTE_NORMAL = 0x80;
-// Console control events (wincon.h).
-export const CTRL_C_EVENT = 0;
-export const CTRL_BREAK_EVENT = 1;
 // Toolhelp.
 export const TH32CS_SNAPPROCESS = 0x2;
 // Handles are declared as intptr_t so that JS sees plain numbers: 0 is NULL, -1 INVALID_HANDLE_VALUE
@@ -63,22 +53,16 @@ export interface FileTime { dwLowDateTime: number; dwHighDateTime: number }
 export interface ProcessInformation { hProcess: number; hThread: number; dwProcessId: number; dwThreadId: number }
 export interface ProcessEntry { th32ProcessID: number; th32ParentProcessID: number; szExeFile: string }
 export interface StartupInfo { hStdInput: number; hStdOutput: number; hStdError: number }
-export interface JobLimits { limitFlags: number }
 
 type Bool = number; // Win32 BOOL: an int, non-zero for true.
 export interface Kernel32 {
   GetLastError(): number;
-  GetCurrentProcessId(): number;
   CloseHandle(h: number): Bool;
   OpenProcess(access: number, inherit: Bool, pid: number): number;
   WaitForSingleObject(h: number, ms: number): number;
   GetProcessTimes(h: number, creation: Partial<FileTime>, exit: object, kernel: object, user: object): Bool;
-  GetExitCodeProcess(h: number, code: number[]): Bool;
   TerminateProcess(h: number, code: number): Bool;
   IsProcessInJob(process: number, job: number, result: number[]): Bool;
-  CreateJobObjectW(attributes: null, name: string | null): number;
-  SetJobLimits(job: number, limits: JobLimits): boolean;
-  AssignProcessToJobObject(job: number, process: number): Bool;
   CreateMutexW(attributes: null, initialOwner: Bool, name: string): number;
   ReleaseMutex(h: number): Bool;
   CreateFileW(name: string, access: number, share: number, inheritable: boolean, disposition: number): number;
@@ -92,10 +76,6 @@ export interface Kernel32 {
   ReadProcessMemory(h: number, address: bigint, buffer: Buffer, length: number, read: number[]): Bool;
   /** handler null + ignore 1: this process (and children it creates later) ignores Ctrl+C. */
   SetConsoleCtrlHandler(handler: null, ignore: Bool): Bool;
-  GenerateConsoleCtrlEvent(event: number, processGroup: number): Bool;
-  AttachConsole(pid: number): Bool;
-  FreeConsole(): Bool;
-  GetConsoleWindow(): number;
 }
 
 /** A FILETIME as whole milliseconds since the Unix epoch (whole, so that identities compare equal). */
@@ -130,32 +110,17 @@ function bind(koffi: typeof KoffiModule): Kernel32 {
     hStdInput: 'HANDLE', hStdOutput: 'HANDLE', hStdError: 'HANDLE',
   });
   koffi.struct('PROCESS_INFORMATION', { hProcess: 'HANDLE', hThread: 'HANDLE', dwProcessId: 'uint32_t', dwThreadId: 'uint32_t' });
-  const basic = koffi.struct('JOBOBJECT_BASIC_LIMIT_INFORMATION', {
-    PerProcessUserTimeLimit: 'int64_t', PerJobUserTimeLimit: 'int64_t', LimitFlags: 'uint32_t',
-    MinimumWorkingSetSize: 'size_t', MaximumWorkingSetSize: 'size_t', ActiveProcessLimit: 'uint32_t',
-    Affinity: 'uintptr_t', PriorityClass: 'uint32_t', SchedulingClass: 'uint32_t',
-  });
-  const io = koffi.struct('IO_COUNTERS', {
-    ReadOperationCount: 'uint64_t', WriteOperationCount: 'uint64_t', OtherOperationCount: 'uint64_t',
-    ReadTransferCount: 'uint64_t', WriteTransferCount: 'uint64_t', OtherTransferCount: 'uint64_t',
-  });
-  koffi.struct('JOBOBJECT_EXTENDED_LIMIT_INFORMATION', {
-    BasicLimitInformation: basic, IoInfo: io, ProcessMemoryLimit: 'size_t', JobMemoryLimit: 'size_t',
-    PeakProcessMemoryUsed: 'size_t', PeakJobMemoryUsed: 'size_t',
-  });
   koffi.struct('PROCESSENTRY32W', {
     dwSize: 'uint32_t', cntUsage: 'uint32_t', th32ProcessID: 'uint32_t', th32DefaultHeapID: 'uintptr_t',
     th32ModuleID: 'uint32_t', cntThreads: 'uint32_t', th32ParentProcessID: 'uint32_t', pcPriClassBase: 'int32_t',
     dwFlags: 'uint32_t', szExeFile: koffi.array('char16_t', 260, 'String'),
   });
   const entrySize = koffi.sizeof('PROCESSENTRY32W');
-  const extendedSize = koffi.sizeof('JOBOBJECT_EXTENDED_LIMIT_INFORMATION');
   const startupSize = koffi.sizeof('STARTUPINFOW');
 
   const f = (decl: string) => lib.func(decl);
   const createFile = f('HANDLE CreateFileW(const char16_t *name, uint32_t access, uint32_t share, SECURITY_ATTRIBUTES *sa, uint32_t disposition, uint32_t flags, HANDLE tmpl)');
   const createProcess = f('BOOL CreateProcessW(const char16_t *app, void *cmd, void *pa, void *ta, BOOL inherit, uint32_t flags, void *env, const char16_t *cwd, STARTUPINFOW *si, _Out_ PROCESS_INFORMATION *pi)');
-  const setInformation = f('BOOL SetInformationJobObject(HANDLE job, int cls, JOBOBJECT_EXTENDED_LIMIT_INFORMATION *info, uint32_t len)');
   const snapshot = f('HANDLE CreateToolhelp32Snapshot(uint32_t flags, uint32_t pid)');
   const first = f('BOOL Process32FirstW(HANDLE snap, _Inout_ PROCESSENTRY32W *entry)');
   const next = f('BOOL Process32NextW(HANDLE snap, _Inout_ PROCESSENTRY32W *entry)');
@@ -164,29 +129,17 @@ function bind(koffi: typeof KoffiModule): Kernel32 {
 
   return {
     GetLastError: f('uint32_t GetLastError()'),
-    GetCurrentProcessId: f('uint32_t GetCurrentProcessId()'),
     CloseHandle: closeHandle,
     OpenProcess: f('HANDLE OpenProcess(uint32_t access, BOOL inherit, uint32_t pid)'),
     WaitForSingleObject: f('uint32_t WaitForSingleObject(HANDLE h, uint32_t ms)'),
     GetProcessTimes: f('BOOL GetProcessTimes(HANDLE h, _Out_ FILETIME *c, _Out_ FILETIME *e, _Out_ FILETIME *k, _Out_ FILETIME *u)'),
-    GetExitCodeProcess: f('BOOL GetExitCodeProcess(HANDLE h, _Out_ uint32_t *code)'),
     TerminateProcess: f('BOOL TerminateProcess(HANDLE h, uint32_t code)'),
     IsProcessInJob: f('BOOL IsProcessInJob(HANDLE process, HANDLE job, _Out_ BOOL *result)'),
-    CreateJobObjectW: f('HANDLE CreateJobObjectW(void *sa, const char16_t *name)'),
-    SetJobLimits(job, limits) {
-      const info = { BasicLimitInformation: { LimitFlags: limits.limitFlags } };
-      return setInformation(job, JobObjectExtendedLimitInformation, info, extendedSize) !== 0;
-    },
-    AssignProcessToJobObject: f('BOOL AssignProcessToJobObject(HANDLE job, HANDLE process)'),
     NtQueryInformationProcess: ntdll.func('int32_t NtQueryInformationProcess(HANDLE h, int cls, _Out_ uint8_t *buf, uint32_t len, _Out_ uint32_t *ret)'),
     ReadProcessMemory: f('BOOL ReadProcessMemory(HANDLE h, uint64_t address, _Out_ uint8_t *buf, size_t len, _Out_ size_t *read)'),
     CreateMutexW: f('HANDLE CreateMutexW(void *sa, BOOL owner, const char16_t *name)'),
     ReleaseMutex: f('BOOL ReleaseMutex(HANDLE h)'),
     SetConsoleCtrlHandler: f('BOOL SetConsoleCtrlHandler(void *handler, BOOL add)'),
-    GenerateConsoleCtrlEvent: f('BOOL GenerateConsoleCtrlEvent(uint32_t event, uint32_t group)'),
-    AttachConsole: f('BOOL AttachConsole(uint32_t pid)'),
-    FreeConsole: f('BOOL FreeConsole()'),
-    GetConsoleWindow: f('HANDLE GetConsoleWindow()'),
     CreateFileW(name, access, share, inheritable, disposition) {
       const sa = { nLength: koffi.sizeof('SECURITY_ATTRIBUTES'), lpSecurityDescriptor: null, bInheritHandle: inheritable ? 1 : 0 };
       return createFile(name, access, share, sa, disposition, FILE_ATTRIBUTE_NORMAL, NULL_HANDLE) as number;

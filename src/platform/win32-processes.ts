@@ -17,7 +17,7 @@ import {
   NULL_HANDLE, PROCESS_QUERY_INFORMATION, PROCESS_QUERY_LIMITED_INFORMATION, PROCESS_VM_READ, ProcessBasicInformation,
   ProcessCommandLineInformation, kernel32,
 } from './win32-kernel32.js';
-import { parseWindowsCommandLine } from '../service/win-cmdline.js';
+import { parseWindowsCommandLine } from './win-cmdline.js';
 
 const WMIC_TIMEOUT_MS = 10_000;
 const POWERSHELL_TIMEOUT_MS = 15_000;

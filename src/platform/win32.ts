@@ -11,8 +11,9 @@ import {
   WAIT_OBJECT_0, WAIT_TIMEOUT, fileTimeToMs, kernel32, type FileTime, type ProcessInformation,
 } from './win32-kernel32.js';
 import { runBounded } from './spawn.js';
-import { listWindowsProcesses, readProcessParameters } from './win32-processes.js';
-import type { ControlEndpoint, Platform, ProcessIdentity } from './types.js';
+import { buildWindowsCommandLine } from './win-cmdline.js';
+import { listWindowsProcesses } from './win32-processes.js';
+import type { ControlEndpoint, DetachedSpawnOptions, ExitHandle, Platform, ProcessIdentity } from './types.js';
 
 const TASKKILL_TIMEOUT_MS = 10_000;
 /** Exit code given to a process we end with TerminateProcess (taskkill /F uses 1 too). */
@@ -56,17 +57,6 @@ function startTimeOf(pid: number): number | null {
   }
 }
 
-/** Quote one argument the way CommandLineToArgvW and the MSVC runtime (and so node.exe) parse it. */
-export function quoteWindowsArg(arg: string): string {
-  if (arg !== '' && !/[\s"]/.test(arg)) return arg;
-  // Backslashes are literal except before a quote: double those, and those before the closing quote.
-  return `"${arg.replace(/(\\*)"/g, '$1$1\\"').replace(/(\\+)$/, '$1$1')}"`;
-}
-
-export function windowsCommandLine(command: string, args: readonly string[]): string {
-  return [command, ...args].map(quoteWindowsArg).join(' ');
-}
-
 /** A CREATE_UNICODE_ENVIRONMENT block: KEY=VALUE\0 ... \0, sorted case-insensitively as Windows expects. */
 export function environmentBlock(env: NodeJS.ProcessEnv): Buffer {
   const entries = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[0] !== '' && !e[0].includes('='));
@@ -74,11 +64,7 @@ export function environmentBlock(env: NodeJS.ProcessEnv): Buffer {
   return Buffer.from(`${entries.map(([k, v]) => `${k}=${v}\0`).join('')}\0`, 'utf16le');
 }
 
-export interface Win32SpawnOptions {
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-  /** stdout and stderr are appended here; stdin is NUL. */
-  readonly logFile: string;
+export interface Win32SpawnOptions extends DetachedSpawnOptions {
   /** Try CREATE_BREAKAWAY_FROM_JOB first (default). false: stay in the caller's job on purpose. */
   readonly breakaway?: boolean;
 }
@@ -128,10 +114,11 @@ export function callerInJob(): boolean | null {
  * Start a process that outlives its caller: CreateProcessW with CREATE_NEW_PROCESS_GROUP |
  * CREATE_NO_WINDOW | CREATE_BREAKAWAY_FROM_JOB; when a job forbids breakaway (ERROR_ACCESS_DENIED),
  * once more without it. The caller records `detachedHow` in the lifecycle log and shows it in status.
+ * An argument the command line cannot carry (NUL) throws UnrepresentableError before anything starts.
  */
 export function spawnDetachedWin32(command: string, args: readonly string[], options: Win32SpawnOptions): Win32Spawn {
   const k = kernel32();
-  const commandLine = windowsCommandLine(command, args);
+  const commandLine = buildWindowsCommandLine([command, ...args]);
   const environment = environmentBlock(options.env);
   const callerJob = callerInJob();
   const stdin = openStdHandle('NUL', GENERIC_READ, OPEN_EXISTING);
@@ -167,18 +154,12 @@ export function spawnDetachedWin32(command: string, args: readonly string[], opt
   }
 }
 
-/** A process's exit, observed through a handle held open: the pid cannot be reused under it. */
-export interface ExitHandle {
-  /** True once the process has exited (WaitForSingleObject with no wait). */
-  exited(): boolean;
-  close(): void;
-}
-
 /**
- * Open `identity` for waiting; null when it is not running or the pid now belongs to another
- * process (its start time, read through the same handle, differs).
+ * Open `identity` for waiting (WaitForSingleObject with no wait on a handle held open: the pid
+ * cannot be reused under it); null when it is not running or the pid now belongs to another process
+ * (its start time, read through the same handle, differs).
  */
-export function openExitHandle(identity: ProcessIdentity): ExitHandle | null {
+function openExitHandle(identity: ProcessIdentity): ExitHandle | null {
   const handle = openProcess(identity.pid);
   if (handle === null) return null;
   if (runningStartTime(handle) !== identity.startTime) {
@@ -310,6 +291,11 @@ export const win32: Platform = {
     if (rootStart !== null) visit(pid, rootStart, 0);
     return found;
   },
+  openExitHandle,
+  spawnDetachedNatively(command, args, options) {
+    const spawned = spawnDetachedWin32(command, args, options);
+    return { pid: spawned.pid, detachedHow: spawned.detachedHow, mayDieWithCaller: !spawned.breakaway };
+  },
   signal(pid, signal) {
     // Windows has no SIGTERM: libuv would map it and SIGKILL to TerminateProcess anyway. Graceful
     // stop goes through the control pipe or the planned-stop marker instead.
@@ -327,8 +313,6 @@ export const win32: Platform = {
   },
   // Not implemented: GetExtendedTcpTable (iphlpapi) could tell; until then "unknown".
   findPortOwner: () => null,
-  // From the process's PEB (or NtQueryInformationProcess), as discovery reads it.
-  commandLine: (pid) => readProcessParameters(pid)?.commandLine ?? null,
   instanceLock: (profileDir) => acquireNamedMutex(profileMutexName(profileDir)),
   jobMembership() {
     const inJob = callerInJob();

@@ -3,6 +3,7 @@
 import { isAbsolute as isPosixAbsolute } from 'node:path/posix';
 import { isAbsolute as isWin32Absolute } from 'node:path/win32';
 import { ENV } from '../env.js';
+import { UnrepresentableError } from '../errors.js';
 import type { ServiceSpec } from './types.js';
 
 export const DEFAULT_PROFILE = 'default';
@@ -18,23 +19,8 @@ const MS_PER_SECOND = 1_000;
 /** Only these may appear in a service definition: anything else could be a secret. */
 export const SERVICE_ENV_KEYS: readonly string[] = [ENV.HOME, ENV.SUPERVISED];
 
-/** A value the target format cannot carry (CR/LF in a one-line format, NUL, an unpaired surrogate). */
-export class UnrepresentableError extends Error {
-  readonly code = 'GH_SERVICE_UNREPRESENTABLE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnrepresentableError';
-  }
-}
-
-/** A definition's text that is not ours or not well-formed. */
-export class DefinitionParseError extends Error {
-  readonly code = 'GH_SERVICE_PARSE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'DefinitionParseError';
-  }
-}
+// The errors of every definition format, defined with the other coded errors (platform/ throws them too).
+export { DefinitionParseError, UnrepresentableError } from '../errors.js';
 
 export interface SpecInput {
   readonly profile?: string;

@@ -19,7 +19,7 @@ import { EXIT } from '../exit-codes.js';
 import type { ParsedDefinition, ServiceSpec } from './types.js';
 import { DefinitionParseError, UnrepresentableError, profileFromArgs, serviceBaseName, validateSpec } from './spec.js';
 import { parseJsLiteral, renderJsLiteral, type JsLiteral } from './jscript-quote.js';
-import { buildWindowsCommandLine } from './win-cmdline.js';
+import { buildWindowsCommandLine } from '../platform/win-cmdline.js';
 
 export const LAUNCHER_FILE = 'gatehouse-launcher.js';
 /**

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestHome, eventually, healthz } from './harness.js';
 import { platform } from '../../src/platform/index.js';
+import { readCommandLine } from '../../src/platform/linux-proc.js';
 import { abstractEndpoint } from '../../src/platform/posix.js';
 import { MAX_CONTROL_CONNECTIONS } from '../../src/runtime/control-connections.js';
 
@@ -56,7 +57,7 @@ test('another user squatting the control endpoint gets no token and no message; 
     squatter.stdout.once('data', () => resolve());
     squatter.once('exit', (code) => reject(new Error(`the squatter exited (${code}): ${squatter.stderr.read() ?? ''}`)));
   });
-  assert.equal(platform.commandLine(squatter.pid!)?.includes('setpriv'), false, 'setpriv exec()ed the squatter');
+  assert.equal(readCommandLine(squatter.pid!)?.includes('setpriv'), false, 'setpriv exec()ed the squatter');
 
   const start = await home.cli(['start']);
   assert.equal(start.code, 1, `${start.stdout}${start.stderr}`);

@@ -9,6 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { CLI, TestHome, collect, eventually, healthz, isAlive, workerPid, type CliResult } from './harness.js';
 import { platform } from '../../src/platform/index.js';
+import { readCommandLine } from '../../src/platform/linux-proc.js';
 import { killProcessTree } from '../../src/runtime/process-tree.js';
 
 const NOBODY = 65534;
@@ -52,7 +53,7 @@ test('no PID file and a wedged control endpoint: status and stop find the gatewa
     hidden = spawn('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups',
       process.execPath, '-e', 'setInterval(() => {}, 60000)', CLI, 'run', '--profile', 'default'], { env: home.env(), stdio: 'ignore' });
     t.after(() => { hidden?.kill('SIGKILL'); });
-    await eventually('the unreadable look-alike to run', () => hidden?.pid !== undefined && (platform.commandLine(hidden.pid) ?? '').includes(CLI));
+    await eventually('the unreadable look-alike to run', () => hidden?.pid !== undefined && (readCommandLine(hidden.pid) ?? '').includes(CLI));
   } else t.diagnostic(`the unreadable look-alike is skipped: ${unreadableSkip}`);
   const capless = unreadableSkip === false;
 

@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { CLI, TestHome, collect, eventually, isAlive, workerPid } from './harness.js';
 import { platform } from '../../src/platform/index.js';
+import { readCommandLine } from '../../src/platform/linux-proc.js';
 import { killProcessTree } from '../../src/runtime/process-tree.js';
 
 const posixOnly = process.platform === 'win32' ? 'SIGSTOP and POSIX modes' : false;
@@ -80,7 +81,7 @@ test('two monitors of one profile found by command line: status reports both, st
   // A second monitor of the same profile and home (as after a lock that failed): same command line.
   const twin = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60000)', CLI, 'run', '--profile', 'default'], { env: home.env(), stdio: 'ignore' });
   t.after(() => { twin.kill('SIGKILL'); });
-  await eventually('the twin to run', () => twin.pid !== undefined && (platform.commandLine(twin.pid) ?? '').includes(CLI));
+  await eventually('the twin to run', () => twin.pid !== undefined && (readCommandLine(twin.pid) ?? '').includes(CLI));
   const status = await home.cli(['status', '--json']);
   assert.equal(status.code, 1, status.stdout);
   const json = JSON.parse(status.stdout) as { pid: number; pids: number[]; reason: string };

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { buildServiceSpec, normalizeSpec, UnrepresentableError } from '../../src/service/spec.js';
 import { launcherCommandLine, launcherPath, parseLauncher, renderLauncher, startupEntryPath } from '../../src/service/windows-launcher.js';
 import { decodeTaskXml, DEFAULT_WSCRIPT, encodeTaskXml, parseTaskXml, renderTaskXml, taskName, type TaskDefinition } from '../../src/service/task-xml.js';
-import { parseWindowsCommandLine } from '../../src/service/win-cmdline.js';
+import { parseWindowsCommandLine } from '../../src/platform/win-cmdline.js';
 import type { ServiceSpec } from '../../src/service/types.js';
 
 const HOME = 'C:\\Users\\Ana María\\AppData\\Local\\gatehouse';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { spawnOptionsFor, type SpawnKind } from '../../src/platform/spawn.js';
 import { CmdShimArgumentError, cmdShimCommandLine } from '../../src/platform/cmd-shim.js';
-import { parseWindowsCommandLine } from '../../src/service/win-cmdline.js';
+import { parseWindowsCommandLine } from '../../src/platform/win-cmdline.js';
 
 const KINDS: readonly SpawnKind[] = ['bounded', 'program', 'worker', 'detached', 'cmd-shim'];
 

@@ -2,11 +2,13 @@
 // processes (node.exe under Wine in CI).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { spawnDetachedWin32, win32, windowsCommandLine } from '../../src/platform/win32.js';
+import { UnrepresentableError } from '../../src/errors.js';
+import { buildWindowsCommandLine } from '../../src/platform/win-cmdline.js';
+import { spawnDetachedWin32, win32 } from '../../src/platform/win32.js';
 import { skipUnlessWin32, tempDir, readLine, waitFor, waitForExit } from './win32-helpers.js';
 
 const STEP_TIMEOUT_MS = 30_000;
@@ -62,7 +64,8 @@ test('descendants lists a child and its grandchild, deepest first, with their st
 test('spawnDetachedWin32 passes arguments, environment and cwd through, output to the log file', { skip: skipUnlessWin32, timeout: 90_000 }, async () => {
   const dir = tempDir('args');
   const logFile = join(dir, 'out.log');
-  const args = ['plain', 'with space', '', 'quote"inside', 'trailing\\', 'back\\\\"slash', 'tab\there', 'ünïcødé'];
+  // Blanks other than space, tab, LF and VT are text to the C runtime: passed unquoted, as they are.
+  const args = ['plain', 'with space', '', 'quote"inside', 'trailing\\', 'back\\\\"slash', 'tab\there', 'ünïcødé', 'form\ffeed', 'cr\rhere', 'nb\u00a0sp', 'ideo\u3000sp'];
   const script = 'console.log(JSON.stringify({ argv: process.argv.slice(1), value: process.env.GH_WIN32_VALUE, cwd: process.cwd() }))';
   const spawned = spawnDetachedWin32(process.execPath, ['-e', script, '--', ...args], {
     env: { ...process.env, GH_WIN32_VALUE: 'a b "c" %PATH% ü' }, cwd: dir, logFile,
@@ -73,9 +76,18 @@ test('spawnDetachedWin32 passes arguments, environment and cwd through, output t
     try { return readFileSync(logFile, 'utf8').split(/\r?\n/).find((l) => l.startsWith('{')); } catch { return undefined; }
   });
   const seen = JSON.parse(line) as { argv: string[]; value: string; cwd: string };
-  assert.deepEqual(seen.argv, args, `command line was ${windowsCommandLine(process.execPath, args)}`);
+  assert.deepEqual(seen.argv, args, `command line was ${buildWindowsCommandLine([process.execPath, ...args])}`);
   assert.equal(seen.value, 'a b "c" %PATH% ü');
   assert.equal(seen.cwd.toLowerCase(), dir.toLowerCase());
+});
+
+test('an argument with NUL is refused before anything starts (CreateProcessW would end the command line there)', { skip: skipUnlessWin32, timeout: 60_000 }, () => {
+  const dir = tempDir('nul');
+  const marker = join(dir, 'ran.txt');
+  // Cut at the NUL, this line would still run the script: it must not start at all.
+  const script = `require('fs').writeFileSync(${JSON.stringify(marker)}, process.argv.slice(1).join('|'))`;
+  assert.throws(() => spawnDetachedWin32(process.execPath, ['-e', script, 'a\0b', 'after'], { env: process.env, cwd: dir, logFile: join(dir, 'out.log') }), UnrepresentableError);
+  assert.equal(existsSync(marker), false, 'nothing ran');
 });
 
 test('the control endpoint is a named pipe per profile that a server can listen on', { skip: skipUnlessWin32, timeout: 60_000 }, async () => {

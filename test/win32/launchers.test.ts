@@ -28,6 +28,7 @@ import { platform } from '../../src/platform/index.js';
 import { runBounded } from '../../src/platform/spawn.js';
 import { terminate, win32 } from '../../src/platform/win32.js';
 import * as k32 from '../../src/platform/win32-kernel32.js';
+import { testKernel32 } from './kernel32-test.js';
 import { wscriptArguments } from '../../src/service/task-xml.js';
 import { AUTOSTART_HOLD_FILE, startupEntryPath } from '../../src/service/windows-launcher.js';
 import { createWindowsStartupBackend } from '../../src/service/windows-startup.js';
@@ -137,7 +138,7 @@ test('schtasks /End, for real: the launcher is killed (taskkill /F); the monitor
       assert.equal(terminate(host.pid ?? assert.fail('no wscript pid')), 'taskkill', 'wscript ended the way Task Scheduler ends an action: hard');
       assert.equal(k32.kernel32().WaitForSingleObject(handle, STEP_TIMEOUT_MS), k32.WAIT_OBJECT_0, 'the monitor exited after its launcher was killed');
       const code = [0];
-      assert.notEqual(k32.kernel32().GetExitCodeProcess(handle, code), 0);
+      assert.notEqual(testKernel32().GetExitCodeProcess(handle, code), 0);
       assert.equal(code[0], 0, 'a drain and a clean exit, not a crash');
     } finally {
       k32.kernel32().CloseHandle(handle);

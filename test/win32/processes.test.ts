@@ -46,5 +46,5 @@ test('the native list gives every process its argv, parent and GATEHOUSE_HOME; d
   });
   assert.deepEqual(found.map((r) => r.pid), [ours.pid], 'our home only, paths compared case-insensitively');
   assert.ok(ancestorsOf(process.pid, platformList.rows).has(process.pid));
-  assert.match(win32.commandLine(ours.pid!) ?? '', /main\.js" run --profile "x y"$/);
+  assert.match(readProcessParameters(ours.pid!)?.commandLine ?? '', /main\.js" run --profile "x y"$/);
 });

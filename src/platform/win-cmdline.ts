@@ -1,13 +1,24 @@
 // Windows command lines: a process receives one string, and node.exe (like every MSVC program) splits
 // it with the C runtime's rules. This quotes argv so the UCRT parser gives it back, and implements
-// that parser (the program name is read differently from the arguments: no backslash escapes).
-import { DefinitionParseError, UnrepresentableError } from './spec.js';
+// that parser (the program name is read differently from the arguments: no backslash escapes). Pure,
+// so it runs on every OS; the one quoting of Windows command lines: CreateProcessW (win32.ts), the
+// .cmd shim line (cmd-shim.ts), the task and Startup launchers (service/) and discovery's parse of
+// other processes' command lines all use it.
+import { DefinitionParseError, UnrepresentableError } from '../errors.js';
 
-/** Whitespace that separates arguments for the C runtime. */
+/** Whitespace that separates arguments for the C runtime: space and tab, nothing else. */
 const SEPARATOR = /[ \t]/;
+/**
+ * What makes an argument need quotes: the separators, and \n and \v, which some other splitters
+ * (CommandLineToArgvW's callers, scripts) treat as blanks. Nothing else: other whitespace (\r, \f,
+ * U+00A0, U+3000) is text to the C runtime, quoted or not.
+ */
 const NEEDS_QUOTES = /[ \t\n\v"]/;
 
-/** Quote one argument (not the program) for the UCRT argv parser. */
+/**
+ * Quote one argument (not the program) for the UCRT argv parser. NUL is refused: CreateProcessW takes
+ * a C string and would silently end the command line there, dropping this argument and every later one.
+ */
 export function quoteWindowsArg(arg: string): string {
   if (arg.includes('\0')) throw new UnrepresentableError('a Windows command line cannot carry NUL');
   if (arg !== '' && !NEEDS_QUOTES.test(arg)) return arg;
