@@ -61,25 +61,32 @@ interface Target {
 /**
  * Who to stop: whoever answers on the control endpoint, else a PID file whose identity still holds,
  * else every monitor found by its command line (discover.ts), each fingerprinted when found: two
- * monitors of one profile (a lock that failed, a start raced) are both stopped, oldest first.
+ * monitors of one profile (a lock that failed, a start raced) are both stopped, oldest first. Beside
+ * one that answers or has the PID file, any other monitor its command line shows is stopped after it
+ * (a stale one that lost its endpoint would otherwise outlive the stop).
  */
 export async function findRunning(paths: ProfilePaths): Promise<{ readonly targets: Target[]; readonly unproven: UnprovenOwner | null }> {
   const answer = await hello(controlTarget(paths), FIND_TIMEOUT_MS);
-  if (answer.ok) return { targets: [{ identity: helloIdentity(answer.data), instance: answer.data.instance, controlAnswered: true, hosted: answer.data.hosted === true }], unproven: null };
+  if (answer.ok) {
+    const identity = helloIdentity(answer.data);
+    return { targets: [{ identity, instance: answer.data.instance, controlAnswered: true, hosted: answer.data.hosted === true }, ...discovered(paths, identity)], unproven: null };
+  }
   // An endpoint that cannot prove the token is never asked to stop, and its claims never name a target.
   const unproven = answer.kind === 'unproven' ? explainUnproven(paths, answer.claim) : null;
   const record = readPidFile(paths.pidFile);
   if (record.kind === 'ok' && platform.matchesIdentity(record.value)) {
-    return { targets: [{ identity: record.value, instance: record.value.instance, controlAnswered: false, hosted: false }], unproven };
+    return { targets: [{ identity: record.value, instance: record.value.instance, controlAnswered: false, hosted: false }, ...discovered(paths, record.value)], unproven };
   }
+  return { targets: discovered(paths, null), unproven };
+}
+
+/** Monitors of the profile found by their command line, but `known` (already a target). */
+function discovered(paths: ProfilePaths, known: ProcessIdentity | null): Target[] {
   const found = discoverMonitors(paths);
-  if (found.kind !== 'found') return { targets: [], unproven };
-  return {
-    targets: found.monitors.map((monitor: DiscoveredMonitor) => ({
-      identity: monitor.identity, instance: null, controlAnswered: false, hosted: false, discoveredBy: describeDiscovered(monitor, found.source),
-    })),
-    unproven,
-  };
+  if (found.kind !== 'found') return [];
+  return found.monitors.filter((monitor) => known === null || monitor.identity.pid !== known.pid).map((monitor: DiscoveredMonitor) => ({
+    identity: monitor.identity, instance: null, controlAnswered: false, hosted: false, discoveredBy: describeDiscovered(monitor, found.source),
+  }));
 }
 
 export async function stopGateway(paths: ProfilePaths, options: StopOptions): Promise<StopResult> {
@@ -96,7 +103,7 @@ export async function stopGateway(paths: ProfilePaths, options: StopOptions): Pr
   const pids = results.map((r) => r.pid);
   return {
     ok: failed.length === 0, wasRunning: true, pid: first.pid, pids: pids as number[],
-    steps: [`${results.length} monitors of this profile found by their command line`, ...results.flatMap((r) => r.steps.map((step) => `pid ${r.pid}: ${step}`))],
+    steps: [`${results.length} monitors of this profile`, ...results.flatMap((r) => r.steps.map((step) => `pid ${r.pid}: ${step}`))],
     message: failed.length === 0 ? `stopped ${results.length} monitors (pids ${pids.join(', ')})` : failed.map((r) => r.message).join('; '),
     ...(results.some((r) => r.warnings !== undefined) ? { warnings: results.flatMap((r) => r.warnings ?? []) } : {}),
     ...held,

@@ -95,3 +95,24 @@ test('two monitors of one profile found by command line: status reports both, st
   await eventually('both monitors and the worker to be gone', () => !isAlive(monitor) && !isAlive(worker) && !isAlive(twin.pid!));
   assert.equal((await home.cli(['status'])).code, 3);
 });
+
+test('a monitor that answers and a stale one of the same profile beside it: stop stops both', { skip: process.platform === 'linux' ? false : 'discovery through /proc: Linux only' }, async (t) => {
+  const home = new TestHome();
+  t.after(() => home.cleanup());
+  home.writeConfig({});
+  const monitor = await home.start();
+  const worker = workerPid(home);
+  // A stale monitor of the same profile and home, without the endpoint (as after a lock that
+  // failed, or one whose control server died): the same command line, deaf to the marker.
+  const stale = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60000)', CLI, 'run', '--profile', 'default'], { env: home.env(), stdio: 'ignore' });
+  t.after(() => { stale.kill('SIGKILL'); });
+  await eventually('the stale monitor to run', () => stale.pid !== undefined && (readCommandLine(stale.pid) ?? '').includes(CLI));
+  const stop = await home.cli(['stop', '--timeout', '5', '--json']);
+  assert.equal(stop.code, 0, `${stop.stdout}${stop.stderr}`);
+  const stopped = JSON.parse(stop.stdout) as { ok: boolean; pid: number; pids: number[]; steps: string[] };
+  assert.deepEqual([stopped.ok, stopped.pid, stopped.pids], [true, monitor, [monitor, stale.pid]], stopped.steps.join('; '));
+  assert.ok(stopped.steps.some((s) => s.startsWith(`pid ${monitor}: asked to drain over the control endpoint`)), 'the one that answers drains');
+  assert.ok(stopped.steps.some((s) => s.startsWith(`pid ${stale.pid}: no PID file or control answer; pid ${stale.pid} found by its command line`)), stopped.steps.join('; '));
+  await eventually('both monitors and the worker to be gone', () => !isAlive(monitor) && !isAlive(worker) && !isAlive(stale.pid!));
+  assert.equal((await home.cli(['status'])).code, 3);
+});
