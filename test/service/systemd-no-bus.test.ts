@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestHome, healthz } from '../e2e/harness.js';
 
@@ -25,5 +25,6 @@ test('install with the user bus unreachable writes no unit, stops nothing, and s
   assert.match(installed.stderr, /nothing was written/);
   const unitDir = join(home.home, 'xdg-config', 'systemd', 'user');
   assert.equal(existsSync(join(unitDir, 'gatehouse.service')), false, 'no unit file');
+  assert.deepEqual(existsSync(unitDir) ? readdirSync(unitDir) : [], [], 'nothing at all in the unit directory (no watchdog timer either)');
   assert.equal((await healthz(home.apiUrl())).body.pid, pid, 'the hand-started gateway still serves');
 });

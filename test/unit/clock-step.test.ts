@@ -12,6 +12,7 @@ import { setSystemStatReader } from '../../src/platform/linux-proc.js';
 import { linux } from '../../src/platform/posix.js';
 import { checkIdentity, readPidFile, writePidFile } from '../../src/runtime/identity.js';
 import { judgeMarker, writePlannedStop } from '../../src/runtime/planned-stop.js';
+import { killProcessTree, waitGone } from '../../src/runtime/process-tree.js';
 import { isLinux, spawnSleeper, tempDir } from './helpers.js';
 
 const STEP_S = 3_600;
@@ -77,4 +78,14 @@ test('descendants and discovery identities carry ticks too', { skip: !isLinux },
   const child = await spawnSleeper(t);
   const mine = linux.descendants(process.pid).find((d) => d.pid === child.pid);
   assert.equal(mine?.startTicks, linux.processIdentity(child.pid!)?.startTicks);
+});
+
+test('stop escalation after a wall-clock step still signals the recorded tree, and waits it out', { skip: !isLinux }, async (t) => {
+  const child = await spawnSleeper(t);
+  const before = linux.processIdentity(child.pid!)!;
+  stepTheClock(t);
+  const exited = new Promise((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  assert.equal(killProcessTree(before, 'SIGTERM'), 1, 'the identity taken before the step is still the process: it is signalled');
+  assert.equal(await exited, 'SIGTERM');
+  assert.equal(await waitGone(before, 5_000), true);
 });
