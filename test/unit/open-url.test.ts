@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openerFor, openUrl } from '../../src/platform/open-url.js';
-import { windowsCommandLine } from '../../src/platform/win32.js';
+import { buildWindowsCommandLine } from '../../src/platform/win-cmdline.js';
 import { isLinux, tempDir, waitFor } from './helpers.js';
 
 const URL = 'http://127.0.0.1:8790/dashboard/#login=AbC_d-9';
@@ -40,6 +40,6 @@ test('the opener per OS: open on macOS; on Windows cmd.exe /c start with an empt
   assert.equal(openerFor('darwin', {}).command, 'open');
   assert.equal(openerFor('linux', {}).command, 'xdg-open');
   const win = openerFor('win32', { SystemRoot: 'C:\\Windows' });
-  assert.equal(windowsCommandLine(win.command, win.args(URL)), `C:\\Windows\\System32\\cmd.exe /d /c start "" ${URL}`);
+  assert.equal(buildWindowsCommandLine([win.command, ...win.args(URL)]), `"C:\\Windows\\System32\\cmd.exe" /d /c start "" ${URL}`);
   assert.equal(openerFor('win32', { ComSpec: 'C:\\Program Files\\x\\cmd.exe' }).command, 'C:\\Program Files\\x\\cmd.exe');
 });
