@@ -10,6 +10,16 @@ import type { Shape, ShapeIssue } from './shape.js';
 const require = createRequire(import.meta.url);
 let atomically: typeof import('atomically') | undefined;
 
+/** A text file's content, or null when it does not exist (any other error is thrown). */
+export function readTextOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if (isErrnoException(error, 'ENOENT')) return null;
+    throw error;
+  }
+}
+
 /** Write a file atomically (temp file + rename) with this mode. */
 export function writeAtomicSync(path: string, content: string | Uint8Array, options: { mode: number; fsyncWait?: boolean }): void {
   atomically ??= require('atomically') as typeof import('atomically');

@@ -10,10 +10,10 @@
 // A stop is a bootout, not `launchctl kill SIGTERM`: bootout sends the same SIGTERM (the monitor
 // drains) and unloads the job, so KeepAlive cannot relaunch it; a SIGTERM alone is a stray signal
 // to the monitor, which exits 143 so that KeepAlive {SuccessfulExit: false} brings it back.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writeAtomicSync } from '../fs-util.js';
-import { errorMessage, isErrnoException } from '../errors.js';
+import { readTextOrNull, writeAtomicSync } from '../fs-util.js';
+import { errorMessage } from '../errors.js';
 import { runBounded, type RunResult } from '../platform/spawn.js';
 import { launchAgentPath, launchdLabel, parseLaunchAgent, renderLaunchAgent } from './launchd-plist.js';
 import { renderWatchdogAgent, watchdogAgentPath, watchdogLabel } from './launchd-watchdog.js';
@@ -65,15 +65,6 @@ export function disabledIn(printDisabled: string, label: string): boolean {
   return new RegExp(`^\\s*"${escaped}" => (?:disabled|true)\\s*$`, 'm').test(printDisabled);
 }
 
-function readFileOrNull(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if (isErrnoException(error, 'ENOENT')) return null;
-    throw error;
-  }
-}
-
 export function createLaunchdBackend(options: LaunchdOptions): ServiceBackend {
   const run = options.run ?? runBounded;
   const wait = options.sleep ?? ((ms: number) => sleep(ms));
@@ -84,7 +75,7 @@ export function createLaunchdBackend(options: LaunchdOptions): ServiceBackend {
   const launchctl = (args: readonly string[], timeoutMs = LAUNCHCTL_TIMEOUT_MS): RunResult =>
     run('launchctl', args, { timeoutMs, env: options.env ?? process.env });
 
-  const readPlist = (profile: string): string | null => readFileOrNull(plistPath(profile));
+  const readPlist = (profile: string): string | null => readTextOrNull(plistPath(profile));
 
   /** A stop waits for the drain: the plist's ExitTimeOut plus a margin. */
   const stopCallTimeoutMs = (profile: string): number => {
@@ -179,7 +170,7 @@ export function createLaunchdBackend(options: LaunchdOptions): ServiceBackend {
     const text = renderWatchdogAgent(spec);
     let changed = false;
     try {
-      changed = readFileOrNull(path) !== text;
+      changed = readTextOrNull(path) !== text;
       if (changed) writeAtomicSync(path, text, { mode: PLIST_MODE });
     } catch (error) {
       return `watchdog agent NOT installed: ${errorMessage(error)}`;

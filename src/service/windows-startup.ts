@@ -12,7 +12,8 @@ import { serviceBaseName } from './spec.js';
 import type { InstallOptions, ParsedDefinition, ServiceResult, ServiceSpec, ServiceStatus } from './types.js';
 import { ok, notOk, registerThenStart } from './result.js';
 import { parseLauncher, renderLauncher } from './windows-launcher.js';
-import { readTextOrNull, type WindowsTrack, type WindowsTrackOptions } from './windows-task.js';
+import { readTextOrNull } from '../fs-util.js';
+import type { WindowsTrack, WindowsTrackOptions } from './windows-task.js';
 
 /** The entry's name while --no-login keeps it out of the Startup folder. */
 const PARKED_FILE = 'autostart-startup-entry.js';

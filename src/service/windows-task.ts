@@ -5,11 +5,11 @@
 // start is confirmed only by the gateway answering (hooks.gatewayUp), never by /Run's exit status:
 // under IgnoreNew, /Run is a silent no-op while an instance runs (openclaw#138833).
 // schtasks prints localized text: we read only exit statuses and the XML, never messages.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writeAtomicSync } from '../fs-util.js';
-import { errorMessage, isErrnoException } from '../errors.js';
+import { readTextOrNull, writeAtomicSync } from '../fs-util.js';
+import { errorMessage } from '../errors.js';
 import { runBounded, type RunResult } from '../platform/spawn.js';
 import type { CommandRunner } from './systemd-user.js';
 import { DEFAULT_WSCRIPT, encodeTaskXml, parseTaskXml, renderTaskXml, taskName, type ParsedTask, type TaskPurpose } from './task-xml.js';
@@ -63,15 +63,6 @@ export async function pollUntil(probe: () => Promise<boolean>, boundMs: number, 
     if (await probe()) return true;
     if (polls <= 0) return false;
     await wait(OBSERVE_POLL_MS);
-  }
-}
-
-export function readTextOrNull(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if (isErrnoException(error, 'ENOENT')) return null;
-    throw error;
   }
 }
 
