@@ -27,6 +27,7 @@ import { floor } from './scenarios-floor.js';
 import { gatehouse } from './scenarios-gatehouse.js';
 import { findPm2, pm2 } from './scenarios-pm2.js';
 import { lean } from './scenarios-lean.js';
+import { starts } from './scenarios-start.js';
 import type { LoadOptions } from './under-load.js';
 
 async function main(): Promise<number> {
@@ -52,13 +53,18 @@ async function main(): Promise<number> {
   const appFile = writeApp(appDir);
 
   try {
-    // --only lean: just the CLI-time and memory section (a quick look while working on them).
-    if (values.only !== 'lean') {
-      await floor(report, appDir, appFile);
-      await gatehouse(report, load);
-      await pm2(report, load, appDir, appFile, found);
+    // --only lean: just the CLI-time and memory section (a quick look while working on them);
+    // --only start: just the start comparison, round after round (bench/scenarios-start.ts).
+    if (values.only === 'start') {
+      await starts(report, appDir, appFile, found);
+    } else {
+      if (values.only !== 'lean') {
+        await floor(report, appDir, appFile);
+        await gatehouse(report, load);
+        await pm2(report, load, appDir, appFile, found);
+      }
+      await lean(report, appDir, appFile, found);
     }
-    await lean(report, appDir, appFile, found);
   } finally {
     await runCleanups();
   }

@@ -1,9 +1,11 @@
 // The chat channels of a worker, started and stopped together. Each channel lives entirely in
-// the worker (the monitor never loads any of this).
+// the worker (the monitor never loads any of this), and a channel's code is loaded only when one
+// is configured: the Telegram client is the biggest part of the worker's boot, before its first
+// answer, and a gateway without chat channels has no use for it.
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../gateway/dispatcher.js';
 import type { SessionStore } from '../gateway/store.js';
-import { TelegramChannel, type AlertSink } from './telegram/channel.js';
+import type { AlertSink, TelegramChannel } from './telegram/channel.js';
 import { channelName, type TelegramChannelConfig } from './telegram/config.js';
 import { writeJsonFile } from '../fs-util.js';
 import { channelsFilePath } from './status-file.js';
@@ -36,10 +38,16 @@ export class Channels {
   private lastStates = '';
   private readonly deliveryLatency = deliveryLatencyHistogram();
 
-  constructor(configs: readonly TelegramChannelConfig[], private readonly deps: ChannelsDeps) {
+  /** The configured channels (none: nothing loaded); states of channels no longer configured are pruned. */
+  static async open(configs: readonly TelegramChannelConfig[], deps: ChannelsDeps): Promise<Channels> {
+    const telegram = configs.length === 0 ? null : (await import('./telegram/channel.js')).TelegramChannel;
+    return new Channels(configs, deps, telegram);
+  }
+
+  private constructor(configs: readonly TelegramChannelConfig[], private readonly deps: ChannelsDeps, Telegram: typeof TelegramChannel | null) {
     const names = configs.map(channelName);
     pruneChannelStates(deps.store.database, names);
-    this.channels = configs.map((config, i) => new TelegramChannel(config, {
+    this.channels = Telegram === null ? [] : configs.map((config, i) => new Telegram(config, {
       name: names[i]!, profileDir: deps.profileDir, store: deps.store, dispatcher: deps.dispatcher, log: deps.log,
       commands: { statusText: deps.statusText, requestRestart: deps.requestRestart }, alerts: deps.alerts,
       onDelivered: (latencyMs) => this.deliveryLatency.observe(latencyMs / 1000, { channel: names[i]! }),

@@ -6,6 +6,7 @@ import { DEFAULT_START_TIMEOUT_MS } from '../control/start-defaults.js';
 import { dim, fail, printJson, say, warn } from './output.js';
 import { parseSeconds, pathsFor, withProfile, type ProfileOption } from './options.js';
 import { runCommand, type RunCommandOptions } from './run-command.js';
+import { startCommand, type StartCommandOptions } from './start-command.js';
 
 export function registerLifecycleCommands(program: Command): void {
   withProfile(program.command('run'))
@@ -19,20 +20,8 @@ export function registerLifecycleCommands(program: Command): void {
     .description('start the gateway detached; exits 0 only once it answered and stayed alive')
     .option('--timeout <seconds>', 'how long to wait for it to answer', parseSeconds, DEFAULT_START_TIMEOUT_MS)
     .option('--json', 'print the result as one JSON object')
-    .action(async (options: ProfileOption & { timeout: number; json?: boolean }) => {
-      const { startGateway } = await import('../control/start.js');
-      const result = await startGateway(pathsFor(options), options.timeout);
-      if (options.json === true) printJson(result);
-      else if (result.ok) {
-        say(result.alreadyRunning ? `gatehouse is already running (pid ${result.pid})` : `gatehouse ${result.via === undefined ? 'started' : `started through ${result.via}`} (pid ${result.pid}) ${dim(`api ${result.apiUrl}`)}`);
-        if (result.mayDieWithCaller === true) process.stderr.write(`warning: ${result.message}\n`);
-        if (result.note !== undefined) process.stderr.write(`warning: ${result.note}\n`);
-      } else {
-        fail(result.message);
-        for (const line of result.details) process.stderr.write(`  ${line}\n`);
-      }
-      process.exitCode = result.exitCode;
-    });
+    // Read without commander on the way in (main.ts); here for --help and the usage errors.
+    .action(async (options: StartCommandOptions) => { await startCommand(options); });
 
   withProfile(program.command('stop'))
     .description('stop gracefully: drain in-flight work up to --timeout, then escalate')

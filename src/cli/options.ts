@@ -1,6 +1,7 @@
 // Options every command shares, and parsing of their values.
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_PROFILE, profilePaths, type ProfilePaths } from '../paths.js';
+import { secondsToMs } from './start-command.js';
 
 export interface ProfileOption {
   readonly profile: string;
@@ -16,9 +17,9 @@ export function pathsFor(options: ProfileOption): ProfilePaths {
 
 /** "--timeout 30" in seconds (fractions allowed) -> milliseconds. */
 export function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds < 0) throw new InvalidArgumentError('expected a number of seconds >= 0');
-  return Math.round(seconds * 1000);
+  const ms = secondsToMs(value);
+  if (ms === null) throw new InvalidArgumentError('expected a number of seconds >= 0');
+  return ms;
 }
 
 export function parseCount(value: string): number {

@@ -116,7 +116,7 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
   });
   metrics.register(() => storeFamilies(store, dispatcher));
   const startedAt = Date.now();
-  const channels = new Channels(config.channels, {
+  const channels = await Channels.open(config.channels, {
     profileDir: paths.dir, store, dispatcher, log,
     statusText: () => gatewayStatusText(store, dispatcher.inFlight, startedAt),
     requestRestart: (full) => { void tell({ type: 'restart_request', full }); },

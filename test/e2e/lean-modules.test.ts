@@ -65,6 +65,8 @@ test('the monitor loads no zod, pino, SQLite, gateway application or CLI code (n
   const worker = lists.get(state.value.worker.pid);
   assert.ok(monitor !== undefined && worker !== undefined, `recorded pids ${[...lists.keys()].join(', ')}`);
   assert.ok(worker.some((u) => u === 'node:sqlite'), 'the recorder sees the worker open SQLite');
+  // No chat channel configured: the Telegram client (the biggest part of the worker's boot) stays unloaded.
+  assert.deepEqual(worker.filter((u) => /\/dist\/src\/channels\/telegram\/(channel|bot-api|poller|sender)\.js$/.test(u)), [], 'the worker loaded Telegram code with no channel configured');
   assert.deepEqual(heavyIn(monitor), [], 'the monitor loaded heavy modules');
   const cli = monitor.filter((u) => /\/dist\/src\/control\/(start|stop|status|service-[a-z]+)\.js$/.test(u));
   assert.deepEqual(cli, [], 'the monitor loaded CLI-side control code');
