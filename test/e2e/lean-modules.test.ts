@@ -1,5 +1,6 @@
 // What the fast paths load: `status`, `status --json` and `send` must not load the validation
-// library, the logger or SQLite (they are the worker's), nor the start or service-install code.
+// library, the logger, SQLite or TLS (they are the worker's, or nobody's until an https call), nor the
+// start or service-install code; the monitor none of those either, and a worker only what it uses.
 // Every module each process resolves is recorded by a preload (test/fixtures/record-modules.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +19,7 @@ export const HEAVY: Readonly<Record<string, RegExp>> = {
   zod: /\/node_modules\/zod\//,
   pino: /\/node_modules\/(pino|thread-stream|sonic-boom)\//,
   'node:sqlite': /^node:sqlite$/,
+  'TLS (node:https)': /^node:(https|tls)$/,
   'the start code': /\/dist\/src\/control\/start\.js$/,
   'the install code': /\/dist\/src\/control\/service-install\.js$/,
   'the gateway application': /\/dist\/src\/gateway\/(http-api|store|dispatcher|agents|config)\.js$/,
@@ -65,8 +67,10 @@ test('the monitor loads no zod, pino, SQLite, gateway application or CLI code (n
   const worker = lists.get(state.value.worker.pid);
   assert.ok(monitor !== undefined && worker !== undefined, `recorded pids ${[...lists.keys()].join(', ')}`);
   assert.ok(worker.some((u) => u === 'node:sqlite'), 'the recorder sees the worker open SQLite');
-  // No chat channel configured: the Telegram client (the biggest part of the worker's boot) stays unloaded.
-  assert.deepEqual(worker.filter((u) => /\/dist\/src\/channels\/telegram\/(channel|bot-api|poller|sender)\.js$/.test(u)), [], 'the worker loaded Telegram code with no channel configured');
+  // No chat channel and the echo agent: the Telegram client and the openai agent (HTTPS, SSE), the
+  // biggest parts of the worker's boot before its first answer, stay unloaded.
+  assert.deepEqual(worker.filter((u) => /\/dist\/src\/(channels\/telegram\/(channel|bot-api|poller|sender)|gateway\/agents\/(openai|model-server))\.js$/.test(u)), [], 'the worker loaded code it has no use for');
+  assert.deepEqual(heavyIn(worker, ['TLS (node:https)']), [], 'the worker loaded TLS with nothing to send over it');
   assert.deepEqual(heavyIn(monitor), [], 'the monitor loaded heavy modules');
   const cli = monitor.filter((u) => /\/dist\/src\/control\/(start|stop|status|service-[a-z]+)\.js$/.test(u));
   assert.deepEqual(cli, [], 'the monitor loaded CLI-side control code');

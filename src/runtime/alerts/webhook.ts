@@ -3,7 +3,6 @@
 // and Discord put one in the path): only its origin is ever logged or shown.
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { isAbsolute, join } from 'node:path';
 import { errorMessage } from '../../errors.js';
 import type { AlertsConfig } from './config.js';
@@ -61,11 +60,15 @@ export function webhookOrigin(url: string): string {
 
 export type PostOutcome = { readonly ok: true; readonly status: number } | { readonly ok: false; readonly status: number | null; readonly error: string };
 
-/** POST the body; ok for a 2xx answer. Errors name the origin, never the whole URL. */
-export function postJson(url: string, body: unknown, timeoutMs = WEBHOOK_TIMEOUT_MS): Promise<PostOutcome> {
+/**
+ * POST the body; ok for a 2xx answer. Errors name the origin, never the whole URL. node:https (TLS)
+ * is loaded on the first https POST: this module is in the monitor's graph, and TLS is tens of
+ * milliseconds of its boot, before the worker even starts, for alerts that may never be sent.
+ */
+export async function postJson(url: string, body: unknown, timeoutMs = WEBHOOK_TIMEOUT_MS): Promise<PostOutcome> {
   const payload = Buffer.from(JSON.stringify(body));
   const target = new URL(url);
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = target.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
   return new Promise((resolve) => {
     const req = send(target, {
       method: 'POST', timeout: timeoutMs, agent: false,
