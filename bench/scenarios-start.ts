@@ -1,6 +1,6 @@
 // Start, compared (`npm run bench -- --only start`): a bare `node app.js` (the floor), `gatehouse
 // start` and a cold `pm2 start` (no daemon yet: a fresh PM2_HOME each time), round after round so a
-// busy moment of the machine touches all three alike. Each round measures spawn → first 200 (a
+// busy moment of the machine touches all three alike (Gatehouse and PM2 take turns going first). Each round measures spawn → first 200 (a
 // separate prober on fresh connections) and spawn → the CLI's exit; the medians are compared as
 // ratios in the same run. Every gateway and daemon is stopped after its round, and killed by
 // identity in the end if it is still there.
@@ -15,7 +15,8 @@ import { cli, ensureOk, identityOf, killObserved, onCleanup, runNode, startProce
 import { now } from './clock.js';
 import { notRun, round, startRow, type Report } from './report.js';
 
-const START_ROUNDS = 5;
+/** Start times on a shared machine scatter widely: the median of this many rounds. */
+const START_ROUNDS = 7;
 
 interface Timing { readonly answerMs: number; readonly exitMs: number }
 
@@ -103,8 +104,13 @@ export async function starts(report: Report, appDir: string, appFile: string, fo
     for (let i = 0; i < START_ROUNDS; i++) {
       process.stderr.write(`[bench] start round ${i + 1} of ${START_ROUNDS}\n`);
       runs.floor.push(await floorOnce(appDir, appFile));
-      runs.gatehouse.push(await gatehouseOnce());
-      runs.pm2.push(await pm2Once(found.bin, appDir, appFile));
+      if (i % 2 === 0) {
+        runs.gatehouse.push(await gatehouseOnce());
+        runs.pm2.push(await pm2Once(found.bin, appDir, appFile));
+      } else {
+        runs.pm2.push(await pm2Once(found.bin, appDir, appFile));
+        runs.gatehouse.push(await gatehouseOnce());
+      }
     }
   } catch (error) {
     for (const [tool, scenario] of [['node', SCENARIOS.floor], ['gatehouse', SCENARIOS.gatehouse], ['pm2', SCENARIOS.pm2]] as const) report.rows.push(notRun(tool, scenario, error));
