@@ -193,5 +193,9 @@ test('while the crash-loop breaker holds the worker back, the monitor serves the
   const login = await exchange(link.origin, 'A'.repeat(22));
   assert.equal(login.status, 503);
   assert.match(login.body.error.message, /logging in needs a worker/);
+  const cli = await home.cli(['dashboard', '--no-open']);
+  assert.equal(cli.code, 1);
+  assert.match(cli.stderr, /no dashboard login: the worker is down \(the worker keeps crashing/);
+  assert.doesNotMatch(cli.stdout, /login=/);
   assert.ok(!down.text.includes(home.token()));
 });
