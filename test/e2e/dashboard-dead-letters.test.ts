@@ -29,7 +29,11 @@ test('Retry delivers a dead letter once; a second Retry and a Discard of it are 
   assert.equal(queues[0]?.channel, 'telegram');
   assert.deepEqual(queues[0]?.dead.map((p) => p.seq), [seq]);
   assert.match(queues[0]?.dead[0]?.error ?? '', /blocked/);
-  assert.ok(!JSON.stringify(queues).includes(BOT_TOKEN), 'no bot token in the queues');
+  for (const route of ['overview', 'queues', 'timeline', 'charts', 'sessions']) {
+    const answer = await session.get(`/dashboard/api/${route}`);
+    assert.equal(answer.status, 200, route);
+    assert.ok(!answer.text.includes(BOT_TOKEN) && !answer.text.includes(home.token()), `no secret in ${route}`);
+  }
 
   fake.blocked.delete(333); // the user unblocked the bot
   const retried = await session.post(`/dashboard/api/dead-letters/telegram/${seq}/retry`);
