@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UnrepresentableError } from '../../src/errors.js';
 import { buildWindowsCommandLine, parseWindowsCommandLine, quoteWindowsArg } from '../../src/platform/win-cmdline.js';
-import { environmentBlock } from '../../src/platform/win32.js';
+import { environmentBlock } from '../../src/platform/win32-spawn.js';
 import { LINE_BREAKS, NASTY } from '../service/nasty.js';
 
 const PROGRAM = 'C:\\Program Files\\nodejs\\node.exe';

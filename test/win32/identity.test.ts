@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { UnrepresentableError } from '../../src/errors.js';
 import { buildWindowsCommandLine } from '../../src/platform/win-cmdline.js';
-import { spawnDetachedWin32, win32 } from '../../src/platform/win32.js';
+import { win32 } from '../../src/platform/win32.js';
+import { spawnDetachedWin32 } from '../../src/platform/win32-spawn.js';
 import { skipUnlessWin32, tempDir, readLine, waitFor, waitForExit } from './win32-helpers.js';
 
 const STEP_TIMEOUT_MS = 30_000;

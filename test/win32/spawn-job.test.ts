@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { win32, type Win32Spawn } from '../../src/platform/win32.js';
+import { win32 } from '../../src/platform/win32.js';
+import type { Win32Spawn } from '../../src/platform/win32-spawn.js';
 import * as k32 from '../../src/platform/win32-kernel32.js';
 import { FIXTURES, skipUnlessWin32, tempDir, waitFor, waitForExit, waitForFile } from './win32-helpers.js';
 
