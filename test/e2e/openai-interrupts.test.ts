@@ -32,6 +32,7 @@ async function exactlyOneCompleteReply(home: TestHome, id: string, text: string)
 
 test('SIGKILL of the whole gateway mid-stream: the next start asks again and stores one complete reply', async (t) => {
   const { home, model } = await setup(t);
+  model.stall(1, 3); // the kill always falls mid-stream
   const monitor = await home.start();
   const id = await home.api().send('s', 'survive a crash');
   await eventually('the answer to be streaming', () => model.tokensSent >= 3);
@@ -45,6 +46,9 @@ test('SIGKILL of the whole gateway mid-stream: the next start asks again and sto
 
 test('a stop whose deadline falls mid-stream leaves the message resume_pending; the next start answers it once, completely', async (t) => {
   const { home, model } = await setup(t);
+  // The first answer stops after 3 tokens with the connection open (the gateway's stall limit is a
+  // minute): the stop always falls mid-stream, however long a loaded machine takes to run `stop`.
+  model.stall(1, 3);
   await home.start();
   const id = await home.api().send('s', 'stop me');
   await eventually('the answer to be streaming', () => model.tokensSent >= 3);
