@@ -19,6 +19,8 @@ export interface LoadConfig {
   /** Hard bound on the run, whatever the parent says. */
   readonly maxDurationMs: number;
   readonly requestTimeoutMs: number;
+  /** false: a new connection for every request (what a client that does not pool does). */
+  readonly keepAlive?: boolean;
 }
 
 export type LoadToParent =
@@ -92,7 +94,8 @@ function once(agent: Agent, config: LoadConfig, route: Sample['route'], lane: nu
 
 async function main(): Promise<void> {
   const config = parseConfig();
-  const agent = new Agent({ keepAlive: true, maxSockets: config.connections, maxFreeSockets: config.connections });
+  const keepAlive = config.keepAlive !== false;
+  const agent = new Agent({ keepAlive, maxSockets: config.connections, ...(keepAlive ? { maxFreeSockets: config.connections } : {}) });
   const samples: Sample[] = [];
   const startedAt = now();
   const hardDeadline = startedAt + config.maxDurationMs;

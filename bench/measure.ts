@@ -137,6 +137,30 @@ export function computeMetrics(samples: readonly Sample[], event: number, window
   };
 }
 
+/**
+ * For a kill: from the event to the first success of a request sent after the event and after the
+ * last failed request (one that ended after the event) was sent; with no failure, to the first
+ * success after the event when the interval it closes is a stall (longer than STALL_FLOOR_MS and
+ * twice baselineMs), else 0. Unlike computeMetrics' answeredAgainMs it looks only at the interval
+ * the kill opened, so a later hiccup of a loaded machine is not taken for the recovery. null when
+ * nothing answered after it.
+ */
+export function answeredAgainAfterKill(samples: readonly Sample[], event: number, baselineMs: number): number | null {
+  const failedAfter = samples.filter((s) => classify(s) !== 'ok' && s.end >= event);
+  const oks = samples.filter((s) => classify(s) === 'ok');
+  if (failedAfter.length > 0) {
+    const after = Math.max(event, ...failedAfter.map((s) => s.start));
+    const ends = oks.filter((s) => s.start >= after).map((s) => s.end);
+    return ends.length === 0 ? null : Math.min(...ends) - event;
+  }
+  const firstAfter = oks.filter((s) => s.end >= event).map((s) => s.end);
+  if (firstAfter.length === 0) return null;
+  const first = Math.min(...firstAfter);
+  const before = oks.filter((s) => s.end < event).map((s) => s.end);
+  const stall = first - (before.length === 0 ? event : Math.max(...before));
+  return stall > Math.max(2 * baselineMs, STALL_FLOOR_MS) ? first - event : 0;
+}
+
 /** From the event to the first /healthz answered by a pid that had not answered before the event. */
 export function newProcessAnswered(samples: readonly Sample[], event: number): number | null {
   const answered = samples.filter((s) => s.servedBy !== null && classify(s) === 'ok').sort((a, b) => a.end - b.end);

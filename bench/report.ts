@@ -3,12 +3,15 @@ import { availableParallelism, cpus } from 'node:os';
 import { STALL_FLOOR_MS, renderTable, type Row } from './measure.js';
 import { TAIL_MS, WARMUP_MS, type LoadOptions } from './under-load.js';
 import { renderLean, type LeanRow } from './scenarios-lean.js';
+import { CRASH_LOAD, REPEAT_GAP_MS, REPEATED_KILLS, renderCrash, type CrashRow } from './scenarios-crash.js';
 
 export interface Report {
   readonly rows: Row[];
   readonly failures: string[];
   /** The lean-and-fast rows (CLI wall time, memory), a table of their own. */
   lean?: readonly LeanRow[];
+  /** Crash recovery: each SIGKILL's row, Gatehouse (standby on and off) beside PM2. */
+  crash?: CrashRow[];
 }
 
 /** A row for a scenario that failed; it keeps the partial measurements when the event itself failed. */
@@ -58,6 +61,11 @@ const LEGEND = [
   `- time to answer again: from the event (the CLI spawned, or the SIGKILL sent) to the first successful answer after the disruption (the end of the longest no-success interval after the event, or the first success after the last failed request was sent, whichever is later); 0 when nothing failed and no post-event stall was longer than ${STALL_FLOOR_MS} ms and twice the longest one before the event. For start rows: spawn → first 200.`,
 ].join('\n');
 
+const CRASH_LEGEND = [
+  `- Crash recovery: a separate load process opens a new connection for every request, one every ${CRASH_LOAD.intervalMs} ms (alternating GET /healthz and POST /v1/sessions/{id}/messages), ${CRASH_LOAD.requestTimeoutMs} ms timeout, no retries; the process that answers is SIGKILLed once (isolated), then ${REPEATED_KILLS} times ${REPEAT_GAP_MS / 1000} s apart in one load run (each kill measured on its own part of the run). Gatehouse: each kill waits until the standby is ready again (when it is on).`,
+  '- vs PM2, same kill: Gatehouse\'s time to answer again divided by PM2\'s for the kill at the same place (isolated, 1/3, 2/3, 3/3) in this run.',
+].join('\n');
+
 const LEAN_LEGEND = '- CLI wall time: spawn to exit of each command, with a Gatehouse gateway and a PM2 daemon running; "vs floor" is the ratio of medians to `node -e 0` in the same run. RSS: resident memory of each process; "vs floor" is the difference to the bare Node HTTP server.';
 
 /** The whole report as Markdown: heading, machine and load, table, legend. */
@@ -68,6 +76,7 @@ export function renderReport(report: Report, benchMs: number, pm2Version: string
     machine(pm2Version, load),
     '',
     ...(report.rows.length === 0 ? [] : [renderTable(report.rows), '', LEGEND, '']),
+    ...(report.crash === undefined ? [] : [renderCrash(report.crash), '', CRASH_LEGEND, '']),
     ...(report.lean === undefined ? [] : [renderLean(report.lean), '', LEAN_LEGEND, '']),
   ].join('\n');
 }

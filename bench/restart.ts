@@ -28,6 +28,7 @@ import { gatehouse } from './scenarios-gatehouse.js';
 import { findPm2, pm2 } from './scenarios-pm2.js';
 import { lean } from './scenarios-lean.js';
 import { starts } from './scenarios-start.js';
+import { gatehouseCrashes, pm2Crashes } from './scenarios-crash.js';
 import type { LoadOptions } from './under-load.js';
 
 async function main(): Promise<number> {
@@ -40,6 +41,7 @@ async function main(): Promise<number> {
       only: { type: 'string' },
     },
   });
+  if (values.only !== undefined && !['lean', 'start', 'crash'].includes(values.only)) throw new Error('--only: lean, start or crash');
   const load: LoadOptions = { connections: Number(values.connections), intervalMs: Number(values.interval), samplesDir: values.samples ?? null };
   if (load.samplesDir !== null) mkdirSync(load.samplesDir, { recursive: true });
   if (!Number.isInteger(load.connections) || load.connections < 1 || load.connections > 16) throw new Error('--connections: 1..16');
@@ -54,16 +56,23 @@ async function main(): Promise<number> {
 
   try {
     // --only lean: just the CLI-time and memory section (a quick look while working on them);
-    // --only start: just the start comparison, round after round (bench/scenarios-start.ts).
-    if (values.only === 'start') {
+    // --only start: just the start comparison, round after round (bench/scenarios-start.ts);
+    // --only crash: just crash recovery (bench/scenarios-crash.ts).
+    const only = values.only;
+    if (only === 'start') {
       await starts(report, appDir, appFile, found);
     } else {
-      if (values.only !== 'lean') {
+      if (only === undefined) {
         await floor(report, appDir, appFile);
         await gatehouse(report, load);
         await pm2(report, load, appDir, appFile, found);
       }
-      await lean(report, appDir, appFile, found);
+      if (only === undefined || only === 'crash') {
+        await gatehouseCrashes(report, load, true);
+        await gatehouseCrashes(report, load, false);
+        await pm2Crashes(report, load, appDir, appFile, found);
+      }
+      if (only === undefined || only === 'lean') await lean(report, appDir, appFile, found);
     }
   } finally {
     await runCleanups();

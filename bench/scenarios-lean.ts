@@ -11,6 +11,7 @@ import { HOST, START_TIMEOUT_MS, first200, freePort } from './net.js';
 import { GATEHOUSE } from './paths.js';
 import { cli, ensureOk, identityOf, killObserved, onCleanup, runNode, startProcess } from './processes.js';
 import { round, type Report } from './report.js';
+import { rssMb } from './rss.js';
 
 const CLI_ROUNDS = 15;
 /** Requests sent before memory is read, so that each server has answered some traffic. */
@@ -24,15 +25,6 @@ export interface LeanRow {
   readonly notes: string;
 }
 
-/** VmRSS of a process in MB (Linux /proc); null elsewhere or when it is gone. */
-function rssMb(pid: number): number | null {
-  try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb === undefined ? null : Number(kb) / 1024;
-  } catch {
-    return null;
-  }
-}
 
 async function warm(url: string, token: string | null): Promise<void> {
   for (let i = 0; i < WARM_REQUESTS; i++) {
@@ -125,12 +117,15 @@ export async function lean(report: Report, appDir: string, appFile: string, pm2:
     await warm(`http://${HOST}:${port}`, token);
     await warm(`http://${HOST}:${barePort}`, null);
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    const workerPid = (JSON.parse(readFileSync(join(profile, 'state.json'), 'utf8')) as { worker: { pid: number } | null }).worker?.pid ?? null;
+    const now = JSON.parse(readFileSync(join(profile, 'state.json'), 'utf8')) as { worker: { pid: number } | null; standby?: { pid: number } | null };
+    const workerPid = now.worker?.pid ?? null;
+    const standbyPid = now.standby?.pid ?? null;
     const bareRss = bare.pid === undefined ? null : rssMb(bare.pid);
     const memory: Array<[string, number | null]> = [
       ['bare `node app.js` HTTP server (floor)', bareRss],
       ['gatehouse monitor', rssMb(state.pid)],
       ['gatehouse worker (echo agent, SQLite)', workerPid === null ? null : rssMb(workerPid)],
+      ['gatehouse standby worker (booted, idle; `supervisor.standby`, on by default)', standbyPid === null ? null : rssMb(standbyPid)],
       ...(pm2 !== null ? [['PM2 daemon (God)', pm2Pids.daemon === null ? null : rssMb(pm2Pids.daemon)], ['PM2 app (`node app.js` under PM2)', pm2Pids.app === null ? null : rssMb(pm2Pids.app)]] as Array<[string, number | null]> : []),
     ];
     for (const [what, value] of memory) {

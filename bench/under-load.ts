@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { now } from './clock.js';
 import type { LoadConfig, LoadToParent } from './load.js';
-import { computeMetrics, rowFromMetrics, type Row, type Sample } from './measure.js';
+import { answeredAgainAfterKill, computeMetrics, rowFromMetrics, type Row, type Sample, type ScenarioMetrics } from './measure.js';
 import { LOAD } from './paths.js';
 import { bounded, onCleanup, startProcess } from './processes.js';
 
@@ -75,6 +75,10 @@ export interface LoadOptions {
   readonly intervalMs: number;
   /** Where to write each scenario's raw samples (JSON), for a closer look; null: nowhere. */
   readonly samplesDir: string | null;
+  /** false: a new connection per request. Default true. */
+  readonly keepAlive?: boolean;
+  /** A request without an answer after this long is a timeout. Default 5 s. */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface EventOutcome {
@@ -91,7 +95,7 @@ export async function underLoad(
   tool: string, scenario: string, url: string, token: string | null, load: LoadOptions,
   cause: (calledAt: number) => Promise<EventOutcome>,
 ): Promise<Row> {
-  const run = LoadRun.start({ url, token, connections: load.connections, intervalMs: load.intervalMs, maxDurationMs: LOAD_MAX_MS, requestTimeoutMs: 5_000 });
+  const run = startLoad(url, token, load);
   await run.waitUntil('a first successful answer', () => run.firstOkEnd !== null, 10_000);
   await sleep(WARMUP_MS);
   const before = new Set(run.servedBy.keys());
@@ -99,15 +103,7 @@ export async function underLoad(
   const outcome = await cause(called);
   const event = outcome.eventAt ?? called;
   // Recovered: a process that was not serving before answered, and it answered after the last failure.
-  let recoveryNote: string | null = null;
-  try {
-    await run.waitUntil('a new process to answer', () => {
-      const fresh = [...run.servedBy].some(([pid, at]) => !before.has(pid) && at > event);
-      return fresh && run.lastOkEnd !== null && run.lastOkEnd > outcome.doneAt && run.lastOkEnd > (run.lastFailEnd ?? 0);
-    }, RECOVERY_TIMEOUT_MS);
-  } catch (error) {
-    recoveryNote = `no recovery seen: ${(error as Error).message}`;
-  }
+  const recoveryNote = await recovered(run, before, event, outcome.doneAt);
   await sleep(TAIL_MS);
   const windowEnd = now();
   const result = await run.stop();
@@ -121,5 +117,76 @@ export async function underLoad(
   const row = rowFromMetrics(tool, scenario, metrics, notes);
   if (outcome.error !== undefined) throw Object.assign(new Error(outcome.error), { row });
   return row;
+}
+
+function startLoad(url: string, token: string | null, load: LoadOptions): LoadRun {
+  return LoadRun.start({
+    url, token, connections: load.connections, intervalMs: load.intervalMs, maxDurationMs: LOAD_MAX_MS,
+    requestTimeoutMs: load.requestTimeoutMs ?? 5_000, keepAlive: load.keepAlive ?? true,
+  });
+}
+
+/** Wait until a process that was not serving before the event answers, after the last failure. */
+async function recovered(run: LoadRun, before: ReadonlySet<number>, event: number, doneAt: number): Promise<string | null> {
+  try {
+    await run.waitUntil('a new process to answer', () => {
+      const fresh = [...run.servedBy].some(([pid, at]) => !before.has(pid) && at > event);
+      return fresh && run.lastOkEnd !== null && run.lastOkEnd > doneAt && run.lastOkEnd > (run.lastFailEnd ?? 0);
+    }, RECOVERY_TIMEOUT_MS);
+    return null;
+  } catch (error) {
+    return `no recovery seen: ${(error as Error).message}`;
+  }
+}
+
+/** One kill of a series, measured on its own part of the load. */
+export interface KillResult {
+  readonly metrics: ScenarioMetrics;
+  /** measure.ts answeredAgainAfterKill: the interval this kill opened, not the longest one after it. */
+  readonly answeredAgainMs: number | null;
+  readonly notes: string[];
+}
+
+/**
+ * Several events under one load run, gapMs apart (each after the previous one recovered, and after
+ * ready() says the service is back to its steady state: a standby booted, say). Each event is
+ * measured on the samples between the midpoints to its neighbours, so it has its own baseline.
+ */
+export async function underLoadSeries(
+  name: string, url: string, token: string | null, load: LoadOptions, count: number, gapMs: number,
+  cause: (index: number) => Promise<EventOutcome>, ready: () => Promise<void> = async () => {},
+): Promise<KillResult[]> {
+  const run = startLoad(url, token, load);
+  await run.waitUntil('a first successful answer', () => run.firstOkEnd !== null, 10_000);
+  await sleep(WARMUP_MS);
+  const events: Array<{ at: number; notes: string[]; error?: string }> = [];
+  for (let i = 0; i < count; i++) {
+    if (i > 0) {
+      await ready();
+      const wait = events[i - 1]!.at + gapMs - now();
+      if (wait > 0) await sleep(wait);
+    }
+    const before = new Set(run.servedBy.keys());
+    const called = now();
+    const outcome = await cause(i);
+    const at = outcome.eventAt ?? called;
+    const note = await recovered(run, before, at, outcome.doneAt);
+    events.push({ at, notes: [...outcome.notes, ...(note === null ? [] : [note])], ...(outcome.error === undefined ? {} : { error: outcome.error }) });
+  }
+  await sleep(TAIL_MS);
+  const windowEnd = now();
+  const result = await run.stop();
+  const firstOk = result.samples.filter((s) => s.status === 200 || s.status === 202).map((s) => s.end).sort((a, b) => a - b)[0] ?? result.startedAt;
+  if (load.samplesDir !== null) {
+    writeFileSync(join(load.samplesDir, `${name.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.json`), JSON.stringify({ name, events, windowStart: firstOk, windowEnd, samples: result.samples }));
+  }
+  return events.map((event, i) => {
+    const from = i === 0 ? firstOk : (events[i - 1]!.at + event.at) / 2;
+    const to = i === events.length - 1 ? windowEnd : (event.at + events[i + 1]!.at) / 2;
+    const mine = result.samples.filter((s) => s.start >= from && s.start < to);
+    if (event.error !== undefined) throw new Error(event.error);
+    const metrics = computeMetrics(mine, event.at, Math.max(from, firstOk), to);
+    return { metrics, answeredAgainMs: answeredAgainAfterKill(mine, event.at, metrics.baselineGap.ms), notes: event.notes };
+  });
 }
 

@@ -38,6 +38,8 @@ export interface GatewayStatus {
   readonly api: { readonly url: string | null };
   readonly service: ServiceInfo;
   readonly worker: { readonly pid: number | null; readonly responsive: boolean } | null;
+  /** The warm standby worker, when the running monitor keeps one (booting or ready). */
+  readonly standby?: { readonly pid: number; readonly ready: boolean } | null;
   readonly restarts: number | null;
   /** Every monitor found by command line, oldest first, when there is more than one (pid is the oldest). */
   readonly pids?: readonly number[];
@@ -129,6 +131,7 @@ function summarizeGateway(o: Observations, service: ServiceInfo, deep: boolean):
       startedAt: s?.startedAt ?? null,
       api: { url: s?.apiUrl ?? null },
       worker: s === null ? null : { pid: s.worker.pid, responsive: s.worker.responsive },
+      standby: s?.standby ?? null,
       restarts: s?.restarts ?? null,
       reason: !workerDown ? null : s.breakerUntil !== null
         ? `the worker keeps crashing (${s.lastCrash?.reason ?? 'unknown'}); the breaker holds respawns until ${s.breakerUntil}`

@@ -1,4 +1,4 @@
-// What the monitor needs from config.json (the API address and the drain timeout), read without
+// What the monitor needs from config.json (the API address, the drain timeout, the standby), read without
 // the validation library (alert settings are the defaults, or, when config.json has an `alerts`
 // section, whatever the full validation makes of it): the monitor runs all day and should not carry zod's ~20 MB. A config
 // whose api or drain section this check does not accept as plainly valid goes to the full
@@ -13,11 +13,14 @@ import { boolean, nonNegativeInteger, nonEmptyString, object, shape, type Check 
 
 export const DEFAULT_API_PORT = 8790;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+/** A warm standby worker takes over at once when the serving worker dies; it costs one more idle worker's memory. */
+export const DEFAULT_STANDBY = true;
 const MAX_PORT = 65_535;
 
 export interface MonitorConfig {
   readonly api: { readonly host: string; readonly port: number; readonly allowRemote: boolean };
   readonly drain: { readonly timeoutMs: number };
+  readonly supervisor: { readonly standby: boolean };
   readonly alerts: AlertsConfig;
 }
 
@@ -52,20 +55,24 @@ function strictSection(fields: Readonly<Record<string, Check>>): Check {
 /** `alerts` (webhook URLs and limits) is left to the full validation whenever it is there. */
 const noSection: Check = (_value, path) => ({ ok: false, issues: [{ path, message: 'validated by the full configuration check' }] });
 
-const monitorShape = shape<{ api?: Partial<MonitorConfig['api']>; drain?: Partial<MonitorConfig['drain']> }>(object({
+const monitorShape = shape<{ api?: Partial<MonitorConfig['api']>; drain?: Partial<MonitorConfig['drain']>; supervisor?: Partial<MonitorConfig['supervisor']> }>(object({
   api: strictSection({ host: nonEmptyString, port: nonNegativeInteger, allowRemote: boolean }),
   drain: strictSection({ timeoutMs: nonNegativeInteger }),
+  supervisor: strictSection({ standby: boolean }),
   alerts: noSection,
-}, { optional: ['api', 'drain', 'alerts'] }));
+}, { optional: ['api', 'drain', 'supervisor', 'alerts'] }));
 
 /** The monitor's part of the config when it is plainly valid; null when the full validation must decide. */
 export function readMonitorConfig(file: string): MonitorConfig | null {
   const read = readJsonFile(file, monitorShape);
-  if (read.kind === 'missing') return { api: { host: '127.0.0.1', port: DEFAULT_API_PORT, allowRemote: false }, drain: { timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS }, alerts: DEFAULT_ALERTS };
+  if (read.kind === 'missing') return { api: { host: '127.0.0.1', port: DEFAULT_API_PORT, allowRemote: false }, drain: { timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS }, supervisor: { standby: DEFAULT_STANDBY }, alerts: DEFAULT_ALERTS };
   if (read.kind !== 'ok') return null;
   const api = { host: read.value.api?.host ?? '127.0.0.1', port: read.value.api?.port ?? DEFAULT_API_PORT, allowRemote: read.value.api?.allowRemote ?? false };
   if (api.port > MAX_PORT || (!api.allowRemote && !isLoopback(api.host))) return null;
-  return { api, drain: { timeoutMs: read.value.drain?.timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS }, alerts: DEFAULT_ALERTS };
+  return {
+    api, drain: { timeoutMs: read.value.drain?.timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS },
+    supervisor: { standby: read.value.supervisor?.standby ?? DEFAULT_STANDBY }, alerts: DEFAULT_ALERTS,
+  };
 }
 
 /** The monitor's config; a config it cannot read plainly is judged by the full validation (which throws, naming file and field). */

@@ -6,7 +6,7 @@ import { ERROR_CODES, GatehouseError } from '../errors.js';
 import { readJsonFile } from '../fs-util.js';
 import { alertsSchema, DEFAULT_ALERTS, POLL_STALE_MARGIN_MS } from '../runtime/alerts/config.js';
 import { openaiAgentSchema } from './agents/openai-config.js';
-import { DEFAULT_API_PORT, DEFAULT_DRAIN_TIMEOUT_MS, isLoopback } from './config-core.js';
+import { DEFAULT_API_PORT, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_STANDBY, isLoopback } from './config-core.js';
 import { channelsSchema } from '../channels/telegram/config.js';
 
 export { DEFAULT_API_PORT, DEFAULT_DRAIN_TIMEOUT_MS, apiUrl } from './config-core.js';
@@ -50,6 +50,10 @@ export const configSchema = z.strictObject({
   drain: z
     .strictObject({ timeoutMs: z.number().int().min(0).default(DEFAULT_DRAIN_TIMEOUT_MS) })
     .default({ timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS }),
+  /** How the monitor keeps workers: a warm standby that takes over when the serving worker dies. */
+  supervisor: z
+    .strictObject({ standby: z.boolean().default(DEFAULT_STANDBY) })
+    .default({ standby: DEFAULT_STANDBY }),
   alerts: alertsSchema.default(DEFAULT_ALERTS),
   /** Chat channels (src/channels/): each polls its platform and answers through the agent. */
   channels: channelsSchema,

@@ -1,6 +1,7 @@
 // Messages between the monitor and its worker over the IPC channel.
 import type { MonitorStats } from './monitor-metrics.js';
 import type { StoreFailure } from '../gateway/store-errors.js';
+import type { InputStamp } from './worker-inputs.js';
 
 /** stop: refuse new work (503) and exit; restart: keep serving the connections already held, each
  *  answered with `Connection: close`, while the new worker takes every new connection. */
@@ -17,7 +18,8 @@ export type MonitorToWorker =
   | { readonly type: 'stats'; readonly id: number; readonly stats: MonitorStats };
 
 export type WorkerToMonitor =
-  | { readonly type: 'ready' }
+  /** Booted; inputs: the files it read its behaviour from, as they were then. */
+  | { readonly type: 'ready'; readonly inputs?: readonly InputStamp[] }
   | { readonly type: 'connection_ack'; readonly id: number }
   | { readonly type: 'resumed'; readonly resumed: number; readonly failed: number }
   | { readonly type: 'pong'; readonly id: number; readonly inFlight: number }

@@ -23,7 +23,9 @@ export type LifecycleEventName =
   /** A full restart refused before anything stopped (the configuration does not validate). */
   | 'restart_refused'
   /** An empty or garbage token file was replaced at start (run.ts): old clients get 401. */
-  | 'token_replaced';
+  | 'token_replaced'
+  /** The warm standby worker is booted and waits; the serving worker died and the standby took its place. */
+  | 'standby_ready' | 'standby_promoted';
 
 export interface LifecycleEvent {
   readonly ts: string;

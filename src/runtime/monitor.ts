@@ -98,6 +98,7 @@ export class Monitor {
       },
       onRestartRequest: (full) => { void this.restart(full, 'API /v1/admin/restart'); },
       restartDrainMs: ctx.config.drain.timeoutMs,
+      standby: ctx.config.supervisor.standby,
       token: ctx.token,
       startedAtMs: Date.parse(this.startedAt),
     });
@@ -306,6 +307,7 @@ export class Monitor {
       startedAt: this.startedAt,
       apiUrl: this.api?.url ?? null,
       worker: await this.supervisor.ping(),
+      standby: this.standbyStatus(),
       restarts: this.supervisor.restarts,
       detached: this.detached,
       lastCrash: this.supervisor.lastCrash,
@@ -313,6 +315,11 @@ export class Monitor {
       breakerUntil: this.supervisor.breakerUntil === null ? null : new Date(this.supervisor.breakerUntil).toISOString(),
       store: this.supervisor.storeFailure,
     };
+  }
+
+  private standbyStatus(): { pid: number; ready: boolean } | null {
+    const standby = this.supervisor.standbyWorker;
+    return standby === null ? null : { pid: standby.pid, ready: standby.ready };
   }
 
   private requestStop(timeoutMs: number | undefined, reason: string): StopReply {
@@ -393,7 +400,7 @@ export class Monitor {
     writeStateFile(this.ctx.paths.stateFile, {
       state: this.state, pid: this.self.pid, startTime: this.self.startTime, instance: this.ctx.instance,
       startedAt: this.startedAt, updatedAt: new Date().toISOString(), api: this.api === null ? null : { url: this.api.url },
-      worker, reason: this.reason, restarts: this.supervisor.restarts, lastWorkerExit: this.supervisor.lastExit,
+      worker, standby: this.supervisor.standbyWorker, reason: this.reason, restarts: this.supervisor.restarts, lastWorkerExit: this.supervisor.lastExit,
       detached: this.detached,
     });
   }

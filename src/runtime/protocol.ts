@@ -56,6 +56,8 @@ export interface StatusReply extends HelloReply {
   readonly startedAt: string;
   readonly apiUrl: string | null;
   readonly worker: WorkerProbe;
+  /** The warm standby worker (config `supervisor.standby`), booting or ready; absent from older monitors. */
+  readonly standby?: { readonly pid: number; readonly ready: boolean } | null;
   readonly restarts: number;
   readonly detached: boolean;
   readonly lastCrash: { readonly reason: string; readonly code: number | null; readonly signal: string | null; readonly at: string } | null;

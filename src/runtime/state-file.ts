@@ -22,6 +22,8 @@ export interface StateRecord {
   updatedAt: string;
   api: { url: string } | null;
   worker: { pid: number; startTime: number } | null;
+  /** The warm standby worker (booting or ready), not serving. */
+  standby: { pid: number; startTime: number; ready: boolean } | null;
   /** Why the gateway is in this state, when that is not obvious (stop reason, fatal error). */
   reason: string | null;
   restarts: number;
@@ -40,11 +42,12 @@ export const stateRecordSchema = shape<StateRecord>(object({
   updatedAt: string,
   api: nullable(object({ url: string })),
   worker: nullable(object({ pid: integer, startTime: number })),
+  standby: nullable(object({ pid: integer, startTime: number, ready: boolean })),
   reason: nullable(string),
   restarts: integer,
   lastWorkerExit: nullable(workerExitCheck),
   detached: boolean,
-}, { defaults: { restarts: 0, lastWorkerExit: null } }));
+}, { defaults: { restarts: 0, lastWorkerExit: null, standby: null } }));
 
 export function readStateFile(path: string): JsonRead<StateRecord> {
   return readJsonFile(path, stateRecordSchema);

@@ -28,6 +28,8 @@ export interface SupervisorOptions {
   /** Starts worker processes; the real child by default, a fake in the unit tests. */
   readonly spawner?: WorkerSpawner;
   readonly clock?: SupervisorClock;
+  /** Keep a warm standby worker (config `supervisor.standby`); off when not given. */
+  readonly standby?: boolean;
 }
 
 export interface DrainOutcome {

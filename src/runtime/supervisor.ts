@@ -1,35 +1,38 @@
 // The monitor's side of the worker: spawn it, hand it connections, ping it, drain it, replace it
-// without refusing a connection, and respawn it when it dies (at once for exit 75, with backoff and
-// a crash-loop breaker otherwise; never after exit 78, fatal configuration). A worker ends for good
-// only when the monitor asked it to (a stop drains it, a restart retires it): any other end, a clean
-// exit 0 after a stray SIGTERM included, is a crash.
+// without refusing a connection, and replace it when it dies: by the warm standby at once when
+// there is one (supervisor-standby.ts), else by a new worker (at once for an isolated crash or exit
+// 75, with backoff when crashes repeat, and a crash-loop breaker; never after exit 78, fatal
+// configuration). A worker ends for good only when the monitor asked it to (a stop drains it, a
+// restart retires it): any other end, a clean exit 0 after a stray SIGTERM included, is a crash.
 import type { StoreFailure } from '../gateway/store-errors.js';
 import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { EXIT } from '../exit-codes.js';
 import { RestartBackoff } from './backoff.js';
 import type { DrainMode, WorkerToMonitor } from './ipc.js';
 import type { WorkerExit } from './state-file.js';
 import { systemSupervisorClock, WorkerStartError, type DrainOutcome, type ReplaceOutcome, type SupervisorClock, type SupervisorOptions } from './supervisor-types.js';
-import { openWorker, spawnChildWorker, type WorkerHandle, type WorkerSpawner } from './worker-handle.js';
+import { drainWorker, openWorker, pingWorker, spawnChildWorker, type WorkerHandle, type WorkerSpawner } from './worker-handle.js';
 import { ownUsage } from './metrics-text.js';
 import type { MonitorStats } from './monitor-metrics.js';
-import { answerWithoutWorker, type MonitorAnswerContext } from './no-worker-answer.js';
+import type { MonitorAnswerContext } from './no-worker-answer.js';
+import { ConnectionHandover } from './supervisor-connections.js';
+import { Retiring } from './supervisor-retiring.js';
+import { Standby } from './supervisor-standby.js';
 
-/** Connections accepted while no worker is ready wait here; past this many, new ones are closed. */
-export const MAX_PENDING_CONNECTIONS = 1024;
-/** After its drain deadline, a worker gets this long to exit before it is killed. */
-export const DRAIN_EXIT_GRACE_MS = 5_000;
 export const PING_TIMEOUT_MS = 1_000;
-
+export { MAX_PENDING_CONNECTIONS } from './supervisor-connections.js';
+export { DRAIN_EXIT_GRACE_MS } from './worker-handle.js';
 export { WorkerStartError, type DrainOutcome, type ReplaceOutcome, type SupervisorClock, type SupervisorOptions } from './supervisor-types.js';
 
 export class WorkerSupervisor {
   /** The worker that receives new connections. */
   private current: WorkerHandle | null = null;
-  /** Workers replaced by a restart, finishing what they hold. */
-  private readonly retiring = new Set<WorkerHandle>();
-  private readonly pending: Socket[] = [];
+  /** Workers replaced by a restart, finishing what they hold, and standbys being ended. */
+  private readonly retiring: Retiring;
+  private readonly connections: ConnectionHandover;
+  private readonly standby: Standby;
+  /** How long the next standby waits before it boots: the backoff's pacing after a crash. */
+  private standbyDelayMs = 0;
   private stopping = false;
   /** What the serving worker last said about its store (read-only, full, locked), for status. */
   storeFailure: StoreFailure | null = null;
@@ -38,9 +41,6 @@ export class WorkerSupervisor {
   private respawnTimer: (() => void) | null = null;
   /** A respawn booting a worker; a restart waits for it instead of starting a second one beside it. */
   private respawning: Promise<void> | null = null;
-  private nextPing = 1;
-  private nextConnection = 1;
-  private readonly pings = new Map<number, () => void>();
   private readonly backoff: RestartBackoff;
   restarts = 0;
   /** Worker exits nobody asked for, and how often the breaker opened: for /metrics. */
@@ -57,10 +57,26 @@ export class WorkerSupervisor {
     this.clock = options.clock ?? systemSupervisorClock;
     this.spawner = options.spawner ?? spawnChildWorker;
     this.backoff = options.backoff ?? new RestartBackoff(this.clock);
+    this.retiring = new Retiring((worker, timeoutMs, mode) => drainWorker(worker, timeoutMs, mode, this.clock, options.log));
+    this.connections = new ConnectionHandover({
+      serving: () => this.current, stopping: () => this.stopping,
+      breakerUntil: () => this.breakerUntil, answerContext: () => this.answerContext(),
+    });
+    this.standby = new Standby({
+      spawn: () => this.spawn(true), clock: this.clock, log: options.log, lifecycle: options.lifecycle,
+      wanted: () => this.current !== null && !this.stopping && this.breakerUntil === null,
+      onChange: () => this.options.onChange(),
+    }, options.standby ?? false);
   }
 
   get worker(): { pid: number; startTime: number } | null {
     return this.current === null ? null : { pid: this.current.pid, startTime: this.current.startTime };
+  }
+
+  /** The warm standby (booted or booting, not serving), for status and the benchmark. */
+  get standbyWorker(): { pid: number; startTime: number; ready: boolean } | null {
+    const standby = this.standby.worker;
+    return standby === null ? null : { pid: standby.pid, startTime: standby.startTime, ready: standby.ready };
   }
 
   /** Start the first worker; resolves once it serves, rejects if it dies before it is ready. */
@@ -69,6 +85,7 @@ export class WorkerSupervisor {
     const exit = await handle.readyOrExit;
     if (exit !== null) throw new WorkerStartError(exit);
     this.promote(handle);
+    this.standby.schedule();
   }
 
   /**
@@ -96,8 +113,11 @@ export class WorkerSupervisor {
     this.cancelRespawn();
     // Whoever serves now, not who served when the restart began: that one may have died meanwhile.
     const old = this.current;
-    if (old !== null) this.retire(old, this.options.restartDrainMs);
+    if (old !== null) this.retiring.retire(old, this.options.restartDrainMs);
+    // The standby runs the old code and config, which a restart is there to leave behind.
+    this.dismissStandby();
     this.promote(candidate);
+    this.standby.schedule();
     this.restarts += 1;
     this.options.lifecycle.append('worker_replaced', { reason, oldWorkerPid: old?.pid ?? null, newWorkerPid: candidate.pid });
     this.options.onChange();
@@ -106,42 +126,14 @@ export class WorkerSupervisor {
 
   /** Hand an accepted (paused) connection to the serving worker, or hold it until one serves. */
   forward(socket: Socket): void {
-    const worker = this.current;
-    if (worker === null || !worker.process.connected) {
-      this.hold(socket);
-      return;
-    }
-    // The monitor keeps its copy until the worker acknowledges (connection_ack). Node sends handles
-    // one at a time and silently drops the ones still queued when the child dies; a copy we still
-    // hold is handed to the next worker instead of hanging its client forever.
-    const id = this.nextConnection++;
-    worker.unacked.set(id, socket);
-    worker.process.sendConnection(id, socket, (error) => {
-      if (error === null || !worker.unacked.delete(id)) return;
-      // Never forward again from here: that worker may still be `current` until its exit is processed.
-      if (!worker.process.connected) this.hold(socket);
-      else socket.destroy();
-    });
-  }
-
-  /** Keep a connection until a worker serves; promote() hands them over. */
-  private hold(socket: Socket): void {
-    if (this.stopping || this.pending.length >= MAX_PENDING_CONNECTIONS) socket.destroy();
-    else if (this.breakerUntil !== null) answerWithoutWorker(socket, this.breakerUntil, this.answerContext());
-    else this.pending.push(socket);
+    this.connections.forward(socket);
   }
 
   async ping(timeoutMs = PING_TIMEOUT_MS): Promise<{ pid: number | null; responsive: boolean; latencyMs: number | null }> {
     const worker = this.current;
     if (worker === null) return { pid: null, responsive: false, latencyMs: null };
-    const id = this.nextPing++;
-    const started = performance.now();
-    const answered = await new Promise<boolean>((resolve) => {
-      const cancel = this.clock.after(timeoutMs, () => { this.pings.delete(id); resolve(false); });
-      this.pings.set(id, () => { cancel(); resolve(true); });
-      worker.send({ type: 'ping', id });
-    });
-    return { pid: worker.pid, responsive: answered, latencyMs: answered ? Math.round((performance.now() - started) * 10) / 10 : null };
+    const latencyMs = await pingWorker(worker, timeoutMs, this.clock);
+    return { pid: worker.pid, responsive: latencyMs !== null, latencyMs };
   }
 
   /** The monitor's figures for /metrics (the worker adds its own). */
@@ -163,32 +155,27 @@ export class WorkerSupervisor {
     this.stopping = true;
     this.cancelRespawn();
     const worker = this.current;
-    const others = [...this.retiring].map((w) => this.drainOne(w, timeoutMs, 'restart'));
+    const others = this.retiring.drainAll(timeoutMs);
+    const standby = this.standby.dismiss();
+    if (standby !== null) this.retiring.markStandby(standby);
+    // A standby still booting is drained once it is ready (a worker takes messages only after its boot).
+    if (standby !== null) others.push(standby.readyOrExit.then((exit) => (exit === null ? this.drainOne(standby, 0, 'stop') : { killed: false })));
     const outcome = worker === null ? { killed: false } : await this.drainOne(worker, timeoutMs, 'stop');
     await Promise.all(others);
-    for (const socket of this.pending.splice(0)) socket.destroy();
+    this.connections.closeAll();
     return {
       inFlight: worker?.inFlightAtDrain ?? null, completed: worker?.drained?.completed ?? null,
       resumePending: worker?.drained?.resumePending ?? null, killed: outcome.killed,
     };
   }
 
-  private async drainOne(worker: WorkerHandle, timeoutMs: number, mode: DrainMode): Promise<{ killed: boolean }> {
-    worker.send({ type: 'drain', timeoutMs, mode });
-    let cancel = (): void => {};
-    const late = new Promise<'late'>((resolve) => { cancel = this.clock.after(timeoutMs + DRAIN_EXIT_GRACE_MS, () => resolve('late'), true); });
-    const first = await Promise.race([worker.exited, late]);
-    cancel();
-    if (first !== 'late') return { killed: false };
-    this.options.log.warn({ workerPid: worker.pid }, 'worker did not exit after its drain deadline; killing it');
-    worker.process.kill();
-    await worker.exited;
-    return { killed: true };
+  private drainOne(worker: WorkerHandle, timeoutMs: number, mode: DrainMode): Promise<{ killed: boolean }> {
+    return drainWorker(worker, timeoutMs, mode, this.clock, this.options.log);
   }
 
-  private retire(worker: WorkerHandle, timeoutMs: number): void {
-    this.retiring.add(worker);
-    void this.drainOne(worker, timeoutMs, 'restart');
+  /** No standby now: the one there was ends (retiring until it exited, so none resumes beside it). */
+  private dismissStandby(standby = this.standby.dismiss()): void {
+    if (standby !== null) this.retiring.endStandby(standby);
   }
 
   /** Make a ready worker the one that serves; it resumes old work once no other worker is alive. */
@@ -196,14 +183,14 @@ export class WorkerSupervisor {
     this.current = worker;
     worker.servingSince = this.clock.now();
     this.storeFailure = null; // a new worker has not failed yet; it says so when it does
-    for (const socket of this.pending.splice(0)) this.forward(socket);
-    if (this.retiring.size === 0) worker.send({ type: 'resume' });
+    this.connections.release();
+    if (this.retiring.empty) worker.send({ type: 'resume' });
     this.options.onChange();
   }
 
-  private spawn(): WorkerHandle {
+  private spawn(standby = false): WorkerHandle {
     const handle = openWorker(this.spawner, this.options, this.clock, (h, message) => this.onMessage(h, message), (h, exit) => this.onExit(h, exit));
-    this.options.lifecycle.append('worker_start', { workerPid: handle.pid });
+    this.options.lifecycle.append('worker_start', { workerPid: handle.pid, ...(standby ? { standby } : {}) });
     return handle;
   }
 
@@ -215,10 +202,6 @@ export class WorkerSupervisor {
       case 'resumed':
         if (message.resumed + message.failed > 0) this.options.lifecycle.append('resume', { workerPid: handle.pid, ...message });
         break;
-      case 'pong':
-        this.pings.get(message.id)?.();
-        this.pings.delete(message.id);
-        break;
       case 'restart_request':
         this.options.onRestartRequest(message.full);
         break;
@@ -229,20 +212,21 @@ export class WorkerSupervisor {
         if (handle === this.current) this.storeFailure = message.failure;
         break;
       default:
-        break; // drain progress is kept on the handle
+        break; // drain progress and pongs are kept on the handle
     }
   }
 
   private onExit(handle: WorkerHandle, exit: WorkerExit): void {
+    // A standby never served: its end is not the gateway's news (no last exit, no crash).
+    const standby = this.standby.onExit(handle, exit) || this.retiring.isStandby(handle);
+    const retired = this.retiring.remove(handle);
+    this.options.lifecycle.append('worker_exit', { workerPid: handle.pid, code: exit.code, signal: exit.signal, reason: exit.reason, planned: this.stopping || retired, ...(standby ? { standby } : {}) });
+    if (retired && this.retiring.empty && !this.stopping) this.current?.send({ type: 'resume' });
+    if (standby) return this.options.onChange();
     this.lastExit = exit;
-    const retired = this.retiring.delete(handle);
-    this.options.lifecycle.append('worker_exit', { workerPid: handle.pid, code: exit.code, signal: exit.signal, reason: exit.reason, planned: this.stopping || retired });
-    if (retired && this.retiring.size === 0 && !this.stopping) this.current?.send({ type: 'resume' });
     if (this.current === handle) this.current = null;
     // Connections it never took: the serving worker takes them, or the next one does.
-    const untaken = [...handle.unacked.values()];
-    handle.unacked.clear();
-    for (const socket of untaken) this.forward(socket);
+    this.connections.reclaim(handle);
     this.options.onChange();
     // A drain, a retired worker, or one that died before it served (start() or replace() reports that).
     if (this.stopping || retired || !handle.ready) return;
@@ -264,15 +248,21 @@ export class WorkerSupervisor {
     }
     const decision = planned ? { delayMs: 0, breakerOpen: false, recentCrashes: 0 } : this.backoff.onCrash(handle.servingSince ?? handle.startedAt);
     this.breakerUntil = decision.breakerOpen ? this.clock.now() + decision.delayMs : null;
-    // Minutes without a worker: waiting clients get the truth now instead of a timeout later.
-    if (this.breakerUntil !== null) for (const socket of this.pending.splice(0)) answerWithoutWorker(socket, this.breakerUntil, this.answerContext());
+    if (this.breakerUntil !== null) this.connections.answerWaiting(this.breakerUntil);
+    // Exit 75 asks for a new worker, and the breaker for none: the standby is not the answer then;
+    // nor is one that read a config.json (or agent module) that has changed since.
+    if (planned || decision.breakerOpen || this.standby.isStale()) this.dismissStandby();
+    // The standby takes over at once; the backoff paces the boot of the one after it instead.
+    const takeover = this.standby.worker !== null;
+    const delayMs = takeover ? 0 : decision.delayMs;
+    this.standbyDelayMs = takeover ? decision.delayMs : 0;
     if (decision.breakerOpen) {
       this.breakerOpens += 1;
       this.options.lifecycle.append('breaker_open', { crashes: decision.recentCrashes, pauseMs: decision.delayMs });
       this.options.onChange(); // the breaker is news: status, metrics and alerts follow it
     }
-    this.options.log.warn({ workerPid: handle.pid, exit: exit.reason, delayMs: decision.delayMs, breakerOpen: decision.breakerOpen }, 'worker died; respawning');
-    this.respawnTimer = this.clock.after(decision.delayMs, () => {
+    this.options.log.warn({ workerPid: handle.pid, exit: exit.reason, delayMs, breakerOpen: decision.breakerOpen, standby: takeover }, takeover ? 'worker died; the standby takes over' : 'worker died; respawning');
+    this.respawnTimer = this.clock.after(delayMs, () => {
       this.respawnTimer = null;
       this.respawning = this.respawn().finally(() => { this.respawning = null; });
     });
@@ -290,14 +280,35 @@ export class WorkerSupervisor {
     if (this.stopping || this.current !== null) return;
     this.breakerUntil = null;
     this.restarts += 1;
-    const handle = this.spawn();
-    this.options.onChange();
+    const handle = await this.nextWorker();
     const exit = await handle.readyOrExit;
     // Ready after a stop began: drain() did not see it (it was not serving), so drain it here.
     if (exit === null && this.stopping) void this.drainOne(handle, 0, 'stop');
-    else if (exit === null) this.promote(handle);
+    else if (exit === null) this.serveAfterCrash(handle);
     else if (exit.code === EXIT.CONFIG) this.options.onFinal(EXIT.CONFIG, 'the worker reported a fatal configuration error');
     else if (!this.stopping) this.scheduleRespawn(handle, exit);
   }
-}
 
+  /** The standby once it is ready, unless it read files changed since; else a new worker. */
+  private async nextWorker(): Promise<WorkerHandle> {
+    const standby = this.standby.take();
+    if (standby !== null) {
+      // One that died while booting, or a stop that began meanwhile: respawn() sees to it.
+      if ((await standby.readyOrExit) !== null || this.stopping) return standby;
+      if (!this.standby.isStale(standby)) {
+        this.options.lifecycle.append('standby_promoted', { workerPid: standby.pid });
+        return standby;
+      }
+      this.dismissStandby(standby);
+    }
+    const fresh = this.spawn();
+    this.options.onChange();
+    return fresh;
+  }
+
+  private serveAfterCrash(handle: WorkerHandle): void {
+    this.promote(handle);
+    this.standby.schedule(this.standbyDelayMs);
+    this.standbyDelayMs = 0;
+  }
+}

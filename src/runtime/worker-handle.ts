@@ -2,13 +2,20 @@
 // process itself comes from a WorkerSpawner (the real child here; a test's in-process fake), so the
 // bookkeeping below (ready, acknowledged connections, drain progress) is the same for both.
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { describeExit } from '../exit-codes.js';
 import { platform } from '../platform/index.js';
 import { spawnWorkerProcess } from '../platform/spawn.js';
 import type { Clock } from './backoff.js';
-import { isWorkerMessage, type MonitorToWorker, type WorkerToMonitor } from './ipc.js';
+import { isWorkerMessage, type DrainMode, type MonitorToWorker, type WorkerToMonitor } from './ipc.js';
+import type { Logger } from './json-log.js';
 import { killProcessTree } from './process-tree.js';
 import type { WorkerExit } from './state-file.js';
+import type { InputStamp } from './worker-inputs.js';
+import type { SupervisorClock } from './supervisor-types.js';
+
+/** After its drain deadline, a worker gets this long to exit before it is killed. */
+export const DRAIN_EXIT_GRACE_MS = 5_000;
 
 export interface SpawnSpec {
   readonly entry: string;
@@ -84,6 +91,10 @@ export interface WorkerHandle {
   readonly exited: Promise<WorkerExit>;
   /** Set once it exited. */
   exit: WorkerExit | null;
+  /** What it read its behaviour from (config.json, a module agent), as it was then; said with `ready`. */
+  inputs: readonly InputStamp[];
+  /** Pings waiting for their pong, by id. */
+  readonly pongs: Map<number, () => void>;
   send(message: MonitorToWorker): void;
 }
 
@@ -122,7 +133,7 @@ export function openWorker(
   const process = spawner(spec, events);
   handle = {
     process, pid: process.pid, startTime: process.startTime, startedAt: clock.now(), servingSince: null,
-    ready: false, drained: null, inFlightAtDrain: null, unacked: new Map(), readyOrExit, exited, exit: null,
+    ready: false, drained: null, inFlightAtDrain: null, unacked: new Map(), readyOrExit, exited, exit: null, pongs: new Map(), inputs: [],
     send: (message) => process.send(message),
   };
   return handle;
@@ -132,6 +143,7 @@ export function openWorker(
 function track(handle: WorkerHandle, message: WorkerToMonitor, becameReady: () => void): void {
   if (message.type === 'ready') {
     handle.ready = true;
+    handle.inputs = message.inputs ?? [];
     becameReady();
   } else if (message.type === 'connection_ack') {
     // The worker holds its own descriptor: closing ours does not close the connection.
@@ -141,5 +153,35 @@ function track(handle: WorkerHandle, message: WorkerToMonitor, becameReady: () =
     handle.inFlightAtDrain = message.inFlight;
   } else if (message.type === 'drained') {
     handle.drained = message;
+  } else if (message.type === 'pong') {
+    handle.pongs.get(message.id)?.();
+    handle.pongs.delete(message.id);
   }
+}
+
+let nextPing = 1;
+
+/** How long the worker took to answer a ping (ms, one decimal), or null when it did not within timeoutMs. */
+export function pingWorker(worker: WorkerHandle, timeoutMs: number, clock: SupervisorClock): Promise<number | null> {
+  const id = nextPing++;
+  const started = performance.now();
+  return new Promise<number | null>((resolve) => {
+    const cancel = clock.after(timeoutMs, () => { worker.pongs.delete(id); resolve(null); });
+    worker.pongs.set(id, () => { cancel(); resolve(Math.round((performance.now() - started) * 10) / 10); });
+    worker.send({ type: 'ping', id });
+  });
+}
+
+/** Ask the worker to drain; kill it if it has not exited DRAIN_EXIT_GRACE_MS after its deadline. */
+export async function drainWorker(worker: WorkerHandle, timeoutMs: number, mode: DrainMode, clock: SupervisorClock, log: Logger): Promise<{ killed: boolean }> {
+  worker.send({ type: 'drain', timeoutMs, mode });
+  let cancel = (): void => {};
+  const late = new Promise<'late'>((resolve) => { cancel = clock.after(timeoutMs + DRAIN_EXIT_GRACE_MS, () => resolve('late'), true); });
+  const first = await Promise.race([worker.exited, late]);
+  cancel();
+  if (first !== 'late') return { killed: false };
+  log.warn({ workerPid: worker.pid }, 'worker did not exit after its drain deadline; killing it');
+  worker.process.kill();
+  await worker.exited;
+  return { killed: true };
 }

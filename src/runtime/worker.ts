@@ -24,6 +24,7 @@ import { platform } from '../platform/index.js';
 import type { DrainMode, MonitorToWorker, WorkerToMonitor } from './ipc.js';
 import type { MonitorStats } from './monitor-metrics.js';
 import { createLogger, type Logger } from './logger.js';
+import { stampInput } from './worker-inputs.js';
 
 const CONNECTION_POLL_MS = 20;
 /** A scrape that waits longer for the monitor's figures goes out without them. */
@@ -94,12 +95,14 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
   process.on('SIGINT', () => {});
   process.on('SIGHUP', () => {});
 
+  const configStamp = stampInput(paths.config);
   const config = await configuredOrExit(log, () => loadConfig(paths.config));
   const token = readToken(paths.token);
   if (token === null) {
     log.fatal(`no usable API token in ${paths.token}`);
     process.exit(EXIT.CONFIG);
   }
+  const moduleStamp = config.agent.kind === 'module' ? stampInput(config.agent.module) : null;
   const agent = await agentOrExit(config, paths, log);
   const { store, movedAside } = SessionStore.open(paths.database);
   if (movedAside !== null) log.error({ movedTo: movedAside.file, reason: movedAside.reason }, 'the session database was unreadable; kept it aside and started a new one');
@@ -221,7 +224,7 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
     }
   });
 
-  await tell({ type: 'ready' });
+  await tell({ type: 'ready', inputs: moduleStamp === null ? [configStamp] : [configStamp, moduleStamp] });
   log.info({ agent: config.agent.kind }, 'worker ready');
   return new Promise<never>(() => {});
 }

@@ -1,7 +1,7 @@
 // The benchmark's measurement code on made-up timelines (no processes, no clock).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { STALL_FLOOR_MS, classify, computeMetrics, longestGap, median, newProcessAnswered, renderTable, rowFromMetrics, type Sample } from '../../bench/measure.js';
+import { STALL_FLOOR_MS, answeredAgainAfterKill, classify, computeMetrics, longestGap, median, newProcessAnswered, renderTable, rowFromMetrics, type Sample } from '../../bench/measure.js';
 
 function ok(end: number, servedBy: number | null = null, route: Sample['route'] = 'healthz'): Sample {
   return { start: end - 1, end, route, status: route === 'healthz' ? 200 : 202, error: null, servedBy };
@@ -145,5 +145,26 @@ describe('median', () => {
     assert.equal(median([3, 1, 2]), 2);
     assert.equal(median([4, 1, 3, 2]), 2.5);
     assert.throws(() => median([]));
+  });
+});
+
+describe('answeredAgainAfterKill', () => {
+  it('ends at the first success of a request sent after the kill and after the last failure, not at a later hiccup', () => {
+    // Steady every 2 ms, a reset in flight at the kill (t=100), answers again from 140, then a 150 ms hiccup later on.
+    const samples = [...steady(2, 100, 2), { ...refused(105), start: 95, error: 'ECONNRESET' }, ...steady(140, 300, 2), ...steady(450, 600, 2)];
+    assert.equal(answeredAgainAfterKill(samples, 100, 2), 40);
+    // The longest no-success interval after the event (what computeMetrics reports) is the hiccup.
+    assert.equal(computeMetrics(samples, 100, 2, 600).answeredAgainMs, 450 - 100);
+  });
+
+  it('waits past refusals: the first success of a request sent after the last refused one', () => {
+    const samples = [...steady(2, 100, 2), ...[110, 130, 150].map(refused), ...steady(171, 300, 2)];
+    assert.equal(answeredAgainAfterKill(samples, 100, 2), 71);
+  });
+
+  it('is 0 when nothing failed and no stall followed the kill; the stall when one did; null when nothing answered', () => {
+    assert.equal(answeredAgainAfterKill(steady(2, 300, 2), 100, 2), 0);
+    assert.equal(answeredAgainAfterKill([...steady(2, 100, 2), ...steady(400, 500, 2)], 100, 2), 300);
+    assert.equal(answeredAgainAfterKill([...steady(2, 100, 2), refused(150)], 100, 2), null);
   });
 });

@@ -38,9 +38,11 @@ test('a worker that finds a broken config exits 78; the monitor does not respawn
   home.writeRawConfig('{"agent": {"kind": "nope"}}');
   process.kill(worker, 'SIGKILL'); // the respawned worker reads the new config
   await eventually('the monitor to give up', () => !isAlive(monitor), 20_000);
-  const exits = home.lifecycle().filter((e) => e.event === 'worker_exit');
+  // The standby read the old config.json: it does not take over, and its end is not a worker's.
+  const exits = home.lifecycle().filter((e) => e.event === 'worker_exit' && e.standby !== true);
   assert.equal(exits.at(-1)?.code, 78);
   assert.equal(exits.length, 2, 'exactly one respawn (after the SIGKILL), none after exit 78');
+  assert.equal(home.lifecycle().some((e) => e.event === 'standby_promoted'), false);
   assert.equal(home.lifecycle().at(-1)?.code, 78);
   const status = await home.cli(['status', '--json']);
   assert.equal(status.code, 3);

@@ -42,7 +42,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-interface Status { running: boolean; pid: number | null; worker: { pid: number | null } | null }
+interface Status { running: boolean; pid: number | null; worker: { pid: number | null } | null; standby?: { pid: number } | null }
 
 class Chaos {
   readonly log: string[] = [];
@@ -168,11 +168,12 @@ test('chaos: faults under load lose nothing, answer everything once, and status 
   t.diagnostic(`stored ${users.length}, lost ${lost.length}, unanswered ${unanswered.length}, failed ${failed.length}, stored twice ${storedTwice.length}, answered twice ${answeredTwice.length}`);
   assert.deepEqual({ lost, unanswered, failed, storedTwice, answeredTwice, unknown }, { lost: [], unanswered: [], failed: [], storedTwice: [], answeredTwice: [], unknown: [] }, context);
 
-  // Settled: status names the one monitor and the one worker the OS runs.
+  // Settled: status names the one monitor, the one serving worker and the standby the OS runs.
   await eventually('status to agree with the process table', async () => {
     const status = JSON.parse((await home.cli(['status', '--json'])).stdout) as Status;
     const table = gatewayProcesses(home);
+    const named = [status.worker?.pid, ...(status.standby ? [status.standby.pid] : [])].sort();
     return status.running && table.monitors.length === 1 && table.monitors[0] === status.pid
-      && table.workers.length === 1 && table.workers[0] === status.worker?.pid;
+      && status.standby !== null && JSON.stringify([...table.workers].sort()) === JSON.stringify(named);
   }, 20_000).catch((error: unknown) => assert.fail(`${String(error)}: ${JSON.stringify(gatewayProcesses(home))}\n${context}`));
 });

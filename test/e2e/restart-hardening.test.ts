@@ -8,20 +8,21 @@ import { MAX_RESTART_DELAY_MS } from '../../src/runtime/backoff.js';
 import { TestHome, eventually, healthz, isAlive, workerPid } from './harness.js';
 import { gatewayProcesses } from './processes.js';
 
-interface StatusJson { running: boolean; pid: number | null; state: string; worker: { pid: number | null } | null }
+interface StatusJson { running: boolean; pid: number | null; state: string; worker: { pid: number | null } | null; standby?: { pid: number } | null }
 
 async function statusJson(home: TestHome): Promise<StatusJson> {
   const result = await home.cli(['status', '--json']);
   return JSON.parse(result.stdout) as StatusJson;
 }
 
-/** Status and the process table agree: one monitor, one worker, and status names both. */
+/** Status and the process table agree: one monitor, one serving worker and its standby, and status names them. */
 async function assertOneGateway(home: TestHome): Promise<void> {
   const status = await statusJson(home);
   const table = gatewayProcesses(home);
   assert.equal(status.running, true, JSON.stringify(status));
   assert.deepEqual(table.monitors, [status.pid], `monitors ${JSON.stringify(table)} vs status ${JSON.stringify(status)}`);
-  assert.deepEqual(table.workers, [status.worker?.pid], `workers ${JSON.stringify(table)} vs status ${JSON.stringify(status)}`);
+  assert.ok(status.standby, `a standby: ${JSON.stringify(status)}`);
+  assert.deepEqual([...table.workers].sort(), [status.worker?.pid, status.standby.pid].sort(), `workers ${JSON.stringify(table)} vs status ${JSON.stringify(status)}`);
 }
 
 test('two restart --full in a row leave exactly one monitor serving, never none', async (t) => {

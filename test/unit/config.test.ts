@@ -11,6 +11,7 @@ const DEFAULTS = {
   api: { host: '127.0.0.1', port: 8790, allowRemote: false },
   agent: { kind: 'echo', delayMs: 0 },
   drain: { timeoutMs: 30_000 },
+  supervisor: { standby: true },
   alerts: { downAfterMs: 120_000, wedgedAfterMs: 30_000, deliveryDeadlineMs: 3_600_000, pollStaleAfterMs: 180_000 },
   channels: [],
 };
@@ -58,6 +59,7 @@ test('a wrong type names the field path', (t) => {
   assertInvalid(configFile(t, { api: { port: 70_000 } }), 'api.port');
   assertInvalid(configFile(t, { api: { port: 1.5 } }), 'api.port');
   assertInvalid(configFile(t, { drain: { timeoutMs: -1 } }), 'drain.timeoutMs');
+  assertInvalid(configFile(t, { supervisor: { standby: 'yes' } }), 'supervisor.standby');
   assertInvalid(configFile(t, { agent: { kind: 'echo', delayMs: 'soon' } }), 'agent.delayMs');
   assertInvalid(configFile(t, '[]'), /top level/);
 });

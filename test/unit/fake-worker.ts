@@ -8,6 +8,7 @@ import type { TestContext } from 'node:test';
 import { setImmediate as turn } from 'node:timers/promises';
 import type { MonitorToWorker, WorkerToMonitor } from '../../src/runtime/ipc.js';
 import type { SupervisorClock } from '../../src/runtime/supervisor-types.js';
+import type { InputStamp } from '../../src/runtime/worker-inputs.js';
 import type { SpawnSpec, WorkerEvents, WorkerProcess, WorkerSpawner } from '../../src/runtime/worker-handle.js';
 
 export class FakeClock implements SupervisorClock {
@@ -61,6 +62,8 @@ export interface FakeWorkerOptions {
   readonly exitAtBoot?: number;
   /** On a drain, keeps finishing its work until the test calls finishDrain() (a long answer). */
   readonly slowDrain?: boolean;
+  /** The files it says it read at boot (config.json), with `ready`. */
+  readonly inputs?: readonly InputStamp[];
 }
 
 export class FakeWorker implements WorkerProcess {
@@ -83,7 +86,7 @@ export class FakeWorker implements WorkerProcess {
 
   /** Boot finished: store open, agent ready. */
   ready(): void {
-    this.tell({ type: 'ready' });
+    this.tell({ type: 'ready', inputs: this.options.inputs ?? [] });
   }
 
   /** Die as a SIGKILL would (or with a code): the channel closes, then the exit is seen. */

@@ -10,16 +10,16 @@ import { createJsonLog } from '../../src/runtime/json-log.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { tempDir } from './helpers.js';
 
-test('a plainly valid api/drain section is read as the full validation reads it', (t) => {
+test('a plainly valid api/drain/supervisor section is read as the full validation reads it', (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'config.json');
-  for (const config of [{}, { api: { port: 0 } }, { api: { host: '::1', port: 9000 }, drain: { timeoutMs: 5 } }, { api: { host: '10.0.0.1', allowRemote: true }, agent: { kind: 'echo' } }]) {
+  for (const config of [{}, { api: { port: 0 } }, { api: { host: '::1', port: 9000 }, drain: { timeoutMs: 5 } }, { api: { host: '10.0.0.1', allowRemote: true }, agent: { kind: 'echo' } }, { supervisor: { standby: false } }, { supervisor: {} }]) {
     writeFileSync(file, JSON.stringify(config));
     const full = loadConfig(file);
-    assert.deepEqual(readMonitorConfig(file), { api: full.api, drain: full.drain, alerts: full.alerts }, JSON.stringify(config));
+    assert.deepEqual(readMonitorConfig(file), { api: full.api, drain: full.drain, supervisor: full.supervisor, alerts: full.alerts }, JSON.stringify(config));
   }
   const missing = loadConfig(join(dir, 'missing.json'));
-  assert.deepEqual(readMonitorConfig(join(dir, 'missing.json')), { api: missing.api, drain: missing.drain, alerts: missing.alerts });
+  assert.deepEqual(readMonitorConfig(join(dir, 'missing.json')), { api: missing.api, drain: missing.drain, supervisor: missing.supervisor, alerts: missing.alerts });
   // An alerts section (webhook URLs) is the full validation's to judge, and the monitor gets its result.
   writeFileSync(file, JSON.stringify({ alerts: { wedgedAfterMs: 5_000 } }));
   assert.equal(readMonitorConfig(file), null);
@@ -41,6 +41,8 @@ test('anything else goes to the full validation, which names the file and the fi
     ['{"api": {"host": "0.0.0.0"}}', /api\.host.*loopback/],
     ['{"api": {"bogus": 1}}', /bogus/],
     ['{"drain": {"timeoutMs": -1}}', /drain\.timeoutMs/],
+    ['{"supervisor": {"standby": "yes"}}', /supervisor\.standby/],
+    ['{"supervisor": {"standbys": true}}', /standbys/],
     ['not json', /not valid JSON/],
   ];
   for (const [text, field] of cases) {

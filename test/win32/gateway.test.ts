@@ -36,7 +36,7 @@ interface ParentResult {
 }
 interface StartJson { ok: boolean; pid: number; apiUrl: string; detachedHow?: string; mayDieWithCaller?: boolean; message: string }
 interface PidRecord { pid: number; startTime: number; instance: string }
-interface StateJson { pid: number; api: { url: string } | null; worker: { pid: number; startTime: number } | null }
+interface StateJson { pid: number; api: { url: string } | null; worker: { pid: number; startTime: number } | null; standby?: { pid: number } | null }
 interface Probe { id: string; ok: boolean; detail: string }
 interface StatusJson { running: boolean; pid: number | null; state: string; probes?: Probe[] }
 
@@ -200,12 +200,15 @@ test('taskkill ends a fingerprinted gateway tree, and a wrong start time is neve
     const started = await runCli(home, ['start', '--json'], CLI_TIMEOUT_MS);
     assert.equal(started.code, 0, started.stdout + started.stderr);
     monitor = readJson<PidRecord>(join(profileDir, 'gatehouse.pid'));
-    const worker = readJson<StateJson>(join(profileDir, 'state.json')).worker ?? assert.fail('no worker');
+    const state = readJson<StateJson>(join(profileDir, 'state.json'));
+    const worker = state.worker ?? assert.fail('no worker');
+    // The warm standby (on by default) is the other worker below the monitor, once it was spawned.
+    const workers = [worker.pid, ...(state.standby ? [state.standby.pid] : [])].sort();
     // The tree: the worker, and the console host of each hidden console (conhost.exe, under Wine too).
     const names = new Map((k32.kernel32().listProcesses() ?? []).map((p) => [p.th32ProcessID, p.szExeFile.toLowerCase()]));
     const tree = win32.descendants(monitor.pid);
     assert.ok(tree.some((d) => d.pid === worker.pid), `the worker is a descendant: ${JSON.stringify(tree.map((d) => [d.pid, names.get(d.pid)]))}`);
-    assert.deepEqual(tree.filter((d) => names.get(d.pid) === 'node.exe').map((d) => d.pid), [worker.pid], 'one node.exe below the monitor');
+    assert.deepEqual(tree.filter((d) => names.get(d.pid) === 'node.exe').map((d) => d.pid).sort(), workers, 'the worker and its standby are the node.exe below the monitor');
     // A pid whose start time differs is another process (pid reuse): neither it nor its tree is touched.
     assert.equal(killProcessTree({ pid: monitor.pid, startTime: monitor.startTime - 1 }, 'SIGKILL'), 0);
     assert.equal(win32.matchesIdentity(monitor), true, 'a wrong start time: the monitor was not signalled');
