@@ -3,6 +3,7 @@
 // then answered by a worker that is already up instead of by a Node start. Until `resume`, a worker
 // moves no message: it does not queue the store's open messages and does not poll or send to
 // Telegram (worker.ts), so a standby beside the serving worker never answers anything twice.
+import { EXIT } from '../exit-codes.js';
 import type { Logger } from './json-log.js';
 import type { LifecycleLog } from './lifecycle-log.js';
 import { RestartBackoff } from './backoff.js';
@@ -82,10 +83,16 @@ export class Standby {
     return this.take();
   }
 
-  /** True when the exited worker was the standby: another one boots, paced by its own backoff. */
+  /** True when the exited worker was the standby: another one boots, paced by its own backoff; none
+   *  after exit 78 (the configuration on disk cannot start a worker) until schedule() is called again
+   *  by a restart or a promotion. */
   onExit(handle: WorkerHandle, exit: WorkerExit): boolean {
     if (handle !== this.handle) return false;
     this.handle = null;
+    if (exit.code === EXIT.CONFIG) {
+      this.deps.log.error({ workerPid: handle.pid }, 'the standby worker cannot start with the configuration on disk (exit 78); no standby until the next restart');
+      return true;
+    }
     const { delayMs } = this.backoff.onCrash(handle.startedAt);
     this.deps.log.warn({ workerPid: handle.pid, exit: exit.reason, delayMs }, 'the standby worker died; booting another');
     this.schedule(delayMs);

@@ -37,6 +37,8 @@ async function withStandby(t: TestContext, spawner = new FakeSpawner()): Promise
 /** Through a function, so that an assertion about one moment does not narrow the type for the next. */
 const servingPid = (supervisor: WorkerSupervisor): number | null => supervisor.worker?.pid ?? null;
 
+const standbyPid = (supervisor: WorkerSupervisor): number | null => supervisor.standbyWorker?.pid ?? null;
+
 const connectionsOf = (w: FakeWorker): number => w.received.filter((m) => m.type === 'connection').length;
 
 test('the standby boots beside the serving worker and takes nothing: no connection, no resume', async (t) => {
@@ -138,7 +140,7 @@ test('the standby dying is not a crash of the gateway: another boots, and the se
   assert.equal(spawner.workers.length, 3);
   assert.equal(serving.received.filter((m) => m.type === 'drain').length, 0);
   // One that dies again at once waits for its own backoff (with its jitter) before the next try.
-  spawner.last.crash(EXIT.CONFIG, null);
+  spawner.last.crash(1, null);
   await clock.advance(BASE_RESTART_DELAY_MS * (1 - JITTER) - 1);
   assert.equal(spawner.workers.length, 3);
   await clock.advance(BASE_RESTART_DELAY_MS * 2 * JITTER + 1);
@@ -175,6 +177,21 @@ test('the same for a standby still booting when the serving worker dies: checked
   assert.equal(standby.drainedAs, 'stop');
   assert.equal(standby.resumed, 0);
   assert.equal(servingPid(supervisor), spawner.workers[2]!.pid);
+});
+
+test('a standby that exits 78 (the config on disk is broken) is not retried until the next restart; the serving worker is untouched', async (t) => {
+  const { supervisor, spawner, clock, serving, standby } = await withStandby(t);
+  standby.crash(EXIT.CONFIG, null);
+  await clock.advance(60_000);
+  assert.equal(spawner.workers.length, 2);
+  assert.equal(servingPid(supervisor), serving.pid);
+  assert.ok(supervisor.standbyWorker === null, 'no standby');
+  // A crash now: no standby, so a fresh worker reads the config (and would exit 78 in turn).
+  serving.crash();
+  await clock.advance(0);
+  assert.equal(servingPid(supervisor), spawner.workers[2]!.pid);
+  assert.equal(spawner.workers.length, 4, 'the new worker gets a standby again');
+  assert.equal(standbyPid(supervisor), spawner.workers[3]!.pid);
 });
 
 test('exit 75 asks for a new worker: the standby is ended and a fresh worker serves', async (t) => {
