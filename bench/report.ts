@@ -45,10 +45,12 @@ export function round(ms: number): number {
   return Math.round(ms);
 }
 
-function machine(pm2Version: string | null, load: LoadOptions): string {
+function machine(pm2Version: string | null, load: LoadOptions, withRows: boolean): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const line = `Machine: ${availableParallelism()} CPUs (${cpu}), ${process.platform} ${process.arch}, Node ${process.version}, PM2 ${pm2Version ?? 'not installed'}.`;
+  if (!withRows) return line; // the crash and lean tables say their own load
   return [
-    `Machine: ${availableParallelism()} CPUs (${cpu}), ${process.platform} ${process.arch}, Node ${process.version}, PM2 ${pm2Version ?? 'not installed'}.`,
+    line,
     `Load: a separate process, ${load.connections} keep-alive connections, each sending one request every ${load.intervalMs} ms ` +
       `(≈${Math.round((1000 * load.connections) / load.intervalMs)} req/s), alternating GET /healthz and POST /v1/sessions/{id}/messages; no retries; ` +
       `${WARMUP_MS} ms warm-up before the event, ${TAIL_MS} ms after a new process answered.`,
@@ -73,7 +75,7 @@ export function renderReport(report: Report, benchMs: number, pm2Version: string
   return [
     `## Restart benchmark (${new Date().toISOString().slice(0, 10)}, ${Math.round(benchMs / 1000)} s)`,
     '',
-    machine(pm2Version, load),
+    machine(pm2Version, load, report.rows.length > 0),
     '',
     ...(report.rows.length === 0 ? [] : [renderTable(report.rows), '', LEGEND, '']),
     ...(report.crash === undefined ? [] : [renderCrash(report.crash), '', CRASH_LEGEND, '']),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { now } from './clock.js';
 import type { LoadConfig, LoadToParent } from './load.js';
-import { answeredAgainAfterKill, computeMetrics, rowFromMetrics, type Row, type Sample, type ScenarioMetrics } from './measure.js';
+import { answeredAgainAfterKill, classify, computeMetrics, rowFromMetrics, type Row, type Sample, type ScenarioMetrics } from './measure.js';
 import { LOAD } from './paths.js';
 import { bounded, onCleanup, startProcess } from './processes.js';
 
@@ -150,7 +150,8 @@ export interface KillResult {
 /**
  * Several events under one load run, gapMs apart (each after the previous one recovered, and after
  * ready() says the service is back to its steady state: a standby booted, say). Each event is
- * measured on the samples between the midpoints to its neighbours, so it has its own baseline.
+ * measured on the samples from the midpoint after the previous event (its own baseline) to the
+ * next event.
  */
 export async function underLoadSeries(
   name: string, url: string, token: string | null, load: LoadOptions, count: number, gapMs: number,
@@ -182,8 +183,10 @@ export async function underLoadSeries(
   }
   return events.map((event, i) => {
     const from = i === 0 ? firstOk : (events[i - 1]!.at + event.at) / 2;
-    const to = i === events.length - 1 ? windowEnd : (event.at + events[i + 1]!.at) / 2;
-    const mine = result.samples.filter((s) => s.start >= from && s.start < to);
+    // Up to the next kill: a slow recovery still belongs to the kill that caused it.
+    const to = i === events.length - 1 ? windowEnd : events[i + 1]!.at;
+    // A failure still open at the next kill (in flight when it came) is that kill's, not this one's.
+    const mine = result.samples.filter((s) => s.start >= from && s.start < to && (classify(s) === 'ok' || s.end < to || i === events.length - 1));
     if (event.error !== undefined) throw new Error(event.error);
     const metrics = computeMetrics(mine, event.at, Math.max(from, firstOk), to);
     return { metrics, answeredAgainMs: answeredAgainAfterKill(mine, event.at, metrics.baselineGap.ms), notes: event.notes };

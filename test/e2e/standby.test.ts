@@ -12,10 +12,11 @@ import { gatewayProcesses } from './processes.js';
 
 /** The agent: note (worker pid, message, time), take a while (so a kill lands mid-message), answer. */
 const AGENT = `
+const worker = process.ppid; // first: the worker that started it (a killed one's children go to init)
 const { appendFileSync } = require('node:fs');
 let text = '';
 process.stdin.setEncoding('utf8').on('data', (c) => { text += c; }).on('end', () => {
-  appendFileSync(process.argv[2], JSON.stringify({ worker: process.ppid, text, at: Date.now() }) + '\\n');
+  appendFileSync(process.argv[2], JSON.stringify({ worker, text, at: Date.now() }) + '\\n');
   setTimeout(() => process.stdout.write('answer to ' + text), Number(process.argv[3]));
 });
 `;
@@ -25,9 +26,12 @@ const MESSAGES = 20;
 
 interface Run { worker: number; text: string; at: number }
 
-function runs(file: string): Run[] {
+/** Every run of the agent. A run whose worker was SIGKILLed before the agent read its parent pid
+ *  was reparented to init (pid 1): it was started by `orphanedBy`, the worker the test killed. */
+function runs(file: string, orphanedBy = 1): Run[] {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Run);
+    return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Run)
+      .map((r) => (r.worker === 1 ? { ...r, worker: orphanedBy } : r));
   } catch {
     return [];
   }
@@ -82,7 +86,7 @@ test('a standby booted while messages are open runs none; a SIGKILL of the servi
   assert.deepEqual(ids.filter((id) => replies.get(id) !== 1), [], `each message has exactly one reply: ${JSON.stringify([...replies])}`);
 
   // Who ran what: nothing by the standby before the kill; after it, only the standby.
-  const all = runs(record);
+  const all = runs(record, first);
   const byStandbyBefore = all.filter((r) => r.worker === standby && r.at < killedAt);
   assert.deepEqual(byStandbyBefore, [], 'the standby ran nothing while it stood by');
   assert.deepEqual(all.filter((r) => r.worker !== first && r.worker !== standby), [], 'no other worker ran anything');
