@@ -5,14 +5,12 @@ export const ENV = {
   HOME: 'GATEHOUSE_HOME',
   /** Set by the monitor on its worker child. Hidden: users never set it. */
   ROLE: 'GATEHOUSE_ROLE',
-  /** Set by `start` on the detached monitor: there is no terminal, stdout is the log file. */
+  /** Set by `start` on the detached monitor: there is no terminal, stdout and stderr are the crash log. */
   DETACHED: 'GATEHOUSE_DETACHED',
   /** Set by a service manager's definition (systemd/launchd/Task Scheduler) on the monitor. */
   SUPERVISED: 'GATEHOUSE_SUPERVISED',
   /** The monitor's instance id, given to its worker so the API can name the gateway. */
   INSTANCE: 'GATEHOUSE_INSTANCE',
-  /** Set on the worker of a monitor run inside another program: it prints nothing (its log file has it all). */
-  QUIET: 'GATEHOUSE_QUIET',
   /** Milliseconds `start` waits after the first answer to confirm the gateway stayed alive. */
   START_CONFIRM_MS: 'GATEHOUSE_START_CONFIRM_MS',
 } as const;
@@ -25,17 +23,16 @@ export function currentRole(env: NodeJS.ProcessEnv = process.env): Role {
 
 /**
  * Environment for the worker child: the parent's, minus anything that is the monitor's alone, with
- * the monitor's home (a hosted monitor's home may not be the process's GATEHOUSE_HOME). quiet: the
- * monitor runs inside another program (the library), whose terminal is not the worker's to print on.
+ * the monitor's home (a hosted monitor's home may not be the process's GATEHOUSE_HOME). The worker
+ * prints nothing of its own: its log lines go to the monitor (worker-output.ts), which echoes them
+ * in a foreground run.
  */
-export function workerEnv(instance: string, home: string, options: { quiet?: boolean } = {}, parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function workerEnv(instance: string, home: string, parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env = { ...parent };
   delete env[ENV.SUPERVISED];
   env[ENV.ROLE] = 'worker';
   env[ENV.INSTANCE] = instance;
   env[ENV.HOME] = home;
-  if (options.quiet === true) env[ENV.QUIET] = '1';
-  else delete env[ENV.QUIET];
   return env;
 }
 
@@ -45,7 +42,7 @@ export function workerEnv(instance: string, home: string, options: { quiet?: boo
  */
 export function commandEnv(home: string, parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env = { ...parent };
-  for (const name of [ENV.ROLE, ENV.INSTANCE, ENV.QUIET, ENV.DETACHED, ENV.SUPERVISED]) delete env[name];
+  for (const name of [ENV.ROLE, ENV.INSTANCE, ENV.DETACHED, ENV.SUPERVISED]) delete env[name];
   env[ENV.HOME] = home;
   return env;
 }
@@ -60,9 +57,4 @@ export function detachedMonitorEnv(parent: NodeJS.ProcessEnv = process.env): Nod
 
 export function isDetached(env: NodeJS.ProcessEnv = process.env): boolean {
   return env[ENV.DETACHED] === '1';
-}
-
-/** Print readable log lines on stderr too: a foreground run, not a detached or hosted one. */
-export function echoesLog(env: NodeJS.ProcessEnv = process.env): boolean {
-  return !isDetached(env) && env[ENV.QUIET] !== '1';
 }

@@ -23,6 +23,11 @@ export interface ProfilePaths {
   readonly database: string;
   readonly logDir: string;
   readonly gatewayLog: string;
+  /**
+   * The detached monitor's own stdout and stderr (and its helpers'): only what Node prints outside
+   * the log, such as the trace of a crash; the next monitor moves it into the gateway log.
+   */
+  readonly crashLog: string;
 }
 
 export function gatehouseHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -58,6 +63,7 @@ export function profilePaths(profile: string = DEFAULT_PROFILE, env: NodeJS.Proc
     database: join(dir, 'sessions.db'),
     logDir,
     gatewayLog: join(logDir, 'gateway.log'),
+    crashLog: join(logDir, 'crash.log'),
   };
 }
 

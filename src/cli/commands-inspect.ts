@@ -58,33 +58,22 @@ export function registerInspectCommands(program: Command): void {
     .option('--raw', 'print the JSON records as written')
     .action(async (options: ProfileOption & { lines: number; follow?: boolean; raw?: boolean }) => {
       const file = pathsFor(options).gatewayLog;
-      const [{ readTailLines }, { formatLogLine }] = await Promise.all([import('../runtime/lifecycle-log.js'), import('../log-format.js')]);
+      const [{ recentLines }, { formatLogLine }] = await Promise.all([import('../control/log-excerpt.js'), import('../log-format.js')]);
       const show = (line: string): void => say(options.raw === true ? line : formatLogLine(line));
-      const tail = options.lines === 0 ? [] : readTailLines(file, Math.max(64 * 1024, options.lines * BYTES_PER_LINE_GUESS)).slice(-options.lines);
+      // Across a rotation: a file the monitor just started is topped up from gateway.log.1.
+      const tail = options.lines === 0 ? [] : recentLines(file, Math.max(64 * 1024, options.lines * BYTES_PER_LINE_GUESS)).slice(-options.lines);
       tail.forEach(show);
       if (options.follow !== true) return;
       await follow(file, show);
     });
 }
 
-/** Print lines appended to the file from now on; a file that shrank was rotated: start over. */
+/** Print the lines appended to the log from now on, through its rotations (control/log-follow.ts). */
 async function follow(file: string, show: (line: string) => void): Promise<never> {
-  const [{ closeSync, openSync, readSync }, { setTimeout: sleep }, { fileSize }] =
-    await Promise.all([import('node:fs'), import('node:timers/promises'), import('../control/log-excerpt.js')]);
-  let offset = fileSize(file);
-  let partial = '';
+  const [{ setTimeout: sleep }, { LogFollower }] = await Promise.all([import('node:timers/promises'), import('../control/log-follow.js')]);
+  const follower = new LogFollower(file);
   for (;;) {
     await sleep(FOLLOW_POLL_MS);
-    const size = fileSize(file);
-    if (size < offset) offset = 0;
-    if (size === offset) continue;
-    const fd = openSync(file, 'r');
-    const buffer = Buffer.alloc(size - offset);
-    readSync(fd, buffer, 0, buffer.length, offset);
-    closeSync(fd);
-    offset = size;
-    const lines = (partial + buffer.toString('utf8')).split('\n');
-    partial = lines.pop() ?? '';
-    lines.filter((l) => l !== '').forEach(show);
+    follower.poll().forEach(show);
   }
 }

@@ -3,7 +3,7 @@ import { platform } from '../platform/index.js';
 import { checkIdentity } from '../runtime/identity.js';
 import { describeDiscovered } from './discover.js';
 import { explainUnproven } from './endpoint-owner.js';
-import { fileSize, linesSince, problems } from './log-excerpt.js';
+import { problems, recentLines } from './log-excerpt.js';
 import type { Observations } from './status.js';
 
 export interface Probe {
@@ -145,7 +145,7 @@ export function deepProbes(o: Observations): Probe[] {
   const anyFailed = probes.some((p) => !p.ok);
   if (!anyFailed) return probes;
   const log = o.paths.gatewayLog;
-  const tail = problems(linesSince(log, Math.max(0, fileSize(log) - LOG_TAIL_BYTES)), LOG_TAIL_LINES);
+  const tail = problems(recentLines(log, LOG_TAIL_BYTES), LOG_TAIL_LINES);
   if (tail.length > 0) probes.push({ id: 'log-tail', ok: false, detail: tail.join('\n'), hint: `full log: gatehouse logs (${log})` });
   return probes;
 }

@@ -18,8 +18,8 @@ import { platform } from '../platform/index.js';
 import type { RespawnRequest } from '../runtime/respawn.js';
 import { startControlServer } from '../runtime/control-server.js';
 import { LifecycleLog } from '../runtime/lifecycle-log.js';
-import { createLogger } from '../runtime/logger.js';
-import type { Logger } from '../runtime/logger.js';
+import { createJsonLog, type Logger } from '../runtime/json-log.js';
+import { appendingSink } from '../runtime/log-sink.js';
 import { waitGone, waitUntil } from '../runtime/process-tree.js';
 
 /** The monitor answers a full-restart request at once (it exits 75 after draining). */
@@ -59,7 +59,8 @@ async function takeWatcherLock(paths: ProfilePaths, deadline: number): Promise<b
 
 export async function runRespawnWatcher(paths: ProfilePaths, request: RespawnRequest): Promise<number> {
   ensureProfileDirs(paths);
-  const log = createLogger({ file: paths.gatewayLog, role: 'monitor', echo: false }).child({ watcher: process.pid });
+  // Appended, never rotated: the monitor it waits for (or starts) owns the rotation.
+  const log = createJsonLog({ sink: appendingSink(paths.gatewayLog), role: 'monitor' }).child({ watcher: process.pid });
   const lifecycle = new LifecycleLog(paths.lifecycleLog);
   const deadline = Date.now() + request.deadlineMs;
   const give = (why: string): number => {

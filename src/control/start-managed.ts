@@ -9,7 +9,7 @@ import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
 import { LifecycleLog } from '../runtime/lifecycle-log.js';
 import type { Selection } from '../service/select.js';
-import { fileSize, linesSince, problems } from './log-excerpt.js';
+import { linesSince, logMark, problems } from './log-excerpt.js';
 import { confirmStart } from './start-confirm.js';
 import type { StartResult } from './start-result.js';
 
@@ -47,7 +47,7 @@ export async function startThroughManager(paths: ProfilePaths, timeoutMs: number
   } catch (error) {
     return { kind: 'spawn', note: `could not tell whether the ${manager} service is installed: ${errorMessage(error)}` };
   }
-  const logOffset = fileSize(paths.gatewayLog);
+  const logOffset = logMark(paths.gatewayLog);
   const since = Date.now();
   const failure = (message: string): ManagedStart => {
     const lastFailure = new LifecycleLog(paths.lifecycleLog).tail(20)

@@ -7,15 +7,14 @@ import { ensureProfileDirs, type ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
 import { spawnDetached, type DetachedSpawn } from '../platform/spawn.js';
 import { ENTRY_SCRIPT } from '../version.js';
-import { rotateIfLarge } from '../fs-util.js';
 import { controlTarget, hello } from '../runtime/control-client.js';
 import { LifecycleLog } from '../runtime/lifecycle-log.js';
-import { MAX_GATEWAY_LOG_BYTES } from '../runtime/log-file.js';
+import { carryCrashLog } from '../runtime/crash-log.js';
 import { releaseAutostartHold } from '../service/autostart-hold.js';
 import type { Selection, ServiceHost } from '../service/select.js';
 import type { ServiceResult } from '../service/types.js';
 import { explainUnproven } from './endpoint-owner.js';
-import { fileSize, linesSince, problems } from './log-excerpt.js';
+import { linesSince, LOG_START, logMark, problems } from './log-excerpt.js';
 import { selectFor } from './service-select.js';
 import { afterRefusedBreakaway, confirmTaskStart } from './start-breakaway.js';
 import { confirmStart } from './start-confirm.js';
@@ -65,13 +64,14 @@ export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_STAR
   if (managed?.kind === 'done') return managed.result;
   const note = managed?.note ?? null;
 
-  // Rotated here, before the new monitor opens it as its stdout: a running gateway never loses its file.
-  rotateIfLarge(paths.gatewayLog, MAX_GATEWAY_LOG_BYTES);
-  const logOffset = fileSize(paths.gatewayLog);
+  // The monitor's own stdout and stderr are the crash log (runtime/crash-log.ts): what an earlier
+  // one left there moves to the gateway log first, so only the new monitor's words are quoted.
+  carryCrashLog(paths.crashLog, paths.gatewayLog);
+  const logOffset = logMark(paths.gatewayLog);
   // --home puts the home on the command line, where discovery reads it when the environment of
   // another process cannot be read (Windows' wmic and PowerShell fallbacks).
   const spawnMonitor = (): DetachedSpawn => spawnDetached(process.execPath, [ENTRY_SCRIPT, 'run', '--profile', paths.profile, '--home', paths.home], {
-    env: detachedMonitorEnv(), cwd: paths.dir, logFile: paths.gatewayLog,
+    env: detachedMonitorEnv(), cwd: paths.dir, logFile: paths.crashLog,
   });
   let spawned = spawnMonitor();
   // How it was detached (Windows: did it break away from our job?), in the lifecycle log for status.
@@ -101,7 +101,7 @@ export async function startGateway(paths: ProfilePaths, timeoutMs = DEFAULT_STAR
   const noteGone = (): void => { if (exited === null && spawned.child === null && !platform.isAlive(spawned.pid)) exited = { code: null, signal: null }; };
   const failure = (message: string, exitCode: number = EXIT.FAILURE): StartResult => ({
     ok: false, alreadyRunning: false, pid: spawned.pid, apiUrl: null, message, exitCode,
-    details: problems(linesSince(paths.gatewayLog, logOffset)),
+    details: problems([...linesSince(paths.gatewayLog, logOffset), ...linesSince(paths.crashLog, LOG_START)]),
   });
 
   const child = spawned; // the monitor being confirmed (after a respawn above, the second one)

@@ -1,4 +1,4 @@
-// What the monitor needs from config.json (the API address, the drain timeout, the standby), read without
+// What the monitor needs from config.json (the API address, the drain timeout, the standby, the log's rotation), read without
 // the validation library (alert settings are the defaults, or, when config.json has an `alerts`
 // section, whatever the full validation makes of it): the monitor runs all day and should not carry zod's ~20 MB. A config
 // whose api or drain section this check does not accept as plainly valid goes to the full
@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { readJsonFile } from '../fs-util.js';
 import type { AlertsConfig } from '../runtime/alerts/config.js';
 import { DEFAULT_DELIVERY_DEADLINE_MS, DEFAULT_DOWN_AFTER_MS, DEFAULT_POLL_STALE_AFTER_MS, DEFAULT_WEDGED_AFTER_MS } from '../runtime/alerts/defaults.js';
+import { DEFAULT_LOG_LIMITS, LOG_LIMIT_BOUNDS, type LogLimits } from '../runtime/log-file.js';
 import { boolean, nonNegativeInteger, nonEmptyString, object, shape, type Check } from '../shape.js';
 
 export const DEFAULT_API_PORT = 8790;
@@ -22,6 +23,8 @@ export interface MonitorConfig {
   readonly drain: { readonly timeoutMs: number };
   readonly supervisor: { readonly standby: boolean };
   readonly alerts: AlertsConfig;
+  /** The gateway log's rotation: the size of one file and how many rotated files are kept. */
+  readonly log: LogLimits;
 }
 
 /** The alert settings of a config without an `alerts` section (one with it goes to the full validation). */
@@ -55,23 +58,33 @@ function strictSection(fields: Readonly<Record<string, Check>>): Check {
 /** `alerts` (webhook URLs and limits) is left to the full validation whenever it is there. */
 const noSection: Check = (_value, path) => ({ ok: false, issues: [{ path, message: 'validated by the full configuration check' }] });
 
-const monitorShape = shape<{ api?: Partial<MonitorConfig['api']>; drain?: Partial<MonitorConfig['drain']>; supervisor?: Partial<MonitorConfig['supervisor']> }>(object({
+const monitorShape = shape<{ api?: Partial<MonitorConfig['api']>; drain?: Partial<MonitorConfig['drain']>; supervisor?: Partial<MonitorConfig['supervisor']>; log?: Partial<LogLimits> }>(object({
   api: strictSection({ host: nonEmptyString, port: nonNegativeInteger, allowRemote: boolean }),
   drain: strictSection({ timeoutMs: nonNegativeInteger }),
   supervisor: strictSection({ standby: boolean }),
   alerts: noSection,
-}, { optional: ['api', 'drain', 'supervisor', 'alerts'] }));
+  log: strictSection({ maxBytes: nonNegativeInteger, keep: nonNegativeInteger }),
+}, { optional: ['api', 'drain', 'supervisor', 'alerts', 'log'] }));
+
+/** Within LOG_LIMIT_BOUNDS; outside them the full validation names the field and the bound. */
+function plainLogLimits(log: Partial<LogLimits> | undefined): LogLimits | null {
+  const limits = { maxBytes: log?.maxBytes ?? DEFAULT_LOG_LIMITS.maxBytes, keep: log?.keep ?? DEFAULT_LOG_LIMITS.keep };
+  const { minMaxBytes, maxMaxBytes, minKeep, maxKeep } = LOG_LIMIT_BOUNDS;
+  const within = limits.maxBytes >= minMaxBytes && limits.maxBytes <= maxMaxBytes && limits.keep >= minKeep && limits.keep <= maxKeep;
+  return within ? limits : null;
+}
 
 /** The monitor's part of the config when it is plainly valid; null when the full validation must decide. */
 export function readMonitorConfig(file: string): MonitorConfig | null {
   const read = readJsonFile(file, monitorShape);
-  if (read.kind === 'missing') return { api: { host: '127.0.0.1', port: DEFAULT_API_PORT, allowRemote: false }, drain: { timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS }, supervisor: { standby: DEFAULT_STANDBY }, alerts: DEFAULT_ALERTS };
+  if (read.kind === 'missing') return { api: { host: '127.0.0.1', port: DEFAULT_API_PORT, allowRemote: false }, drain: { timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS }, supervisor: { standby: DEFAULT_STANDBY }, alerts: DEFAULT_ALERTS, log: DEFAULT_LOG_LIMITS };
   if (read.kind !== 'ok') return null;
   const api = { host: read.value.api?.host ?? '127.0.0.1', port: read.value.api?.port ?? DEFAULT_API_PORT, allowRemote: read.value.api?.allowRemote ?? false };
-  if (api.port > MAX_PORT || (!api.allowRemote && !isLoopback(api.host))) return null;
+  const log = plainLogLimits(read.value.log);
+  if (api.port > MAX_PORT || (!api.allowRemote && !isLoopback(api.host)) || log === null) return null;
   return {
     api, drain: { timeoutMs: read.value.drain?.timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS },
-    supervisor: { standby: read.value.supervisor?.standby ?? DEFAULT_STANDBY }, alerts: DEFAULT_ALERTS,
+    supervisor: { standby: read.value.supervisor?.standby ?? DEFAULT_STANDBY }, alerts: DEFAULT_ALERTS, log,
   };
 }
 

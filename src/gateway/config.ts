@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ERROR_CODES, GatehouseError } from '../errors.js';
 import { readJsonFile } from '../fs-util.js';
 import { alertsSchema, DEFAULT_ALERTS, POLL_STALE_MARGIN_MS } from '../runtime/alerts/config.js';
+import { DEFAULT_LOG_LIMITS, LOG_LIMIT_BOUNDS } from '../runtime/log-file.js';
 import { openaiAgentSchema } from './agents/openai-config.js';
 import { DEFAULT_API_PORT, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_STANDBY, isLoopback } from './config-core.js';
 import { channelsSchema } from '../channels/telegram/config.js';
@@ -44,6 +45,12 @@ const moduleAgentSchema = z.strictObject({
   options: z.record(z.string(), z.unknown()).default({}),
 });
 
+/** The gateway log's rotation (runtime/log-file.ts): rotated before it passes maxBytes, keep old files kept. */
+const logSchema = z.strictObject({
+  maxBytes: z.number().int().min(LOG_LIMIT_BOUNDS.minMaxBytes).max(LOG_LIMIT_BOUNDS.maxMaxBytes).default(DEFAULT_LOG_LIMITS.maxBytes),
+  keep: z.number().int().min(LOG_LIMIT_BOUNDS.minKeep).max(LOG_LIMIT_BOUNDS.maxKeep).default(DEFAULT_LOG_LIMITS.keep),
+});
+
 export const configSchema = z.strictObject({
   api: apiSchema.default({ host: '127.0.0.1', port: DEFAULT_API_PORT, allowRemote: false }),
   agent: z.discriminatedUnion('kind', [echoAgentSchema, commandAgentSchema, openaiAgentSchema, moduleAgentSchema]).default({ kind: 'echo', delayMs: 0 }),
@@ -55,6 +62,7 @@ export const configSchema = z.strictObject({
     .strictObject({ standby: z.boolean().default(DEFAULT_STANDBY) })
     .default({ standby: DEFAULT_STANDBY }),
   alerts: alertsSchema.default(DEFAULT_ALERTS),
+  log: logSchema.default(DEFAULT_LOG_LIMITS),
   /** Chat channels (src/channels/): each polls its platform and answers through the agent. */
   channels: channelsSchema,
 }).superRefine((config, ctx) => {

@@ -6,7 +6,7 @@
 // the host, so it ends the gateway with exit 75 (`restartRequested`) for the host to act on.
 import { ApiClient } from '../control/api-client.js';
 import { controlTarget, hello } from '../runtime/control-client.js';
-import { fileSize, linesSince, problems } from '../control/log-excerpt.js';
+import { linesSince, logMark, problems } from '../control/log-excerpt.js';
 import type { RestartReply } from '../runtime/protocol.js';
 import { ERROR_CODES, GatehouseError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -63,8 +63,8 @@ export async function runGateway(options: RunGatewayOptions = {}): Promise<Gatew
       hint: 'stop it first (stop(), `gatehouse stop`), or use it as it is',
     });
   }
-  const logOffset = fileSize(paths.gatewayLog);
-  const ctx = await prepareMonitor(paths, { echo: false, rotateLog: true, argv: process.argv.slice(1) });
+  const logOffset = logMark(paths.gatewayLog);
+  const ctx = await prepareMonitor(paths, { echo: false, argv: process.argv.slice(1) });
   let settle: (exit: GatewayExit) => void = () => {};
   const done = new Promise<GatewayExit>((resolve) => { settle = resolve; });
   const monitor = new Monitor({

@@ -48,14 +48,13 @@ export function spawnOptionsFor(kind: SpawnKind, os: NodeJS.Platform): DoorOptio
       // a timeout kills the whole group. Windows: never detached (see the header).
       return { ...base, stdio: ['pipe', 'pipe', 'pipe'], detached: !win };
     case 'worker':
-      // POSIX: the worker shares the monitor's stdout/stderr (the log file when detached, the
-      // terminal in a foreground run). Windows: an inherited slot would stop libuv from adding
+      // The worker's stdout and stderr are pipes that the monitor reads and writes to the gateway
+      // log itself (runtime/worker-output.ts): the log's one writer, so it can rotate it while the
+      // worker runs. On Windows an inherited slot would also stop libuv from adding
       // CREATE_NO_WINDOW; the worker would then share the monitor's console, or, when the monitor
       // has none (embedded in a GUI app, started by a console-less parent), get a new visible one.
-      // Passing the log file's fd is an inherited slot too. So the worker's stdout and stderr are
-      // pipes that the monitor relays to its own (spawnWorkerProcess), and the worker gets its own
-      // hidden console, out of reach of a Ctrl+C typed in the monitor's terminal.
-      return { ...base, stdio: win ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'], detached: false };
+      // With pipes it gets its own hidden console, out of reach of a Ctrl+C typed in the monitor's terminal.
+      return { ...base, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: false };
     case 'detached':
       if (win) throw new Error('on Windows a detached process is created with CreateProcessW (spawnDetachedWin32), not child_process');
       return { ...base, stdio: ['ignore', 'log', 'log'], detached: true };
@@ -226,9 +225,8 @@ export interface WorkerSpawnOptions {
 }
 
 /**
- * Start the worker child with an IPC channel. Its output reaches the monitor's stdout/stderr (the
- * log file when detached): inherited on POSIX, relayed through pipes on Windows (see
- * spawnOptionsFor). It dies with the monitor: it exits when the IPC channel closes.
+ * Start the worker child with an IPC channel. Its stdout and stderr are pipes for the caller to
+ * read (see spawnOptionsFor). It dies with the monitor: it exits when the IPC channel closes.
  */
 export function spawnWorkerProcess(entry: string, args: readonly string[], options: WorkerSpawnOptions): ChildProcess {
   const child = spawn(process.execPath, [...process.execArgv, entry, ...args], {
@@ -237,9 +235,6 @@ export function spawnWorkerProcess(entry: string, args: readonly string[], optio
     cwd: options.cwd,
     serialization: 'json',
   });
-  // Relayed, never ended: the monitor's own stdout/stderr outlive any one worker.
-  child.stdout?.on('error', () => {}).pipe(process.stdout, { end: false });
-  child.stderr?.on('error', () => {}).pipe(process.stderr, { end: false });
   return child;
 }
 

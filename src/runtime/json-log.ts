@@ -1,12 +1,10 @@
 // The monitor's log: the same JSON-line records pino writes for the worker ({"level","time","pid",
 // "role",...fields,"msg"}, levels 30/40/50/60, epoch-millisecond time, errors under `err` as
-// {type, message, stack}), appended synchronously so the last words before an exit are never lost.
-// Written by hand because the monitor logs a few lines an hour and pino with its streams costs it
-// several megabytes it keeps all day (measured by `npm run bench`). A foreground `run` also prints
-// readable lines on stderr.
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { formatLogLine } from '../log-format.js';
+// {type, message, stack}), handed synchronously to a sink (log-sink.ts: the rotating gateway log,
+// which a foreground `run` echoes readably on stderr) so the last words before an exit are never
+// lost. Written by hand because the monitor logs a few lines an hour and pino with its streams costs
+// it several megabytes it keeps all day (measured by `npm run bench`).
+import type { LineSink } from './log-sink.js';
 
 const LEVELS = { info: 30, warn: 40, error: 50, fatal: 60 } as const;
 type Level = keyof typeof LEVELS;
@@ -26,9 +24,8 @@ export interface Logger {
 }
 
 export interface JsonLogOptions {
-  readonly file: string;
+  readonly sink: LineSink;
   readonly role: string;
-  readonly echo: boolean;
 }
 
 /** pino's std error serializer, in short: an Error becomes {type, message, stack} plus its own fields. */
@@ -40,21 +37,13 @@ function serialize(value: unknown): unknown {
 }
 
 export function createJsonLog(options: JsonLogOptions, bindings: Readonly<Record<string, unknown>> = {}): Logger {
-  mkdirSync(dirname(options.file), { recursive: true });
   const write = (level: Level, a: unknown, b?: string): void => {
     const fields = typeof a === 'string' || a === null || typeof a !== 'object' ? {} : (a as Record<string, unknown>);
     const msg = typeof a === 'string' ? a : b;
     const record: Record<string, unknown> = { level: LEVELS[level], time: Date.now(), pid: process.pid, role: options.role, ...bindings };
     for (const [key, value] of Object.entries(fields)) if (value !== undefined) record[key] = serialize(value);
     if (msg !== undefined) record['msg'] = msg;
-    const line = JSON.stringify(record);
-    try {
-      appendFileSync(options.file, `${line}\n`);
-    } catch {
-      // A log that cannot be written must not take the monitor down; stderr still gets it below.
-      if (!options.echo) process.stderr.write(`${line}\n`);
-    }
-    if (options.echo) process.stderr.write(`${formatLogLine(line)}\n`);
+    options.sink.append([JSON.stringify(record)]);
   };
   return {
     info: ((a: unknown, b?: string) => write('info', a, b)) as LogCall,

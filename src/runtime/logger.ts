@@ -1,33 +1,25 @@
-// The gateway's log: pino JSON lines appended to <profile>/logs/gateway.log, written synchronously
-// so the last words before an exit are never lost. A foreground `run` also prints readable lines.
-import { Writable } from 'node:stream';
+// The worker's log: pino JSON lines written synchronously to its stdout, a pipe that the monitor
+// reads and appends to the gateway log (worker-output.ts), so the monitor stays the log's one
+// writer and can rotate it while the worker runs. Synchronous, so a line is in the pipe before the
+// next statement: the last words before an exit (or a SIGKILL right after) are never lost.
 import pino, { type Logger } from 'pino';
-import { formatLogLine } from '../log-format.js';
 import type { Role } from '../env.js';
 
 export type { Logger } from 'pino';
 
+/** The worker's stdout. */
+export const STDOUT_FD = 1;
+
 export interface LoggerOptions {
-  readonly file: string;
+  /** A file descriptor (the worker's stdout) or a file path. */
+  readonly destination: number | string;
   readonly role: Role;
-  /** Also print readable lines to stderr (foreground runs). */
-  readonly echo: boolean;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const streams: pino.StreamEntry[] = [
-    { stream: pino.destination({ dest: options.file, append: true, sync: true, mkdir: true }) },
-  ];
-  if (options.echo) {
-    const readable = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        for (const line of chunk.toString('utf8').split('\n')) {
-          if (line !== '') process.stderr.write(`${formatLogLine(line)}\n`);
-        }
-        callback();
-      },
-    });
-    streams.push({ stream: readable });
-  }
-  return pino({ base: { pid: process.pid, role: options.role }, timestamp: pino.stdTimeFunctions.epochTime }, pino.multistream(streams));
+  const destination = pino.destination({ dest: options.destination, append: true, sync: true, mkdir: typeof options.destination === 'string' });
+  // A write that fails (EPIPE: the monitor is gone, and the worker exits on the IPC disconnect)
+  // must not become an unhandled 'error' that crashes the worker first.
+  destination.on('error', () => {});
+  return pino({ base: { pid: process.pid, role: options.role }, timestamp: pino.stdTimeFunctions.epochTime }, destination);
 }

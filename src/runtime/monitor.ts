@@ -24,12 +24,18 @@ import { writeStateFile, type GatewayState } from './state-file.js';
 import { WorkerStartError, WorkerSupervisor } from './supervisor.js';
 import { Alerts } from './alerts/index.js';
 import { WorkerWatch } from './worker-watch.js';
+import type { WorkerOutput } from './worker-output.js';
+
+/** How long an exiting monitor waits for its workers' last lines to reach the log. */
+const OUTPUT_SETTLE_MS = 2_000;
 
 export interface MonitorContext {
   readonly paths: ProfilePaths;
   readonly config: MonitorConfig;
   readonly token: string;
   readonly log: Logger;
+  /** The workers' stdout and stderr, written to the gateway log by the monitor (its one writer). */
+  readonly output: WorkerOutput;
   readonly lifecycle: LifecycleLog;
   readonly instance: string;
   readonly argv: readonly string[];
@@ -87,8 +93,9 @@ export class Monitor {
     this.supervisor = new WorkerSupervisor({
       entry: ENTRY_SCRIPT,
       args: ['run', '--profile', ctx.paths.profile],
-      env: workerEnv(ctx.instance, ctx.paths.home, { quiet: ctx.host !== undefined }),
+      env: workerEnv(ctx.instance, ctx.paths.home),
       cwd: ctx.paths.dir,
+      output: ctx.output.capture,
       log: ctx.log,
       lifecycle: ctx.lifecycle,
       onFinal: (code, reason) => { void this.stop(reason, 0, code); },
@@ -345,6 +352,7 @@ export class Monitor {
     log.info({ reason, timeoutMs }, 'stopping: draining the worker');
     lifecycle.append('drain_begin', { reason, timeoutMs });
     const outcome = await this.supervisor.drain(timeoutMs);
+    await this.ctx.output.settled(OUTPUT_SETTLE_MS);
     lifecycle.append('drain_end', { ...outcome });
     log.info(outcome, 'drain finished');
     lifecycle.append('stop', { reason });
@@ -355,6 +363,7 @@ export class Monitor {
     this.ctx.log.error({ hint }, message);
     this.ctx.lifecycle.append('start_failed', { reason: message });
     await this.supervisor.drain(0);
+    await this.ctx.output.settled(OUTPUT_SETTLE_MS);
     return this.release('stopped', message, exitCode);
   }
 

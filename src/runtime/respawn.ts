@@ -54,7 +54,7 @@ export function armRespawn(paths: ProfilePaths, request: RespawnRequest): number
   delete env[ENV.ROLE];
   delete env[ENV.SUPERVISED];
   delete env[ENV.INSTANCE];
-  return spawnDetached(process.execPath, respawnArgs(paths.profile, request), { env, cwd: paths.dir, logFile: paths.gatewayLog }).pid;
+  return spawnDetached(process.execPath, respawnArgs(paths.profile, request), { env, cwd: paths.dir, logFile: paths.crashLog }).pid;
 }
 
 export function parseIdentity(value: string): ProcessIdentity {

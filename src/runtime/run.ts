@@ -7,10 +7,10 @@ import { EXIT } from '../exit-codes.js';
 import { loadMonitorConfig, type MonitorConfig } from '../gateway/config-core.js';
 import { ensureToken } from '../gateway/token.js';
 import { ensureProfileDirs, type ProfilePaths } from '../paths.js';
-import { rotateIfLarge } from '../fs-util.js';
 import { LifecycleLog } from './lifecycle-log.js';
-import { MAX_GATEWAY_LOG_BYTES } from './log-file.js';
-import { createJsonLog } from './json-log.js';
+import { createJsonLog, type Logger } from './json-log.js';
+import { GatewayLog } from './log-sink.js';
+import { WorkerOutput } from './worker-output.js';
 import { Monitor, newInstanceId, type MonitorContext } from './monitor.js';
 
 /** What replacing a running gateway reported (the CLI passes control/stop's stopGateway in). */
@@ -31,8 +31,6 @@ export interface RunOptions {
 export interface MonitorSetupOptions {
   /** Print readable log lines on stderr too (a foreground run). */
   readonly echo: boolean;
-  /** Rotate a large log first (not for a detached monitor: `start` did, before opening it as its stdout). */
-  readonly rotateLog: boolean;
   readonly argv: readonly string[];
 }
 
@@ -43,8 +41,12 @@ export interface MonitorSetupOptions {
  */
 export async function prepareMonitor(paths: ProfilePaths, options: MonitorSetupOptions): Promise<MonitorContext> {
   ensureProfileDirs(paths);
-  if (options.rotateLog) rotateIfLarge(paths.gatewayLog, MAX_GATEWAY_LOG_BYTES);
-  const log = createJsonLog({ file: paths.gatewayLog, role: 'monitor', echo: options.echo });
+  // The monitor is the log's one writer: its own records and its workers' output (worker-output.ts).
+  const sink = new GatewayLog(paths.gatewayLog, {
+    echo: options.echo,
+    onRotateError: (error) => log.warn({ err: error }, `could not rotate ${paths.gatewayLog}; writing on to it and trying again shortly`),
+  });
+  const log: Logger = createJsonLog({ sink, role: 'monitor' });
   const instance = newInstanceId();
   const lifecycle = new LifecycleLog(paths.lifecycleLog, instance);
   let config: MonitorConfig;
@@ -55,6 +57,7 @@ export async function prepareMonitor(paths: ProfilePaths, options: MonitorSetupO
     lifecycle.append('start_failed', { reason: errorMessage(error), code: EXIT.CONFIG });
     throw error;
   }
+  sink.limits = config.log;
   let tokenRead: ReturnType<typeof ensureToken>;
   try {
     tokenRead = ensureToken(paths.token);
@@ -69,13 +72,13 @@ export async function prepareMonitor(paths: ProfilePaths, options: MonitorSetupO
     log.warn(note ?? 'replaced the token file');
     lifecycle.append('token_replaced', { reason: replaced });
   } else if (note !== null) log.info(note);
-  return { paths, config, token, log, lifecycle, instance, argv: options.argv };
+  return { paths, config, token, log, output: new WorkerOutput(sink), lifecycle, instance, argv: options.argv };
 }
 
 export async function runGateway(paths: ProfilePaths, options: RunOptions): Promise<void> {
   let ctx: MonitorContext;
   try {
-    ctx = await prepareMonitor(paths, { echo: !isDetached(), rotateLog: !isDetached(), argv: options.argv });
+    ctx = await prepareMonitor(paths, { echo: !isDetached(), argv: options.argv });
   } catch (error) {
     // A bad config is already logged and recorded: fatal (78). Anything else (an unusable home, a
     // token that cannot be written) may have come before there was a log: the CLI reports it (exit 1).
@@ -90,5 +93,8 @@ export async function runGateway(paths: ProfilePaths, options: RunOptions): Prom
       process.exit(EXIT.FAILURE);
     }
   }
+  // Node prints an uncaught exception's trace on stderr (a detached monitor's crash log) and exits:
+  // the trace goes to the gateway log first, where `gatehouse logs` and `status --deep` show it.
+  process.on('uncaughtExceptionMonitor', (error, origin) => ctx.log.fatal({ err: error, origin }, 'the monitor crashed'));
   await new Monitor(ctx).boot();
 }

@@ -4,12 +4,15 @@ import type { Logger } from './json-log.js';
 import type { LifecycleLog } from './lifecycle-log.js';
 import type { WorkerExit } from './state-file.js';
 import type { WorkerSpawner } from './worker-handle.js';
+import type { OutputCapture } from './worker-output.js';
 
 export interface SupervisorOptions {
   readonly entry: string;
   readonly args: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** Where each worker's stdout and stderr go (the gateway log). */
+  readonly output?: OutputCapture;
   readonly log: Logger;
   readonly lifecycle: LifecycleLog;
   /** The worker ended in a way that must end the monitor too (exit 78, fatal configuration). */

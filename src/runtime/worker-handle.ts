@@ -10,6 +10,7 @@ import type { Clock } from './backoff.js';
 import { isWorkerMessage, type DrainMode, type MonitorToWorker, type WorkerToMonitor } from './ipc.js';
 import type { Logger } from './json-log.js';
 import { killProcessTree } from './process-tree.js';
+import { relayToOwnOutput, type OutputCapture } from './worker-output.js';
 import type { WorkerExit } from './state-file.js';
 import type { InputStamp } from './worker-inputs.js';
 import type { SupervisorClock } from './supervisor-types.js';
@@ -22,6 +23,8 @@ export interface SpawnSpec {
   readonly args: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** Where the worker's stdout and stderr go (the monitor's gateway log); default: this process's own. */
+  readonly output?: OutputCapture;
 }
 
 /** What a worker process tells the supervisor. */
@@ -51,6 +54,7 @@ export type WorkerSpawner = (spec: SpawnSpec, events: WorkerEvents) => WorkerPro
 /** The real worker: a child process of the monitor with an IPC channel. */
 export const spawnChildWorker: WorkerSpawner = (spec, events) => {
   const child = spawnWorkerProcess(spec.entry, spec.args, { env: spec.env, cwd: spec.cwd });
+  (spec.output ?? relayToOwnOutput)(child.stdout, child.stderr);
   const pid = child.pid ?? -1;
   const identity = { pid, startTime: platform.processStartTime(pid) ?? Date.now() };
   child.on('message', (message: unknown) => events.message(message));

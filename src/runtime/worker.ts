@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Channels, gatewayStatusText } from '../channels/index.js';
-import { ENV, echoesLog } from '../env.js';
+import { ENV } from '../env.js';
 import { GatehouseError, errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { createAgent, type Agent } from '../gateway/agents/index.js';
@@ -23,7 +23,7 @@ import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
 import type { DrainMode, MonitorToWorker, WorkerToMonitor } from './ipc.js';
 import type { MonitorStats } from './monitor-metrics.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, STDOUT_FD, type Logger } from './logger.js';
 import { stampInput } from './worker-inputs.js';
 
 const CONNECTION_POLL_MS = 20;
@@ -79,7 +79,8 @@ async function connectionsClosed(connections: Set<Socket>, deadline: number): Pr
 }
 
 export async function runWorker(paths: ProfilePaths): Promise<never> {
-  const log = createLogger({ file: paths.gatewayLog, role: 'worker', echo: echoesLog() });
+  // To the monitor, which writes the gateway log (and echoes it in a foreground run).
+  const log = createLogger({ destination: STDOUT_FD, role: 'worker' });
   if (process.send === undefined) {
     log.error('the worker is started by the monitor (`gatehouse run`), not by hand');
     process.exit(EXIT.USAGE);

@@ -120,7 +120,7 @@ test('logs -n prints the last lines; logs -f follows new ones', async (t) => {
   follow.kill('SIGTERM');
 });
 
-test('start moves a gateway log past 10 MiB to gateway.log.1 and keeps it', async (t) => {
+test('a gateway log past 10 MiB becomes gateway.log.1 at the new monitor\'s first line, kept whole', async (t) => {
   const { mkdirSync, writeFileSync, statSync, readFileSync } = await import('node:fs');
   const home = new TestHome();
   t.after(() => home.cleanup());

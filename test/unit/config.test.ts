@@ -14,6 +14,7 @@ const DEFAULTS = {
   supervisor: { standby: true },
   alerts: { downAfterMs: 120_000, wedgedAfterMs: 30_000, deliveryDeadlineMs: 3_600_000, pollStaleAfterMs: 180_000 },
   channels: [],
+  log: { maxBytes: 10 * 1024 * 1024, keep: 3 },
 };
 
 function configFile(t: Parameters<typeof tempDir>[0], content: string | object): string {

@@ -8,18 +8,19 @@ import { loadConfig } from '../../src/gateway/config.js';
 import { loadMonitorConfig, readMonitorConfig } from '../../src/gateway/config-core.js';
 import { createJsonLog } from '../../src/runtime/json-log.js';
 import { createLogger } from '../../src/runtime/logger.js';
+import { GatewayLog } from '../../src/runtime/log-sink.js';
 import { tempDir } from './helpers.js';
 
 test('a plainly valid api/drain/supervisor section is read as the full validation reads it', (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'config.json');
-  for (const config of [{}, { api: { port: 0 } }, { api: { host: '::1', port: 9000 }, drain: { timeoutMs: 5 } }, { api: { host: '10.0.0.1', allowRemote: true }, agent: { kind: 'echo' } }, { supervisor: { standby: false } }, { supervisor: {} }]) {
+  for (const config of [{}, { api: { port: 0 } }, { api: { host: '::1', port: 9000 }, drain: { timeoutMs: 5 } }, { api: { host: '10.0.0.1', allowRemote: true }, agent: { kind: 'echo' } }, { supervisor: { standby: false } }, { supervisor: {} }, { log: { maxBytes: 4096 } }, { log: { maxBytes: 2048, keep: 7 } }]) {
     writeFileSync(file, JSON.stringify(config));
     const full = loadConfig(file);
-    assert.deepEqual(readMonitorConfig(file), { api: full.api, drain: full.drain, supervisor: full.supervisor, alerts: full.alerts }, JSON.stringify(config));
+    assert.deepEqual(readMonitorConfig(file), { api: full.api, drain: full.drain, supervisor: full.supervisor, alerts: full.alerts, log: full.log }, JSON.stringify(config));
   }
   const missing = loadConfig(join(dir, 'missing.json'));
-  assert.deepEqual(readMonitorConfig(join(dir, 'missing.json')), { api: missing.api, drain: missing.drain, supervisor: missing.supervisor, alerts: missing.alerts });
+  assert.deepEqual(readMonitorConfig(join(dir, 'missing.json')), { api: missing.api, drain: missing.drain, supervisor: missing.supervisor, alerts: missing.alerts, log: missing.log });
   // An alerts section (webhook URLs) is the full validation's to judge, and the monitor gets its result.
   writeFileSync(file, JSON.stringify({ alerts: { wedgedAfterMs: 5_000 } }));
   assert.equal(readMonitorConfig(file), null);
@@ -43,6 +44,10 @@ test('anything else goes to the full validation, which names the file and the fi
     ['{"drain": {"timeoutMs": -1}}', /drain\.timeoutMs/],
     ['{"supervisor": {"standby": "yes"}}', /supervisor\.standby/],
     ['{"supervisor": {"standbys": true}}', /standbys/],
+    ['{"log": {"maxBytes": 100}}', /log\.maxBytes/],
+    ['{"log": {"keep": 0}}', /log\.keep/],
+    ['{"log": {"keep": 2.5}}', /log\.keep/],
+    ['{"log": {"size": 1}}', /size/],
     ['not json', /not valid JSON/],
   ];
   for (const [text, field] of cases) {
@@ -62,8 +67,8 @@ test('the monitor log writes the record pino writes for the same call', (t) => {
     (log.warn as (f: object, m: string) => void)({ workerPid: 12, nested: { a: [1, 'x'] }, none: undefined }, 'with fields');
     (log.error as (f: object, m: string) => void)({ err: boom }, 'an error');
   };
-  calls(createJsonLog({ file: ours, role: 'monitor', echo: false }));
-  calls(createLogger({ file: theirs, role: 'monitor', echo: false }));
+  calls(createJsonLog({ sink: new GatewayLog(ours, { echo: false }), role: 'monitor' }));
+  calls(createLogger({ destination: theirs, role: 'monitor' }));
   const read = (file: string): Array<Record<string, unknown>> => readFileSync(file, 'utf8').trim().split('\n').map((l) => {
     const record = JSON.parse(l) as Record<string, unknown>;
     delete record['time'];

@@ -27,7 +27,7 @@ test('on Windows every child hides its window: windowsHide, no inherited stdio s
   assert.equal(spawnOptionsFor('program', 'win32').windowsVerbatimArguments, false);
 });
 
-test('on Linux the options are what they were: own group for programs, inherited output for the worker, setsid for detached', () => {
+test('on Linux: own group for programs, piped output for the worker (the monitor writes it to the log), setsid for detached', () => {
   for (const kind of ['bounded', 'program', 'worker', 'detached'] as const) {
     const options = spawnOptionsFor(kind, 'linux');
     assert.equal(options.shell, false, kind);
@@ -36,7 +36,7 @@ test('on Linux the options are what they were: own group for programs, inherited
   assert.equal(spawnOptionsFor('bounded', 'linux').detached, false);
   assert.deepEqual(spawnOptionsFor('bounded', 'linux').stdio, ['pipe', 'pipe', 'pipe']);
   assert.equal(spawnOptionsFor('program', 'linux').detached, true, 'agent programs get their own process group on POSIX');
-  assert.deepEqual(spawnOptionsFor('worker', 'linux').stdio, ['ignore', 'inherit', 'inherit', 'ipc']);
+  assert.deepEqual(spawnOptionsFor('worker', 'linux').stdio, ['ignore', 'pipe', 'pipe', 'ipc'], 'the monitor reads the worker\'s output into the log it rotates');
   assert.equal(spawnOptionsFor('worker', 'linux').detached, false, 'the worker dies with the monitor');
   assert.equal(spawnOptionsFor('detached', 'linux').detached, true, 'a new session');
   assert.deepEqual(spawnOptionsFor('detached', 'linux').stdio, ['ignore', 'log', 'log']);

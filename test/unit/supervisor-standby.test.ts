@@ -12,6 +12,7 @@ import { stampInput } from '../../src/runtime/worker-inputs.js';
 import { BASE_RESTART_DELAY_MS, BREAKER_PAUSE_MS, CRASH_LOOP_COUNT, JITTER, RestartBackoff } from '../../src/runtime/backoff.js';
 import { EXIT } from '../../src/exit-codes.js';
 import { createJsonLog } from '../../src/runtime/json-log.js';
+import { GatewayLog } from '../../src/runtime/log-sink.js';
 import { LifecycleLog } from '../../src/runtime/lifecycle-log.js';
 import { WorkerSupervisor } from '../../src/runtime/supervisor.js';
 import { FakeClock, FakeSpawner, type FakeWorker } from './fake-worker.js';
@@ -23,7 +24,7 @@ async function withStandby(t: TestContext, spawner = new FakeSpawner()): Promise
   const lifecycle = new LifecycleLog(join(dir, 'lifecycle.jsonl'), 'gh_test');
   const supervisor = new WorkerSupervisor({
     entry: 'worker.js', args: [], env: {}, cwd: dir,
-    log: createJsonLog({ file: join(dir, 'gateway.log'), role: 'monitor', echo: false }),
+    log: createJsonLog({ sink: new GatewayLog(join(dir, 'gateway.log'), { echo: false }), role: 'monitor' }),
     lifecycle, restartDrainMs: 1_000, onFinal: () => {}, onChange: () => {}, onRestartRequest: () => {},
     spawner: spawner.spawn, clock, backoff: new RestartBackoff(clock, () => 0.5), standby: true,
   });
@@ -253,7 +254,7 @@ test('without the setting there is no standby: a crash is answered by a new work
   const spawner = new FakeSpawner();
   const supervisor = new WorkerSupervisor({
     entry: 'worker.js', args: [], env: {}, cwd: dir,
-    log: createJsonLog({ file: join(dir, 'gateway.log'), role: 'monitor', echo: false }),
+    log: createJsonLog({ sink: new GatewayLog(join(dir, 'gateway.log'), { echo: false }), role: 'monitor' }),
     lifecycle: new LifecycleLog(join(dir, 'lifecycle.jsonl')), restartDrainMs: 1_000,
     onFinal: () => {}, onChange: () => {}, onRestartRequest: () => {}, spawner: spawner.spawn, clock, standby: false,
   });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { BASE_RESTART_DELAY_MS, BREAKER_PAUSE_MS, CRASH_LOOP_COUNT, RestartBackoff } from '../../src/runtime/backoff.js';
 import { EXIT } from '../../src/exit-codes.js';
 import { createJsonLog } from '../../src/runtime/json-log.js';
+import { GatewayLog } from '../../src/runtime/log-sink.js';
 import { LifecycleLog } from '../../src/runtime/lifecycle-log.js';
 import { MAX_PENDING_CONNECTIONS, WorkerStartError, WorkerSupervisor, type SupervisorOptions } from '../../src/runtime/supervisor.js';
 import { FakeClock, FakeSpawner, acceptedConnection, settle } from './fake-worker.js';
@@ -32,7 +33,7 @@ function rig(t: TestContext, extra: Partial<SupervisorOptions> = {}, spawner = n
   const finals: Array<{ code: number; reason: string }> = [];
   const supervisor = new WorkerSupervisor({
     entry: 'worker.js', args: [], env: {}, cwd: dir,
-    log: createJsonLog({ file: join(dir, 'gateway.log'), role: 'monitor', echo: false }),
+    log: createJsonLog({ sink: new GatewayLog(join(dir, 'gateway.log'), { echo: false }), role: 'monitor' }),
     lifecycle, restartDrainMs: 1_000,
     onFinal: (code, reason) => finals.push({ code, reason }),
     onChange: () => {}, onRestartRequest: () => {},

@@ -74,7 +74,7 @@ export function ensureSender(paths: ProfilePaths): void {
   delete env[ENV.ROLE];
   delete env[ENV.SUPERVISED];
   delete env[ENV.INSTANCE];
-  spawnDetached(process.execPath, [ENTRY_SCRIPT, ALERT_SEND_COMMAND, '--profile', paths.profile], { env, cwd: paths.dir, logFile: paths.gatewayLog });
+  spawnDetached(process.execPath, [ENTRY_SCRIPT, ALERT_SEND_COMMAND, '--profile', paths.profile], { env, cwd: paths.dir, logFile: paths.crashLog });
 }
 
 export interface SendOutcome {
