@@ -95,11 +95,18 @@ export function linesSince(file: string, mark: LogMark): string[] {
     .filter((line) => line.trim() !== '');
 }
 
-/** The last `bytes` of the log, reaching into gateway.log.1 when the current file is shorter (it was just rotated). */
+/** The last `bytes` of the log, reaching into gateway.log.1 (and on) when the current file is shorter (it was just rotated). */
 export function recentLines(file: string, bytes: number): string[] {
-  const size = fileSize(file);
-  const current = readTailLines(file, bytes);
-  return size >= bytes ? current : [...readTailLines(rotatedName(file, 1), bytes - size), ...current];
+  const olderFirst: string[][] = [];
+  let left = bytes;
+  for (let n = 0; n <= MAX_ROTATED_SEARCH && left > 0; n++) {
+    const path = n === 0 ? file : rotatedName(file, n);
+    const size = statOrNull(path)?.size;
+    if (size === undefined) break;
+    olderFirst.unshift(readTailLines(path, left));
+    left -= size;
+  }
+  return olderFirst.flat();
 }
 
 /** The problems among log lines: WARN and above, and anything that is not a log record (stack traces). */

@@ -106,6 +106,11 @@ test('a running gateway rotates its log by size while messages flow and the work
 
   const all = files.flatMap((file) => readFileSync(file, 'utf8').split('\n').filter((l) => l !== ''));
   assert.ok(all.some((line) => line.includes('Error: uncaught-boom from the probe agent')), "the worker's uncaught exception trace is in the log");
+  // Stopped, so probes fail: status --deep's log-tail quotes the newest problems (raw stderr lines here).
+  const deep = await home.cli(['status', '--deep', '--json']);
+  const logTail = (JSON.parse(deep.stdout) as { probes: Array<{ id: string; detail: string }> }).probes.find((p) => p.id === 'log-tail');
+  const stderrProbes = all.filter((line) => line.startsWith('probe id='));
+  assert.deepEqual(ids(logTail?.detail ?? ''), ids(stderrProbes.slice(-5).join('\n')), deep.stdout);
   const current = readFileSync(log, 'utf8').split('\n').filter((l) => l !== '').length;
   const tail = await home.cli(['logs', '-n', '60', '--raw']);
   const shown = tail.stdout.split('\n').filter((l) => l !== '');

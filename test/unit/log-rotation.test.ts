@@ -93,6 +93,10 @@ test('the recent lines of a just rotated log reach into gateway.log.1', (t) => {
   const file = new RotatingLogFile(log, { maxBytes: LINE_BYTES * 5, keep: 3 });
   file.append(Array.from({ length: 6 }, (_, i) => line(i + 1)));
   assert.deepEqual(recentLines(log, LINE_BYTES * 3 + 10).map((l) => Number((JSON.parse(l) as { seq: string }).seq)), [4, 5, 6]);
+  file.limits = { maxBytes: LINE_BYTES * 2, keep: 3 };
+  file.append([line(7), line(8), line(9)]);
+  file.append([line(10)]); // .3: 1-5, .2: 6 7, .1: 8 9, current: 10
+  assert.deepEqual(recentLines(log, LINE_BYTES * 5 + 10).map((l) => Number((JSON.parse(l) as { seq: string }).seq)), [6, 7, 8, 9, 10], 'through several small files');
 });
 
 test('logs -f follows the log through rotations, several between two polls included', (t) => {
