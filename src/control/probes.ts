@@ -145,7 +145,8 @@ export function deepProbes(o: Observations): Probe[] {
   const anyFailed = probes.some((p) => !p.ok);
   if (!anyFailed) return probes;
   const log = o.paths.gatewayLog;
-  const tail = problems(recentLines(log, LOG_TAIL_BYTES), LOG_TAIL_LINES);
+  // Then what a detached monitor printed outside its log (a crash), until the next start moves it in.
+  const tail = problems([...recentLines(log, LOG_TAIL_BYTES), ...recentLines(o.paths.crashLog, LOG_TAIL_BYTES)], LOG_TAIL_LINES);
   if (tail.length > 0) probes.push({ id: 'log-tail', ok: false, detail: tail.join('\n'), hint: `full log: gatehouse logs (${log})` });
   return probes;
 }

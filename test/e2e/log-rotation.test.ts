@@ -165,6 +165,10 @@ test("what a detached monitor prints outside its log (a crash trace) is quoted b
   assert.match(failed.stdout + failed.stderr, /preload-boom before the log exists/);
   const paths = home.paths();
   assert.match(readFileSync(paths.crashLog, 'utf8'), /preload-boom/);
+  const deep = await home.cli(['status', '--deep', '--json']);
+  const logTail = (JSON.parse(deep.stdout) as { probes: Array<{ id: string; detail: string }> }).probes.find((p) => p.id === 'log-tail');
+  const lastCrashLine = readFileSync(paths.crashLog, 'utf8').trim().split('\n').at(-1)!;
+  assert.ok(logTail?.detail.endsWith(lastCrashLine), `status --deep quotes the crash log too: ${logTail?.detail}`);
   await home.start();
   assert.equal(readFileSync(paths.crashLog, 'utf8'), '', 'carried over, not left to be quoted again');
   const carried = readFileSync(paths.gatewayLog, 'utf8');
