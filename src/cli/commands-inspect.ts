@@ -58,20 +58,21 @@ export function registerInspectCommands(program: Command): void {
     .option('--raw', 'print the JSON records as written')
     .action(async (options: ProfileOption & { lines: number; follow?: boolean; raw?: boolean }) => {
       const file = pathsFor(options).gatewayLog;
-      const [{ recentLines }, { formatLogLine }] = await Promise.all([import('../control/log-excerpt.js'), import('../log-format.js')]);
+      const [{ recentLines }, { LogFollower }, { formatLogLine }] = await Promise.all([import('../control/log-excerpt.js'), import('../control/log-follow.js'), import('../log-format.js')]);
       const show = (line: string): void => say(options.raw === true ? line : formatLogLine(line));
-      // Across a rotation: a file the monitor just started is topped up from gateway.log.1.
-      const tail = options.lines === 0 ? [] : recentLines(file, Math.max(64 * 1024, options.lines * BYTES_PER_LINE_GUESS)).slice(-options.lines);
+      // Across a rotation: a file the monitor just started is topped up from gateway.log.1. When
+      // following, the tail ends where the follower starts (control/log-follow.ts).
+      const bytes = Math.max(64 * 1024, options.lines * BYTES_PER_LINE_GUESS);
+      const follower = options.follow === true ? new LogFollower(file) : null;
+      const tail = options.lines === 0 ? [] : (follower?.linesBefore(bytes) ?? recentLines(file, bytes)).slice(-options.lines);
       tail.forEach(show);
-      if (options.follow !== true) return;
-      await follow(file, show);
+      if (follower !== null) await follow(follower, show);
     });
 }
 
-/** Print the lines appended to the log from now on, through its rotations (control/log-follow.ts). */
-async function follow(file: string, show: (line: string) => void): Promise<never> {
-  const [{ setTimeout: sleep }, { LogFollower }] = await Promise.all([import('node:timers/promises'), import('../control/log-follow.js')]);
-  const follower = new LogFollower(file);
+/** Print the lines appended to the log from now on, through its rotations. */
+async function follow(follower: { poll(): string[] }, show: (line: string) => void): Promise<never> {
+  const { setTimeout: sleep } = await import('node:timers/promises');
   for (;;) {
     await sleep(FOLLOW_POLL_MS);
     follower.poll().forEach(show);

@@ -95,11 +95,14 @@ export function linesSince(file: string, mark: LogMark): string[] {
     .filter((line) => line.trim() !== '');
 }
 
-/** The last `bytes` of the log, reaching into gateway.log.1 (and on) when the current file is shorter (it was just rotated). */
-export function recentLines(file: string, bytes: number): string[] {
+/**
+ * The last `bytes` of the log, reaching into gateway.log.1 (and on) when the current file is shorter
+ * (it was just rotated). `first` 1 starts at gateway.log.1.
+ */
+export function recentLines(file: string, bytes: number, first = 0): string[] {
   const olderFirst: string[][] = [];
   let left = bytes;
-  for (let n = 0; n <= MAX_ROTATED_SEARCH && left > 0; n++) {
+  for (let n = first; n <= MAX_ROTATED_SEARCH && left > 0; n++) {
     const path = n === 0 ? file : rotatedName(file, n);
     const size = statOrNull(path)?.size;
     if (size === undefined) break;

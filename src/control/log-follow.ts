@@ -5,6 +5,7 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { rotatedName } from '../runtime/log-file.js';
+import { recentLines } from './log-excerpt.js';
 
 /** How far down the rotated files the followed one is looked for after a rotation. */
 const MAX_ROTATED_SEARCH = 100;
@@ -50,6 +51,21 @@ export class LogFollower {
   /** Follows from the current end of `file` (or from the start of a file created later). */
   constructor(private readonly file: string) {
     if (this.open()) this.offset = fstatSync(this.fd!).size;
+  }
+
+  /**
+   * The last `bytes` before the point it follows from, reaching into the rotated files: what
+   * `logs -n N -f` prints first, so that nothing between the two is missed or shown twice.
+   */
+  linesBefore(bytes: number): string[] {
+    if (this.fd === null) return [];
+    const start = Math.max(0, this.offset - bytes);
+    const buffer = Buffer.alloc(this.offset - start);
+    const read = readSync(this.fd, buffer, 0, buffer.length, start);
+    const lines = buffer.subarray(0, read).toString('utf8').split('\n');
+    if (start > 0) lines.shift(); // the first line is cut
+    const older = bytes > this.offset ? recentLines(this.file, bytes - this.offset, 1) : [];
+    return [...older, ...lines.filter((line) => line.trim() !== '')];
   }
 
   /** The complete lines appended since the last call. */

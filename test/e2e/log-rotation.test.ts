@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TestHome, eventually, workerPid } from './harness.js';
 
 const PROBE = /probe id=(\d+-\d+)/g;
@@ -65,10 +64,10 @@ test('a running gateway rotates its log by size while messages flow and the work
   home.writeConfig({ agent: { kind: 'module', module }, log: { maxBytes, keep: 100 } });
   await home.start();
   const log = home.paths().gatewayLog;
-  const follow = home.spawnCli(['logs', '-f', '-n', '0', '--raw']);
+  const follow = home.spawnCli(['logs', '-f', '-n', '1', '--raw']);
   let followed = '';
   follow.stdout!.setEncoding('utf8').on('data', (chunk: string) => { followed += chunk; });
-  await sleep(500); // the follower has its starting point
+  await eventually('logs -f to print the last line, then follow from there', () => followed !== '');
 
   const api = home.api();
   const sent: Array<[string, string]> = [];

@@ -114,6 +114,18 @@ test('logs -f follows the log through rotations, several between two polls inclu
   assert.deepEqual(seen, Array.from({ length: n }, (_, i) => i + 1), 'every line after the start once, in order');
 });
 
+test('logs -n N -f prints the lines before the point it follows from, through rotated files, then the new ones', (t) => {
+  const log = join(tempDir(t), 'gateway.log');
+  const file = new RotatingLogFile(log, { maxBytes: LINE_BYTES * 2, keep: 20 });
+  file.append([1, 2, 3, 4, 5].map(line)); // .2: 1 2, .1: 3 4, current: 5
+  const follower = new LogFollower(log);
+  t.after(() => follower.close());
+  file.append([line(6)]);
+  const seq = (lines: string[]): number[] => lines.map((l) => Number((JSON.parse(l) as { seq: string }).seq));
+  assert.deepEqual(seq(follower.linesBefore(LINE_BYTES * 3 + 10)), [3, 4, 5], 'ends where following starts, not at 6');
+  assert.deepEqual(seq(follower.poll()), [6]);
+});
+
 test('logs -f waits for a log that does not exist yet, then shows it from its start', (t) => {
   const log = join(tempDir(t), 'gateway.log');
   const follower = new LogFollower(log);

@@ -31,10 +31,11 @@ export default { async reply({ text }) { probe(1); probe(2); return { ok: true, 
   try {
     const started = await runCli(home, ['start', '--json', '--timeout', '80'], CLI_TIMEOUT_MS);
     assert.equal(started.code, 0, started.stdout + started.stderr);
-    follower = spawn(process.execPath, [ENTRY_SCRIPT, 'logs', '-f', '-n', '0', '--raw'], { env: { ...process.env, GATEHOUSE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    follower = spawn(process.execPath, [ENTRY_SCRIPT, 'logs', '-f', '-n', '1', '--raw'], { env: { ...process.env, GATEHOUSE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     let followed = '';
     follower.stdout!.setEncoding('utf8').on('data', (chunk: string) => { followed += chunk; });
-    await new Promise((resolve) => setTimeout(resolve, 3_000)); // node.exe starts slowly under Wine
+    // It prints the last line, then follows from there: only then do the messages start.
+    await waitFor('logs -f to start', 60_000, () => (followed !== '' ? true : undefined));
     const state = readJson<{ api: { url: string } }>(join(profileDir, 'state.json'));
     const token = readFileSync(join(profileDir, 'token'), 'utf8').trim();
     for (let i = 1; i <= MESSAGES; i++) {
