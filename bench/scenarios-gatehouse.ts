@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_START_CONFIRM_MS } from '../src/control/start-defaults.js';
 import { platform, type ProcessIdentity } from '../src/platform/index.js';
 import { now } from './clock.js';
 import { HOST, START_TIMEOUT_MS, first200, freePort } from './net.js';
@@ -45,7 +46,7 @@ export async function gatehouse(report: Report, load: LoadOptions): Promise<void
     } catch { /* no state file: start failed, reported below */ }
     ensureOk('gatehouse start', result);
     if (at === null) throw new Error('the gateway never answered 200');
-    return startRow('gatehouse', '`gatehouse start`, spawn → first 200', at - run.startedAt, [`the CLI returned after ${round(result.endedAt - run.startedAt)} ms (it waits a 1 s confirm window)`]);
+    return startRow('gatehouse', '`gatehouse start`, spawn → first 200', at - run.startedAt, [`the CLI returned after ${round(result.endedAt - run.startedAt)} ms (it confirms the gateway stayed up for ${DEFAULT_START_CONFIRM_MS} ms after its first answer)`]);
   });
   if (!started) {
     report.rows.push(notRun('gatehouse', '`gatehouse restart` under load', new Error('the gateway did not start')));
