@@ -290,7 +290,10 @@ export class SessionStore {
       this.db.exec('COMMIT');
       return result;
     } catch (error) {
-      this.db.exec('ROLLBACK');
+      // After SQLITE_FULL (and some I/O errors) SQLite has already rolled the transaction back: a
+      // ROLLBACK then throws "no transaction is active" (SQL logic error), which would hide the
+      // error that says what happened (store_full) and escape as a bug.
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
       throw error;
     }
   }
