@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { fail, say, warn } from './output.js';
+import { runningApi } from './running-api.js';
 import { pathsFor, withProfile, type ProfileOption } from './options.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -24,23 +25,9 @@ export function registerDashboardCommand(program: Command): void {
     .option('--no-open', 'only print the link')
     .action(async (options: ProfileOption & { open: boolean }) => {
       const paths = pathsFor(options);
-      const [{ ApiClient, ApiError }, { controlTarget, requestStatus }, { explainUnproven }] = await Promise.all([
-        import('../control/api-client.js'), import('../runtime/control-client.js'), import('../control/endpoint-owner.js'),
-      ]);
-      const target = controlTarget(paths);
-      const status = await requestStatus(target);
-      if (!status.ok && status.kind === 'unproven') {
-        const owner = explainUnproven(paths, status.claim);
-        fail(`${owner.message}; no dashboard link was made`, owner.hint);
-        process.exitCode = EXIT.FAILURE;
-        return;
-      }
-      if (!status.ok || status.data.apiUrl === null) {
-        fail('gatehouse is not running', 'start it with `gatehouse start`');
-        process.exitCode = EXIT.NOT_RUNNING;
-        return;
-      }
-      const client = new ApiClient(status.data.apiUrl, target.key as string); // proven by the status exchange
+      const api = await runningApi(paths, 'no dashboard link was made');
+      if (api === null) return;
+      const { client, ApiError, apiUrl } = api;
       let issued: { code: string; expiresAt: string; path: string };
       try {
         issued = await client.dashboardCode();
@@ -51,9 +38,9 @@ export function registerDashboardCommand(program: Command): void {
         process.exitCode = EXIT.FAILURE;
         return;
       }
-      const url = dashboardUrl(status.data.apiUrl, issued.path, issued.code);
+      const url = dashboardUrl(apiUrl, issued.path, issued.code);
       if (url === null) {
-        fail(`the dashboard is served on loopback only, and the API listens on ${status.data.apiUrl}`, 'set api.host to 127.0.0.1 (or 0.0.0.0) in config.json');
+        fail(`the dashboard is served on loopback only, and the API listens on ${apiUrl}`, 'set api.host to 127.0.0.1 (or 0.0.0.0) in config.json');
         process.exitCode = EXIT.FAILURE;
         return;
       }

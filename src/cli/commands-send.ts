@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { fail, say } from './output.js';
+import { runningApi } from './running-api.js';
 import { parseSeconds, pathsFor, withProfile, type ProfileOption } from './options.js';
 
 const DEFAULT_WAIT_MS = 120_000;
@@ -15,24 +16,9 @@ export function registerSendCommand(program: Command): void {
     .option('--timeout <seconds>', 'how long --wait waits', parseSeconds, DEFAULT_WAIT_MS)
     .action(async (session: string, text: string, options: ProfileOption & { wait?: boolean; timeout: number }) => {
       const paths = pathsFor(options);
-      const [{ ApiClient, ApiError }, { controlTarget, requestStatus }, { explainUnproven }] = await Promise.all([
-        import('../control/api-client.js'), import('../runtime/control-client.js'), import('../control/endpoint-owner.js'),
-      ]);
-      const target = controlTarget(paths);
-      const status = await requestStatus(target);
-      if (!status.ok && status.kind === 'unproven') {
-        const owner = explainUnproven(paths, status.claim);
-        fail(`${owner.message}; the message was not sent`, owner.hint);
-        process.exitCode = EXIT.FAILURE;
-        return;
-      }
-      if (!status.ok || status.data.apiUrl === null) {
-        fail('gatehouse is not running', 'start it with `gatehouse start`');
-        process.exitCode = EXIT.NOT_RUNNING;
-        return;
-      }
-      const token = target.key as string; // proven by the status exchange
-      const client = new ApiClient(status.data.apiUrl, token);
+      const api = await runningApi(paths, 'the message was not sent');
+      if (api === null) return;
+      const { client, ApiError } = api;
       let messageId: string;
       try {
         messageId = await client.send(session, text);

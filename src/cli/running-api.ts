@@ -1,0 +1,35 @@
+// The running gateway's HTTP API, for the commands that talk to it (send, dashboard): asked over the
+// control endpoint, which also proves the token, so the API client is built with it. When there is
+// none to talk to, the command's error is printed and its exit code set here.
+import { EXIT } from '../exit-codes.js';
+import type { ApiClient } from '../control/api-client.js';
+import type { ProfilePaths } from '../paths.js';
+import { fail } from './output.js';
+
+export interface RunningApi {
+  readonly client: ApiClient;
+  readonly apiUrl: string;
+  readonly ApiError: typeof import('../control/api-client.js').ApiError;
+}
+
+/** The API of the profile's running gateway, or null (said, exit code set); `notDone` ends the "another user's process" error. */
+export async function runningApi(paths: ProfilePaths, notDone: string): Promise<RunningApi | null> {
+  const [{ ApiClient, ApiError }, { controlTarget, requestStatus }, { explainUnproven }] = await Promise.all([
+    import('../control/api-client.js'), import('../runtime/control-client.js'), import('../control/endpoint-owner.js'),
+  ]);
+  const target = controlTarget(paths);
+  const status = await requestStatus(target);
+  if (!status.ok && status.kind === 'unproven') {
+    const owner = explainUnproven(paths, status.claim);
+    fail(`${owner.message}; ${notDone}`, owner.hint);
+    process.exitCode = EXIT.FAILURE;
+    return null;
+  }
+  if (!status.ok || status.data.apiUrl === null) {
+    fail('gatehouse is not running', 'start it with `gatehouse start`');
+    process.exitCode = EXIT.NOT_RUNNING;
+    return null;
+  }
+  const token = target.key as string; // proven by the status exchange
+  return { client: new ApiClient(status.data.apiUrl, token), apiUrl: status.data.apiUrl, ApiError };
+}
