@@ -8,20 +8,25 @@ import { attempt, round, startRow, type Report } from './report.js';
 /** A median of a few runs, since one start on a busy machine says little. */
 const FLOOR_RUNS = 3;
 
+/** One bare `node app.js`: spawn to its first 200, in ms; killed after. */
+export async function bareStartMs(appDir: string, appFile: string): Promise<number> {
+  const port = await freePort();
+  const started = now();
+  const child = startProcess(process.execPath, [appFile], { cwd: appDir, env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+  try {
+    const at = await first200(`http://${HOST}:${port}`, START_TIMEOUT_MS, () => child.exitCode !== null);
+    if (at === null) throw new Error('the app never answered 200');
+    return at - started;
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
 export async function floor(report: Report, appDir: string, appFile: string): Promise<void> {
   await attempt(report, 'node', 'bare `node app.js` start, spawn → first 200 (floor)', async () => {
     const times: number[] = [];
     for (let i = 0; i < FLOOR_RUNS; i++) {
-      const port = await freePort();
-      const started = now();
-      const child = startProcess(process.execPath, [appFile], { cwd: appDir, env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
-      try {
-        const at = await first200(`http://${HOST}:${port}`, START_TIMEOUT_MS, () => child.exitCode !== null);
-        if (at === null) throw new Error('the app never answered 200');
-        times.push(at - started);
-      } finally {
-        child.kill('SIGKILL');
-      }
+      times.push(await bareStartMs(appDir, appFile));
     }
     return startRow('node', `bare \`node app.js\` start, spawn → first 200 (floor)`, median(times), [`median of ${FLOOR_RUNS}: ${times.map(round).join(', ')} ms`]);
   });

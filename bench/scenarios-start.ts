@@ -11,9 +11,9 @@ import type { ProcessIdentity } from '../src/platform/index.js';
 import { median } from './measure.js';
 import { HOST, START_TIMEOUT_MS, first200, freePort } from './net.js';
 import { GATEHOUSE } from './paths.js';
-import { cli, ensureOk, identityOf, killObserved, onCleanup, runNode, startProcess } from './processes.js';
-import { now } from './clock.js';
+import { cli, ensureOk, identityOf, killObserved, onCleanup, runNode } from './processes.js';
 import { notRun, round, startRow, type Report } from './report.js';
+import { bareStartMs } from './scenarios-floor.js';
 
 /** Start times on a shared machine scatter widely: the median of this many rounds. */
 const START_ROUNDS = 7;
@@ -24,16 +24,7 @@ const fmt = (values: readonly number[]): string => values.map(round).join(', ');
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 
 async function floorOnce(appDir: string, appFile: string): Promise<Timing> {
-  const port = await freePort();
-  const started = now();
-  const child = startProcess(process.execPath, [appFile], { cwd: appDir, env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
-  try {
-    const at = await first200(`http://${HOST}:${port}`, START_TIMEOUT_MS, () => child.exitCode !== null);
-    if (at === null) throw new Error('the app never answered 200');
-    return { answerMs: at - started, exitMs: Number.NaN };
-  } finally {
-    child.kill('SIGKILL');
-  }
+  return { answerMs: await bareStartMs(appDir, appFile), exitMs: Number.NaN };
 }
 
 async function gatehouseOnce(): Promise<Timing> {
