@@ -5,10 +5,10 @@
 // off (both Node's own). A cache that cannot be used is not an error: Node then compiles as usual.
 import module from 'node:module';
 import { join } from 'node:path';
-import envPaths from 'env-paths';
+import { userDirs } from './platform/user-dirs.js';
 
 export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env['NODE_COMPILE_CACHE'] ?? join(envPaths('gatehouse', { suffix: '' }).cache, 'compile-cache');
+  return env['NODE_COMPILE_CACHE'] ?? join(userDirs('gatehouse', env).cache, 'compile-cache');
 }
 
 export function enableCompileCache(): void {

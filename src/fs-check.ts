@@ -1,8 +1,10 @@
 // Checks before trusting a path: is it ours, and what went wrong in words. Only node:fs and
 // node:path, so every CLI command can use it without loading more.
-import { accessSync, constants as fsConstants, existsSync, statSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { errorMessage, isErrnoException } from './errors.js';
+
+const { accessSync, constants: fsConstants, existsSync, statSync } = process.getBuiltinModule('node:fs');
 
 /** The effective uid, or null where files have no POSIX owner (Windows): ownership is then not checked. */
 export function currentUid(): number | null {

@@ -1,14 +1,10 @@
 // Small file helpers: atomic private writes and reads that tell missing, empty and corrupt apart.
-import { chmodSync, closeSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { isErrnoException, errorMessage } from './errors.js';
 import { currentUid } from './fs-check.js';
+import { writeAtomicSync } from './platform/atomic-write.js';
 import type { Shape, ShapeIssue } from './shape.js';
 
-// atomically and its helpers are a fifth of what `status` would load, and status writes nothing:
-// loaded at the first write (require of an ES module without top-level await, Node >= 22.12).
-const require = createRequire(import.meta.url);
-let atomically: typeof import('atomically') | undefined;
+const { chmodSync, closeSync, openSync, readFileSync, renameSync, statSync } = process.getBuiltinModule('node:fs');
 
 /** A text file's content, or null when it does not exist (any other error is thrown). */
 export function readTextOrNull(path: string): string | null {
@@ -20,15 +16,11 @@ export function readTextOrNull(path: string): string | null {
   }
 }
 
-/** Write a file atomically (temp file + rename) with this mode. */
-export function writeAtomicSync(path: string, content: string | Uint8Array, options: { mode: number; fsyncWait?: boolean }): void {
-  atomically ??= require('atomically') as typeof import('atomically');
-  atomically.writeFileSync(path, content, options);
-}
+export { writeAtomicSync } from './platform/atomic-write.js';
 
 /** Write a file readable by the user alone, atomically (temp file + rename). */
 export function writePrivateFile(path: string, content: string): void {
-  writeAtomicSync(path, content, { mode: 0o600, fsyncWait: true });
+  writeAtomicSync(path, content, { mode: PRIVATE_FILE_MODE });
 }
 
 /** Files only the user may read or write: secrets, and the session database with its sidecars. */

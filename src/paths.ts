@@ -1,11 +1,12 @@
 // Where a profile's files live. Every path derives from GATEHOUSE_HOME (or the OS's per-user data
 // dir), so tests and users can point everything elsewhere.
-import { mkdirSync, chmodSync, accessSync, statSync, constants as fsConstants } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import envPaths from 'env-paths';
 import { ENV } from './env.js';
 import { ERROR_CODES, GatehouseError } from './errors.js';
 import { currentUid, describeFsError, foreignOwner } from './fs-check.js';
+import { userDirs } from './platform/user-dirs.js';
+
+const { mkdirSync, chmodSync, accessSync, statSync, constants: fsConstants } = process.getBuiltinModule('node:fs');
 
 export const DEFAULT_PROFILE = 'default';
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -33,8 +34,8 @@ export interface ProfilePaths {
 export function gatehouseHome(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env[ENV.HOME];
   if (fromEnv !== undefined && fromEnv.trim() !== '') return resolve(fromEnv);
-  // suffix '' keeps env-paths from appending "-nodejs": ~/.local/share/gatehouse, %LOCALAPPDATA%\gatehouse
-  return envPaths('gatehouse', { suffix: '' }).data;
+  // ~/.local/share/gatehouse, ~/Library/Application Support/gatehouse, %LOCALAPPDATA%\gatehouse\Data
+  return userDirs('gatehouse', env).data;
 }
 
 export function validateProfileName(name: string): string {

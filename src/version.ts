@@ -1,6 +1,7 @@
 // The package version, read once from package.json next to the compiled code.
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 function readVersion(): string {
   try {

@@ -2,10 +2,11 @@
 // most once a second and at every state change, so `gatehouse status` can show the channels with a
 // file read: no SQLite in the CLI, no round trip to the worker, and an answer even when the worker
 // is wedged or gone (a gateway that is not running shows them as stopped).
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage, isErrnoException } from '../errors.js';
 import type { ChannelSnapshot, SnapshotRead } from './telegram/status-read.js';
+
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export const CHANNELS_FILE = 'channels.json';
 

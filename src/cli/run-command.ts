@@ -4,9 +4,10 @@
 // commands' modules: less to load at every boot and less resident memory. A command line this
 // cannot read exactly (--help, a typo, an unknown option) goes to the full CLI, which explains it.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { currentRole, ENV } from '../env.js';
 import { DEFAULT_PROFILE, profilePaths } from '../paths.js';
+
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 export interface RunCommandOptions {
   readonly profile: string;

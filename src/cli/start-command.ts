@@ -3,9 +3,10 @@
 // boot, and the full CLI (commander and every command's registration) is a good part of it. A
 // command line this cannot read exactly (--help, a typo, a bad --timeout) goes to the full CLI,
 // which explains it; both run startCommand.
-import { parseArgs } from 'node:util';
 import { DEFAULT_START_TIMEOUT_MS } from '../control/start-defaults.js';
 import { DEFAULT_PROFILE, profilePaths } from '../paths.js';
+
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 export interface StartCommandOptions {
   readonly profile: string;

@@ -2,7 +2,6 @@
 // a timer (and by hand or cron), it raises what a dead or wedged monitor cannot raise itself:
 // `gateway_down` when the gateway has not answered, and was not stopped on purpose, for
 // alerts.downAfterMs; `gateway_wedged` when its control endpoint accepts and never answers.
-import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonFile } from '../fs-util.js';
 import type { ProfilePaths } from '../paths.js';
@@ -11,6 +10,8 @@ import { alertsDir } from '../runtime/alerts/outbox.js';
 import type { AlertsConfig } from '../runtime/alerts/config.js';
 import { lastLifeEnd, type LifecycleEvent } from '../runtime/lifecycle-log.js';
 import { LIFE_END_EVENTS, observe, summarize } from './status.js';
+
+const { readFileSync, rmSync } = process.getBuiltinModule('node:fs');
 
 export type CheckVerdict = 'up' | 'wedged' | 'stopped' | 'down-grace' | 'down';
 

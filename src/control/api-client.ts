@@ -1,9 +1,10 @@
 // A small client of the gateway's HTTP API, for `send` and for tests. A send carries an
 // Idempotency-Key, fresh per call, and retries with that same key when it cannot know whether its
 // POST committed (refused, reset, no answer, 503): the gateway stores the message once either way.
-import { randomUUID } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+const { randomUUID } = process.getBuiltinModule('node:crypto');
+const { request: httpRequest } = process.getBuiltinModule('node:http');
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const REPLY_POLL_MS = 100;

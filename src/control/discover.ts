@@ -2,12 +2,13 @@
 // corrupt, or stale) and the control endpoint does not answer, look for the monitor by its command
 // line (platform/discovery.ts). What is found is fingerprinted at once (pid + start time read now),
 // so a later signal goes to that process or to nobody.
-import { realpathSync } from 'node:fs';
 import { basename, isAbsolute } from 'node:path';
 import { ancestorsOf, findGatewayMonitors, type ProcessRow } from '../platform/discovery.js';
 import { gatehouseHome, type ProfilePaths } from '../paths.js';
 import { platform, type ProcessIdentity } from '../platform/index.js';
 import { BIN_SCRIPT, ENTRY_SCRIPT } from '../version.js';
+
+const { realpathSync } = process.getBuiltinModule('node:fs');
 
 export interface DiscoveredMonitor {
   readonly identity: ProcessIdentity;

@@ -2,10 +2,11 @@
 // since a given mark, formatted for a person. The monitor rotates the log while it runs
 // (runtime/log-file.ts), so a mark names the file as well as the offset: lines written since then
 // may have moved to gateway.log.1 (or further) before they are read.
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { formatLogLine, parseLogLine, WARN_LEVEL } from '../log-format.js';
 import { readTailLines } from '../runtime/lifecycle-log.js';
 import { rotatedName } from '../runtime/log-file.js';
+
+const { closeSync, fstatSync, openSync, readSync, statSync } = process.getBuiltinModule('node:fs');
 
 const MAX_EXCERPT_BYTES = 256 * 1024;
 /** How far down the rotated files a mark is looked for (more than any `log.keep` would rotate during a start). */

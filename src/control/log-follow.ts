@@ -2,10 +2,11 @@
 // file is followed by an open descriptor, which stays on it when the monitor renames it to
 // gateway.log.1: the lines written just before a rotation are read from there, then any file
 // rotated after it, then the new gateway.log from its start. No line is skipped or shown twice.
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { rotatedName } from '../runtime/log-file.js';
 import { recentLines } from './log-excerpt.js';
+
+const { closeSync, fstatSync, openSync, readSync, statSync } = process.getBuiltinModule('node:fs');
 
 /** How far down the rotated files the followed one is looked for after a rotation. */
 const MAX_ROTATED_SEARCH = 100;

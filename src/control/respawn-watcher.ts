@@ -4,7 +4,6 @@
 // finish (it may be confirming the very monitor the second must replace), then does its own part;
 // `start` never starts a second monitor beside one that answers. A target run by a
 // service manager is respawned through that manager only (respawnSupervised), never beside it.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { controlTarget, hello, requestRestart } from '../runtime/control-client.js';
@@ -21,6 +20,8 @@ import { LifecycleLog } from '../runtime/lifecycle-log.js';
 import { createJsonLog, type Logger } from '../runtime/json-log.js';
 import { appendingSink } from '../runtime/log-sink.js';
 import { waitGone, waitUntil } from '../runtime/process-tree.js';
+
+const { mkdirSync } = process.getBuiltinModule('node:fs');
 
 /** The monitor answers a full-restart request at once (it exits 75 after draining). */
 const RESTART_REQUEST_TIMEOUT_MS = 5_000;

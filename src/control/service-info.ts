@@ -1,13 +1,14 @@
 // What `status` says about autostart: the installed backend, and for `--deep` probes on its
 // definition (drift), what the manager says, and (Linux) linger. Never throws: a broken service
 // manager must not break `status`.
-import { readFileSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import type { ProfilePaths } from '../paths.js';
 import type { Selection, ServiceHost } from '../service/select.js';
 import type { RenderedDefinition, ServiceState, ServiceStatus } from '../service/types.js';
 import type { Probe } from './probes.js';
 import { selectFor } from './service-select.js';
+
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export interface ServiceInfoDetail {
   /** The backend this platform uses, installed or not; null where autostart is unavailable. */

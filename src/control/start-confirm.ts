@@ -4,13 +4,14 @@
 // API answers /healthz, and after a short stability window the same monitor still runs the same
 // worker. The caller says how it can tell that what it started is gone, and which answers are not
 // its gateway; this module knows nothing of how the gateway was started.
-import { get as httpGet } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ENV } from '../env.js';
 import type { ProfilePaths } from '../paths.js';
 import { controlTarget, hello, requestStatus } from '../runtime/control-client.js';
 import type { HelloReply, StatusReply } from '../runtime/protocol.js';
 import { DEFAULT_START_CONFIRM_MS } from './start-defaults.js';
+
+const { get: httpGet } = process.getBuiltinModule('node:http');
 
 /**
  * How often the endpoint is asked while the gateway boots. A try before the monitor listens is a

@@ -1,7 +1,6 @@
 // Stopping a gateway: ask it to drain over the control endpoint; if it cannot hear that, leave a
 // planned-stop marker; if it still does not go, SIGTERM then SIGKILL its process tree, checking
 // identity (pid + start time) before every signal. Each step taken is recorded in the result.
-import { rmSync } from 'node:fs';
 import { readPidFile, removePidFileIfOwned } from '../runtime/identity.js';
 import { LifecycleLog } from '../runtime/lifecycle-log.js';
 import { readPlannedStop, writePlannedStop } from '../runtime/planned-stop.js';
@@ -15,6 +14,8 @@ import { controlTarget, hello, requestStop } from '../runtime/control-client.js'
 import { helloIdentity } from '../runtime/protocol.js';
 import { describeDiscovered, discoverMonitors, type DiscoveredMonitor } from './discover.js';
 import { explainUnproven, type UnprovenOwner } from './endpoint-owner.js';
+
+const { rmSync } = process.getBuiltinModule('node:fs');
 
 /** Beyond the drain deadline, how long the monitor gets to finish and exit (it kills a late worker at +5 s). */
 export const STOP_EXIT_GRACE_MS = 10_000;

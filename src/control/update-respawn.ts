@@ -2,7 +2,6 @@
 // respawns the gateway once the updater (the caller) has exited. The caller is the updater itself,
 // found past the wrappers (npx, npm exec, sh -c, cmd.exe /c) that stand between it and us
 // (platform/caller-chain.ts), unless --caller-pid names it.
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gatehouseHome, profilePaths } from '../paths.js';
 import { chooseCaller } from '../platform/caller-chain.js';
@@ -11,6 +10,8 @@ import { ENTRY_SCRIPT } from '../version.js';
 import { controlTarget, hello } from '../runtime/control-client.js';
 import { helloIdentity } from '../runtime/protocol.js';
 import { armRespawn, DEFAULT_RESPAWN_DEADLINE_MS, identityOf } from '../runtime/respawn.js';
+
+const { readdirSync } = process.getBuiltinModule('node:fs');
 
 export interface ResolvedCaller {
   /** The process to outlive; null: nobody (the respawn waits only for the gateway to stop). */

@@ -5,12 +5,13 @@
 // validation (config.ts, loaded only then), which either accepts it or throws the error naming the
 // file and the field. The rest of the file (the agent, channels) is the worker's: it validates the
 // whole file at its start and exits 78 on a bad one, which ends the monitor with 78 too.
-import { isIP } from 'node:net';
 import { readJsonFile } from '../fs-util.js';
 import type { AlertsConfig } from '../runtime/alerts/config.js';
 import { DEFAULT_DELIVERY_DEADLINE_MS, DEFAULT_DOWN_AFTER_MS, DEFAULT_POLL_STALE_AFTER_MS, DEFAULT_WEDGED_AFTER_MS } from '../runtime/alerts/defaults.js';
 import { DEFAULT_LOG_LIMITS, LOG_LIMIT_BOUNDS, type LogLimits } from '../runtime/log-file.js';
 import { boolean, nonNegativeInteger, nonEmptyString, object, shape, type Check } from '../shape.js';
+
+const { isIP } = process.getBuiltinModule('node:net');
 
 export const DEFAULT_API_PORT = 8790;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;

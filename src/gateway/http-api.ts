@@ -1,6 +1,6 @@
 // The HTTP API. Every route but /healthz needs `Authorization: Bearer <token>`. Errors are JSON:
 // {"error": {"code", "message"}}.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { METRICS_CONTENT_TYPE } from '../runtime/metrics-text.js';
 import { tokenMatches } from './token.js';
 import { NEW_CONTEXT_COMMAND, type Dispatcher } from './dispatcher.js';
@@ -8,6 +8,8 @@ import { IDEMPOTENCY_KEY, IDEMPOTENCY_WINDOW_MS } from './idempotency.js';
 import type { SessionStore, StoredMessage } from './store.js';
 import type { DashboardRoutes } from './dashboard/routes.js';
 import { classifyStoreError, type StoreHealth } from './store-errors.js';
+
+const { createServer } = process.getBuiltinModule('node:http');
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const DISCARD_LIMIT_BYTES = 16 * 1024 * 1024;

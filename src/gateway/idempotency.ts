@@ -2,8 +2,9 @@
 // (its first try may have committed) sends the same Idempotency-Key, and gets the first message back
 // instead of a second one. Keys live in their own table, written in the same transaction as the
 // message they name, so a key exists exactly when its message does, across restarts of any kind.
-import { createHash } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
+
+const { createHash } = process.getBuiltinModule('node:crypto');
 
 /** A key names its first message for this long (24 h); after that it may name a new one. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60_000;

@@ -1,12 +1,13 @@
 // The session store: every message in SQLite (WAL). A user message is committed before the sender
 // hears 202; its reply is committed in the same transaction that marks it done, and a unique index
 // on reply_to makes "one reply per message" a property of the database, not of the code.
-import { randomUUID } from 'node:crypto';
-import { existsSync, renameSync } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import { createPrivateFile, makePrivate } from '../fs-util.js';
 import { DatabaseSync } from 'node:sqlite';
 import { IDEMPOTENCY_SCHEMA, IdempotencyKeys } from './idempotency.js';
+
+const { randomUUID } = process.getBuiltinModule('node:crypto');
+const { existsSync, renameSync } = process.getBuiltinModule('node:fs');
 
 export type UserMessageStatus = 'queued' | 'processing' | 'resume_pending' | 'done' | 'failed';
 export type MessageRole = 'user' | 'assistant';

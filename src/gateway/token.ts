@@ -1,11 +1,12 @@
 // The API token: <profile>/token, mode 0600, created on first use. Never logged. A token file is
 // trusted only when it is ours: one another user wrote (into a directory they prepared) would let
 // them prove themselves to our CLI and read what we send.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, closeSync, fstatSync, linkSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { ERROR_CODES, GatehouseError, isErrnoException } from '../errors.js';
 import { describeFsError, foreignOwner } from '../fs-check.js';
 import { PRIVATE_FILE_MODE, writePrivateFile } from '../fs-util.js';
+
+const { randomBytes, timingSafeEqual } = process.getBuiltinModule('node:crypto');
+const { chmodSync, closeSync, fstatSync, linkSync, openSync, readFileSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');
 
 const TOKEN_BYTES = 32;
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,256}$/;

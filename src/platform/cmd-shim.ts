@@ -7,9 +7,10 @@
 // way, so cmd never enters its quoted state and no argument can close a quote and inject a command
 // (the BatBadBut class, CVE-2024-27980). Arguments with % are refused (see below). The program behind the shim
 // (node.exe) finally splits the line with the MSVC rules, for which each argument is quoted first.
-import { existsSync } from 'node:fs';
 import { win32 as win32Path } from 'node:path';
 import { quoteWindowsArg } from './win-cmdline.js';
+
+const { existsSync } = process.getBuiltinModule('node:fs');
 
 /** Characters cmd.exe gives a meaning to on a command line or in a batch line. */
 const CMD_META = /[()[\]%!^"`<>&|;,=*? \t]/g;

@@ -1,5 +1,5 @@
+const { readFileSync, readdirSync, readlinkSync } = process.getBuiltinModule('node:fs');
 // Reading /proc on Linux: process start times, parent links, listening sockets.
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 // USER_HZ, the unit of /proc/PID/stat field 22; 100 on every Linux architecture Node runs on.
 const CLOCK_TICKS_PER_SECOND = 100;

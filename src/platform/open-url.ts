@@ -3,10 +3,11 @@
 // flashes). The opener is started detached (it may wait for the browser it launches) and not
 // waited for. It never fails the caller: when there is no opener, or no graphical session to open
 // in, it says why and the caller prints the URL for the user to open.
-import { accessSync, constants } from 'node:fs';
 import { devNull } from 'node:os';
 import { delimiter, join, win32 } from 'node:path';
 import { spawnDetached } from './spawn.js';
+
+const { accessSync, constants } = process.getBuiltinModule('node:fs');
 
 export type OpenOutcome = { readonly opened: true; readonly via: string } | { readonly opened: false; readonly why: string };
 

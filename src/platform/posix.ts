@@ -1,5 +1,4 @@
 // Process primitives for Linux (through /proc) and other POSIX systems (through ps).
-import { createHash } from 'node:crypto';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -9,6 +8,8 @@ import { ENV } from '../env.js';
 import { runBounded } from './spawn.js';
 import { sendSignal } from './signal.js';
 import { sameStart, type ControlEndpoint, type ExitHandle, type InstanceLock, type Platform, type PortOwner, type ProcessIdentity } from './types.js';
+
+const { createHash } = process.getBuiltinModule('node:crypto');
 
 // sockaddr_un.sun_path holds 104 bytes on macOS and 108 on Linux, terminator included.
 const MAX_SOCKET_PATH = 100;

@@ -5,10 +5,11 @@
 // CREATE_NO_WINDOW only then), and none uses `detached` (DETACHED_PROCESS: a console-less process,
 // whose console children flash) or `shell` (cmd.exe re-parses the arguments).
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
 import { invocationFor, resolveWindowsCommand } from './cmd-shim.js';
 import { currentPlatform } from './select.js';
 import type { DetachedSpawnOptions, Platform, ProcessIdentity } from './types.js';
+
+const { closeSync, openSync } = process.getBuiltinModule('node:fs');
 
 export type { DetachedSpawnOptions } from './types.js';
 

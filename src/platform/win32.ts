@@ -1,6 +1,5 @@
 // Process primitives for Windows, through kernel32 (win32-kernel32.ts). Import this module only on
 // win32: every call goes to kernel32, which refuses to load elsewhere.
-import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { sendSignal } from './signal.js';
@@ -12,6 +11,8 @@ import { runBounded } from './spawn.js';
 import { callerInJob, spawnDetachedWin32, win32Error } from './win32-spawn.js';
 import { listWindowsProcesses } from './win32-processes.js';
 import type { ControlEndpoint, ExitHandle, Platform, ProcessIdentity } from './types.js';
+
+const { createHash } = process.getBuiltinModule('node:crypto');
 
 const TASKKILL_TIMEOUT_MS = 10_000;
 /** Exit code given to a process we end with TerminateProcess (taskkill /F uses 1 too). */

@@ -1,9 +1,11 @@
 // The monitor's listening socket for the HTTP API. The monitor accepts each connection paused and
 // hands it to the current worker, so a worker can be replaced without refusing a connection.
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { ERROR_CODES, GatehouseError, isErrnoException } from '../errors.js';
 import { apiUrl } from '../gateway/config-core.js';
 import { platform } from '../platform/index.js';
+
+const { createServer } = process.getBuiltinModule('node:net');
 
 export interface ApiListener {
   readonly server: Server;

@@ -1,3 +1,4 @@
+const { createHmac, randomBytes, timingSafeEqual } = process.getBuiltinModule('node:crypto');
 // Mutual proof of the profile's token over the control endpoint, without the token ever crossing it.
 // Another local user can reach the endpoint, and while the gateway is down can even own it (Linux's
 // abstract socket names and Windows pipe names are computable; a socket file may sit in a shared
@@ -5,7 +6,6 @@
 // own nonce and an HMAC of both under the token; only a client that checked it sends a command, and
 // that command carries an HMAC of both nonces in the other direction. A squatter learns two random
 // nonces and nothing else; a replayed proof fails against the next nonce.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const NONCE_BYTES = 32;
 /** base64url of NONCE_BYTES: 43 characters. */

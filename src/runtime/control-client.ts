@@ -2,7 +2,7 @@
 // can tell "absent" from "wedged" from "someone else's". The server must prove it knows the profile's
 // token before anything else is said (runtime/control-auth.ts): an endpoint that cannot is never sent
 // a command, and its answer is never acted on.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { readToken } from '../gateway/token.js';
 import type { ProfilePaths } from '../paths.js';
@@ -11,6 +11,7 @@ import { clientProof, isNonce, newNonce, proofMatches, serverProof } from './con
 import {
   MAX_CONTROL_LINE_BYTES, type ControlCommand, type ControlReply, type HelloProof, type HelloReply, type RestartReply, type StatusReply, type StopReply,
 } from './protocol.js';
+const { connect } = process.getBuiltinModule('node:net');
 
 export const CONTROL_TIMEOUT_MS = 2_000;
 

@@ -3,14 +3,16 @@
 // may connect (an abstract socket, a named pipe): every answer proves the token first and every
 // command must prove it back (control-auth.ts), and connections are bounded (control-connections.ts),
 // so idle ones cannot use up the monitor's descriptors.
-import { createServer, type Server, type Socket } from 'node:net';
-import { rmSync } from 'node:fs';
+import type { Server, Socket } from 'node:net';
 import { hello } from './control-client.js';
 import { MAX_CONTROL_LINE_BYTES, type ControlReply, type HelloReply, type RestartReply, type StatusReply, type StopReply } from './protocol.js';
 import { ERROR_CODES, GatehouseError, isErrnoException } from '../errors.js';
 import type { ControlEndpoint } from '../platform/index.js';
 import { clientProof, isNonce, newNonce, proofMatches, serverProof } from './control-auth.js';
 import { ConnectionBounds } from './control-connections.js';
+
+const { createServer } = process.getBuiltinModule('node:net');
+const { rmSync } = process.getBuiltinModule('node:fs');
 
 export interface ControlHandlers {
   hello(): HelloReply;

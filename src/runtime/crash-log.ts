@@ -5,10 +5,11 @@
 // whatever is there into the gateway log, under a warning naming where it came from, so it is
 // read with everything else; what the new monitor prints if it dies at once is then alone in the
 // file, for `start` to quote.
-import { truncateSync } from 'node:fs';
 import { createJsonLog } from './json-log.js';
 import { readTailLines } from './lifecycle-log.js';
 import { appendingSink } from './log-sink.js';
+
+const { truncateSync } = process.getBuiltinModule('node:fs');
 
 /** At most this much of a crash log is carried over (a trace is a few kilobytes). */
 const MAX_CARRIED_BYTES = 256 * 1024;

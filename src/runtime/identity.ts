@@ -1,9 +1,10 @@
 // The PID file: who the running monitor is, for tools that cannot speak the control protocol.
 // It is never the authority (the control endpoint is); it is checked against the OS before use.
-import { rmSync } from 'node:fs';
 import { readJsonFile, writeJsonFile, type JsonRead } from '../fs-util.js';
 import { platform, sameStart, type ProcessIdentity } from '../platform/index.js';
 import { arrayOf, literal, nonEmptyString, nonNegativeInteger, number, object, positiveInteger, shape, string } from '../shape.js';
+
+const { rmSync } = process.getBuiltinModule('node:fs');
 
 export interface PidRecord {
   readonly kind: 'gatehouse-monitor';

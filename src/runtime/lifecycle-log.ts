@@ -1,9 +1,10 @@
 // lifecycle.jsonl: one JSON line per lifecycle event (start, ready, drain, stop, exit). Appended with
 // O_APPEND so the monitor, the worker and the CLI can all write; read tolerantly (a torn last line
 // after a crash is skipped).
-import { appendFileSync, closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { rotateIfLarge } from '../fs-util.js';
 import { isErrnoException } from '../errors.js';
+
+const { appendFileSync, closeSync, fstatSync, openSync, readSync } = process.getBuiltinModule('node:fs');
 
 const MAX_LOG_BYTES = 1024 * 1024; // rotate to .1 past 1 MiB
 const TAIL_BYTES = 64 * 1024;

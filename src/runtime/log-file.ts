@@ -7,9 +7,10 @@
 // between writes, so on Windows (where a file that is open cannot be renamed unless every holder
 // shared delete) the rename at rotation finds it closed, a hosted gateway leaves no descriptor
 // behind when it stops, and a log removed by hand is simply created again.
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isErrnoException } from '../errors.js';
+
+const { closeSync, fstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } = process.getBuiltinModule('node:fs');
 
 /** A log file is rotated before a line would take it past this size (config `log.maxBytes`). */
 export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;

@@ -2,9 +2,10 @@
 // terminal too, readable); its own records and its workers' output both come through it, so it is
 // the log's one writer. Helper processes that write the log a monitor rotates (the respawn watcher)
 // only append, and leave rotation to the monitor: two rotators could each shift the other's files.
-import { appendFileSync } from 'node:fs';
 import { formatLogLine } from '../log-format.js';
 import { DEFAULT_LOG_LIMITS, RotatingLogFile, type LogLimits } from './log-file.js';
+
+const { appendFileSync } = process.getBuiltinModule('node:fs');
 
 /** Takes whole lines, without their newlines. Never throws: a log that cannot be written must not take a process down. */
 export interface LineSink {

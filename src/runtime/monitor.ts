@@ -2,7 +2,6 @@
 // endpoint), the PID file, the state file and the API's listening socket; the gateway work runs in
 // a worker child it supervises. A stop, from any door (control endpoint, planned-stop marker, signal),
 // takes the same path: drain the worker, record what happened, release everything, exit.
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:net';
 import { isDetached, ENV, workerEnv } from '../env.js';
 import { errorMessage, GatehouseError } from '../errors.js';
@@ -25,6 +24,8 @@ import { WorkerStartError, WorkerSupervisor } from './supervisor.js';
 import { Alerts } from './alerts/index.js';
 import { WorkerWatch } from './worker-watch.js';
 import type { WorkerOutput } from './worker-output.js';
+
+const { randomUUID } = process.getBuiltinModule('node:crypto');
 
 /** How long an exiting monitor waits for its workers' last lines to reach the log. */
 const OUTPUT_SETTLE_MS = 2_000;

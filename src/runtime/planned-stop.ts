@@ -2,13 +2,15 @@
 // stop. For stoppers that cannot speak the control protocol (service managers' stop hooks, updaters).
 // Watched with fs.watch, so the gateway reacts at once; a marker for another process or one older
 // than MARKER_TTL_MS is stale and removed, a malformed one is removed and logged.
-import { watch, rmSync, statSync, type FSWatcher } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
 import { errorMessage } from '../errors.js';
 import { foreignOwner } from '../fs-check.js';
 import { basename, dirname } from 'node:path';
 import { readJsonFile, writeJsonFile } from '../fs-util.js';
 import { platform, sameStart, type ProcessIdentity } from '../platform/index.js';
 import { integer, nonNegativeInteger, number, object, positiveInteger, shape, string } from '../shape.js';
+
+const { watch, rmSync, statSync } = process.getBuiltinModule('node:fs');
 
 export const MARKER_TTL_MS = 60_000;
 /** A writer that is not atomic (a shell's `echo > file`) shows an empty or half file for a moment. */

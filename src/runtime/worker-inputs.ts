@@ -1,8 +1,8 @@
+const { statSync } = process.getBuiltinModule('node:fs');
 // The files a worker's behaviour comes from (config.json, a module agent's file), stamped when the
 // worker read them. A warm standby read them at its boot: it takes over only while they are what is
 // on disk, so that a crash after config.json changed still brings up a worker that reads the new
 // file (and stops the gateway with exit 78 when it does not validate), as without a standby.
-import { statSync } from 'node:fs';
 
 export interface InputStamp {
   readonly file: string;

@@ -4,10 +4,11 @@
 // start the gateway again within 5 minutes (and its logon trigger at the next login); `start` and
 // `install` lift it. Plain files in the profile directory, so this works (and is tested) anywhere;
 // elsewhere no track is installed and nothing is written.
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAUNCHER_FILE, AUTOSTART_HOLD_FILE } from './windows-launcher.js';
 import { MANIFEST_FILE } from './windows.js';
+
+const { existsSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');
 
 export function autostartHoldPath(profileDir: string): string {
   return join(profileDir, AUTOSTART_HOLD_FILE);

@@ -10,7 +10,6 @@
 // A stop is a bootout, not `launchctl kill SIGTERM`: bootout sends the same SIGTERM (the monitor
 // drains) and unloads the job, so KeepAlive cannot relaunch it; a SIGTERM alone is a stray signal
 // to the monitor, which exits 143 so that KeepAlive {SuccessfulExit: false} brings it back.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readTextOrNull, writeAtomicSync } from '../fs-util.js';
 import { errorMessage } from '../errors.js';
@@ -22,6 +21,8 @@ import { DEFAULT_DRAIN_TIMEOUT_MS, stopTimeoutSeconds } from './spec.js';
 import type { CommandRunner } from './systemd-user.js';
 import type { InstallOptions, ServiceBackend, ServiceResult, ServiceSpec, ServiceStatus } from './types.js';
 import { ok, notOk, failedRun } from './result.js';
+
+const { existsSync, mkdirSync, rmSync } = process.getBuiltinModule('node:fs');
 
 export const LAUNCHCTL_TIMEOUT_MS = 30_000;
 /** `print` is a query (status polls it): a short bound. */

@@ -1,7 +1,6 @@
 // The systemd user-unit backend: writes the unit into an injected directory and drives
 // `systemctl --user` through a bounded runner. Decisions come from files and exit statuses and the
 // machine-readable `systemctl show` output, never from message text.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomicSync } from '../fs-util.js';
 import { errorMessage, isErrnoException } from '../errors.js';
@@ -11,6 +10,8 @@ import { ok, failedRun } from './result.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, stopTimeoutSeconds } from './spec.js';
 import { parseSystemdUnit, parseUnitFile, renderSystemdUnit, systemdUnitName, unitValue } from './systemd-unit.js';
 import { renderWatchdogService, renderWatchdogTimer, WATCHDOG_INTERVAL_S, watchdogServiceName, watchdogTimerName } from './systemd-watchdog.js';
+
+const { existsSync, mkdirSync, readFileSync, rmSync } = process.getBuiltinModule('node:fs');
 
 /** Any systemctl call but a stop: reload, enable and start return once the job is queued or done. */
 export const SYSTEMCTL_TIMEOUT_MS = 30_000;

@@ -4,7 +4,6 @@
 // launcher's FileExists guard, the seed system's `if not exist ... exit /b 0`). No manager runs it
 // now or revives it, so "start now" is a regular detached start (hooks.startDetached), and a stop
 // is `gatehouse stop`. With --no-login the entry is kept in the profile directory instead.
-import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomicSync } from '../fs-util.js';
 import { errorMessage } from '../errors.js';
@@ -14,6 +13,8 @@ import { ok, notOk, registerThenStart } from './result.js';
 import { parseLauncher, renderLauncher } from './windows-launcher.js';
 import { readTextOrNull } from '../fs-util.js';
 import type { WindowsTrack, WindowsTrackOptions } from './windows-task.js';
+
+const { mkdirSync, rmSync } = process.getBuiltinModule('node:fs');
 
 /** The entry's name while --no-login keeps it out of the Startup folder. */
 const PARKED_FILE = 'autostart-startup-entry.js';

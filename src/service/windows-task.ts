@@ -5,7 +5,6 @@
 // start is confirmed only by the gateway answering (hooks.gatewayUp), never by /Run's exit status:
 // under IgnoreNew, /Run is a silent no-op while an instance runs (openclaw#138833).
 // schtasks prints localized text: we read only exit statuses and the XML, never messages.
-import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readTextOrNull, writeAtomicSync } from '../fs-util.js';
@@ -17,6 +16,8 @@ import type { InstallOptions, ParsedDefinition, ServiceBackend, ServiceResult, S
 import { ok, notOk, failedRun, registerThenStart } from './result.js';
 import { LAUNCHER_FILE, parseLauncher, renderLauncher } from './windows-launcher.js';
 import { renderWatchdogLauncher, WATCHDOG_LAUNCHER_FILE, watchdogTaskName } from './windows-watchdog.js';
+
+const { mkdirSync, rmSync } = process.getBuiltinModule('node:fs');
 
 /** The manager's name, as `start` reports it ("started through the Task Scheduler"). */
 export const TASK_SCHEDULER = 'the Task Scheduler';

@@ -2,12 +2,13 @@
 // one track is installed at a time, recorded in a manifest in the profile directory
 // (autostart.json), so status and start know which one runs; uninstall removes both tracks whatever
 // the manifest says (a lost or stale manifest must not leave a track behind).
-import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonFile } from '../fs-util.js';
 import { errorMessage } from '../errors.js';
 import type { InstallOptions, ServiceBackend, ServiceResult, ServiceSpec, ServiceStatus } from './types.js';
 import type { WindowsTrack } from './windows-task.js';
+
+const { readFileSync, rmSync } = process.getBuiltinModule('node:fs');
 
 export const MANIFEST_FILE = 'autostart.json';
 

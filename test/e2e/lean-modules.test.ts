@@ -23,7 +23,13 @@ export const HEAVY: Readonly<Record<string, RegExp>> = {
   'the start code': /\/dist\/src\/control\/start\.js$/,
   'the install code': /\/dist\/src\/control\/service-install\.js$/,
   'the gateway application': /\/dist\/src\/gateway\/(http-api|store|dispatcher|agents|config)\.js$/,
+  // What an ES import of a built-in loads behind its lazy getters (src/platform/user-dirs.ts says why):
+  "undici (node:http's WebSocket getter)": /^internal:internal\/deps\/undici\//,
+  "Web Crypto (node:crypto's webcrypto getter)": /^internal:internal\/crypto\/webcrypto$/,
 };
+
+/** What the namespaces of node:process and node:util load; commander loads them in the CLI anyway. */
+const NAMESPACE_GETTERS: readonly RegExp[] = [/^internal:internal\/process\/report$/, /^internal:internal\/util\/diff$/];
 
 export function heavyIn(urls: readonly string[], which: readonly string[] = Object.keys(HEAVY)): string[] {
   return which.flatMap((name) => urls.filter((url) => HEAVY[name]!.test(url)).map((url) => `${name}: ${url}`));
@@ -47,6 +53,7 @@ test('status, status --json and send load no zod, pino, SQLite, start or install
     assert.equal(lists.length, 1, `${args.join(' ')}: one process recorded`);
     const urls = lists[0]!;
     assert.ok(urls.some((u) => u.endsWith('/dist/src/runtime/control-client.js')), `${args.join(' ')}: the recorder saw the CLI's modules`);
+    assert.ok(urls.includes('internal:net'), `${args.join(' ')}: the recorder saw Node's internal modules`);
     assert.deepEqual(heavyIn(urls), [], `${args.join(' ')} loaded heavy modules`);
   }
 });
@@ -67,11 +74,13 @@ test('the monitor loads no zod, pino, SQLite, gateway application or CLI code (n
   const worker = lists.get(state.value.worker.pid);
   assert.ok(monitor !== undefined && worker !== undefined, `recorded pids ${[...lists.keys()].join(', ')}`);
   assert.ok(worker.some((u) => u === 'node:sqlite'), 'the recorder sees the worker open SQLite');
+  assert.ok(monitor.includes('internal:child_process'), "the recorder sees the monitor's internal modules");
   // No chat channel and the echo agent: the Telegram client and the openai agent (HTTPS, SSE), the
   // biggest parts of the worker's boot before its first answer, stay unloaded.
   assert.deepEqual(worker.filter((u) => /\/dist\/src\/(channels\/telegram\/(channel|bot-api|poller|sender)|gateway\/agents\/(openai|model-server))\.js$/.test(u)), [], 'the worker loaded code it has no use for');
   assert.deepEqual(heavyIn(worker, ['TLS (node:https)']), [], 'the worker loaded TLS with nothing to send over it');
   assert.deepEqual(heavyIn(monitor), [], 'the monitor loaded heavy modules');
+  assert.deepEqual(monitor.filter((u) => NAMESPACE_GETTERS.some((r) => r.test(u))), [], 'the monitor built the namespace of node:process or node:util');
   const cli = monitor.filter((u) => /\/dist\/src\/control\/(start|stop|status|service-[a-z]+)\.js$/.test(u));
   assert.deepEqual(cli, [], 'the monitor loaded CLI-side control code');
   // Both run all day: their `run` command line is read without commander and the other commands.

@@ -3,10 +3,12 @@
 // failed before it was fully written (Telegram cannot have acted on it) versus one that was
 // written and then got no answer (Telegram may have acted on it). No error it returns carries the
 // token: URLs are never put into messages, and every message is passed through redact().
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { errorMessage } from '../../errors.js';
 import { redact } from './redact.js';
+
+const { Agent: HttpAgent, request: httpRequest } = process.getBuiltinModule('node:http');
 
 /** A request with no answer after this long counts as failed (getUpdates adds its long-poll time). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
@@ -36,7 +38,7 @@ interface TelegramReply {
 
 export class BotApi {
   private readonly base: URL;
-  private readonly agent: HttpAgent;
+  private readonly agent: InstanceType<typeof HttpAgent>;
   private readonly send: typeof httpRequest;
 
   constructor(apiRoot: string, private readonly token: string) {

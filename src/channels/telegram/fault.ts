@@ -1,9 +1,9 @@
+const { openSync, closeSync } = process.getBuiltinModule('node:fs');
 // Test-only fault hook: lets the end-to-end tests stop the gateway at an exact step of the chat
 // path, which no outside timing can do reliably. GATEHOUSE_TEST_FAULT="<step>:<target>:<marker>"
 // SIGKILLs, the first time <step> is reached, the worker (target `worker`) or the monitor and then
 // the worker (target `gateway`). <marker> is a file created just before the kill, so the respawned
 // worker (which inherits the variable) does not kill itself again. Unset, it costs one lookup.
-import { openSync, closeSync } from 'node:fs';
 
 export const FAULT_ENV = 'GATEHOUSE_TEST_FAULT';
 

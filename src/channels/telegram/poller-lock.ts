@@ -4,13 +4,15 @@
 // (src/platform: an abstract socket on Linux, a socket file elsewhere on POSIX, a pipe plus a named
 // mutex on Windows), keyed by a hash of the token, so the OS frees it when the holder dies and the
 // token itself appears nowhere. The holder answers whoever connects with who it is.
-import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorMessage, isErrnoException } from '../../errors.js';
 import { platform, type InstanceLock } from '../../platform/index.js';
+
+const { createHash } = process.getBuiltinModule('node:crypto');
+const { mkdirSync, rmSync } = process.getBuiltinModule('node:fs');
+const { connect, createServer } = process.getBuiltinModule('node:net');
 
 const ASK_TIMEOUT_MS = 1_000;
 

@@ -1,8 +1,9 @@
 // What the channel's tables say about each bot, for `gatehouse status` (read straight from the
 // profile's database, so it answers even when the worker is wedged or down) and for /status.
-import { existsSync } from 'node:fs';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { errorMessage } from '../../errors.js';
+
+const { existsSync } = process.getBuiltinModule('node:fs');
 
 /** How many recent dead letters status lists with their reasons. */
 const RECENT_DEAD_LETTERS = 5;

@@ -1,8 +1,9 @@
 // The bot token: a file in the profile directory (mode 0600, owned by the user) or, when that file
 // does not exist, TELEGRAM_BOT_TOKEN. Never in config.json, never printed.
-import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { errorMessage, isErrnoException } from '../../errors.js';
+
+const { readFileSync, statSync } = process.getBuiltinModule('node:fs');
 
 export const TOKEN_ENV = 'TELEGRAM_BOT_TOKEN';
 const TOKEN_SHAPE = /^(\d{3,}):[A-Za-z0-9_-]{20,}$/;

@@ -2,9 +2,10 @@
 // OPENAI_API_KEY from the environment, else none (local servers need none). The file must belong to
 // the user; one readable by others is made 0600 (and said so), as the API token is. The key itself
 // is never put into an error, a log line or status: callers get it, and the name of where it came from.
-import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ERROR_CODES, GatehouseError, errorMessage } from '../../errors.js';
+
+const { chmodSync, readFileSync, statSync } = process.getBuiltinModule('node:fs');
 
 export const API_KEY_ENV = 'OPENAI_API_KEY';
 /** Printable ASCII without spaces: anything else cannot go into an Authorization header. */

@@ -2,9 +2,11 @@
 // connection failure named the way a user can act on it ("Ollama not running at 127.0.0.1:11434").
 // node:http rather than fetch: undici's fetch could not connect under Wine (see control/api-client.ts),
 // and a socket of our own is what lets a stalled stream be cut at once.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { MODEL_ERROR_CODES, ModelCallError } from './model-errors.js';
+
+const { request: httpRequest } = process.getBuiltinModule('node:http');
 
 /** Local servers by their default port, to say which one is not running. */
 const KNOWN_SERVERS: ReadonlyArray<{ readonly port: string; readonly name: string; readonly start: string }> = [

@@ -1,9 +1,9 @@
+const { readFileSync } = process.getBuiltinModule('node:fs');
 // The dashboard page: plain HTML, CSS and one small script, shipped in the package under
 // assets/dashboard/ (package.json "files"), read once and served as they are. No build step, no
 // CDN: the page loads nothing from anywhere but this gateway, and its Content-Security-Policy says
 // so to the browser (no inline script, so text that slipped into markup could not run anyway).
 // Loaded by the monitor too (it answers while the crash-loop breaker is open): node:fs only.
-import { readFileSync } from 'node:fs';
 
 const ASSET_DIR = new URL('../../../../assets/dashboard/', import.meta.url);
 

@@ -1,3 +1,4 @@
+const { createHmac, randomBytes, timingSafeEqual } = process.getBuiltinModule('node:crypto');
 // Dashboard authentication, without the API token ever reaching a URL, a page or a log:
 // 1. `gatehouse dashboard` asks the token-authenticated API for a login code: 128 random bits,
 //    good for LOGIN_CODE_TTL_MS and for one exchange (kept in the issuing worker's memory only, so
@@ -14,7 +15,6 @@
 // while no worker runs. The signing key is derived from the API token by HMAC under its own label:
 // neither the cookie nor the session key reveals the token, and replacing the token ends every
 // session. This module is loaded by the monitor too: node:crypto only.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A login code is good for one exchange within this long. */
 export const LOGIN_CODE_TTL_MS = 60_000;

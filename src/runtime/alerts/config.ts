@@ -1,9 +1,10 @@
 // The `alerts` part of config.json: where alerts go and when something counts as an incident.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ERROR_CODES, errorMessage, GatehouseError, isErrnoException } from '../../errors.js';
 import { formatIssues } from '../../fs-util.js';
 import { DEFAULT_DELIVERY_DEADLINE_MS, DEFAULT_DOWN_AFTER_MS, DEFAULT_POLL_STALE_AFTER_MS, DEFAULT_WEDGED_AFTER_MS } from './defaults.js';
+
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 export { DEFAULT_DELIVERY_DEADLINE_MS, DEFAULT_DOWN_AFTER_MS, DEFAULT_POLL_STALE_AFTER_MS, DEFAULT_WEDGED_AFTER_MS, POLL_STALE_MARGIN_MS } from './defaults.js';
 

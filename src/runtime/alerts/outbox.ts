@@ -3,12 +3,13 @@
 // lock: an incident is open while alerts/open/<key>.json exists (created with O_EXCL, so only the
 // first raiser enqueues the alert); a queued alert is one file, claimed by renaming it (atomic, so
 // two senders never send the same one).
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isErrnoException } from '../../errors.js';
 import { writeJsonFile } from '../../fs-util.js';
+
+const { randomUUID } = process.getBuiltinModule('node:crypto');
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = process.getBuiltinModule('node:fs');
 
 export type AlertState = 'firing' | 'resolved' | 'test';
 export type AlertSeverity = 'critical' | 'warning' | 'info';

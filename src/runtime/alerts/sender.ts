@@ -2,7 +2,6 @@
 // profile's alert queue, retrying with backoff, then exits. The monitor and the worker only write
 // files and start it, so a slow or dead receiver never blocks the gateway, and the monitor needs no
 // HTTPS client of its own.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ENV } from '../../env.js';
@@ -16,6 +15,8 @@ import type { AlertsConfig } from './config.js';
 import { ALERT_SEND_COMMAND } from './names.js';
 import { alertsDir, claimNext, giveUp, pruneOneShots, putBack, queuedCount, reclaimOrphans, settleSent, type AlertEvent } from './outbox.js';
 import { postJson, resolveWebhook, webhookBody } from './webhook.js';
+
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 /** Retry pacing for a receiver that fails: 1 s doubling to 60 s, spread by backoff.ts's jitter (+-50%). */
 export const DELIVERY_PACING: Pacing = { baseMs: 1_000, maxMs: 60_000 };

@@ -1,12 +1,13 @@
 // One JSON body that ntfy (JSON publishing), Slack-compatible (`text`) and Discord-compatible
 // (`content`) webhooks all accept, and the POST that carries it. The URL may hold a secret (Slack
 // and Discord put one in the path): only its origin is ever logged or shown.
-import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { isAbsolute, join } from 'node:path';
 import { errorMessage } from '../../errors.js';
 import type { AlertsConfig } from './config.js';
 import type { AlertEvent } from './outbox.js';
+
+const { readFileSync } = process.getBuiltinModule('node:fs');
+const { request: httpRequest } = process.getBuiltinModule('node:http');
 
 /** A receiver that takes longer than this to answer has not taken the alert. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
