@@ -1,9 +1,13 @@
 // Hands accepted messages to the agent, one at a time per session (and at most agent.concurrency at
 // once), and drains on stop: work still running at the deadline is marked resume_pending and picked
 // up by the next boot, exactly once. A message that is exactly `/new` starts a fresh context instead.
+// A store that cannot take a write (full disk, read-only, locked) is waited out, never a crash.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { backoffDelayMs, type Pacing } from '../runtime/backoff.js';
 import type { Agent } from './agents/index.js';
 import { Slots } from './slots.js';
+import { classifyStoreError } from './store-errors.js';
 import type { AddOnceResult, SessionStore, StoredMessage } from './store.js';
 
 /** The reply to `/new`. */
@@ -36,6 +40,16 @@ export type DispatchListener = (event: DispatchEvent) => void;
  * a message that merely waited in its session's queue through a restart has used none.
  */
 export const MAX_RESUME_ATTEMPTS = 3;
+
+/**
+ * A store that cannot take a write (a full disk, a read-only or locked database) is waited out at
+ * this pacing: an answer is kept in memory and its commit tried again, so the agent is not asked
+ * twice, and the message is never failed for a condition that clears. Before, the failure mark
+ * after a refused reply was refused too and escaped, killing the worker.
+ */
+export const STORE_RETRY: Pacing = { baseMs: 500, maxMs: 30_000 };
+
+type Outcome = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly error: string };
 
 export interface DrainResult {
   readonly completed: number;
@@ -151,7 +165,7 @@ export class Dispatcher {
     });
   }
 
-  private async process(message: StoredMessage): Promise<void> {
+  private async process(message: StoredMessage, storeFailures = 0): Promise<void> {
     const signal = this.aborter.signal;
     try {
       if (signal.aborted) return; // drain deadline passed while it waited: stays resume_pending
@@ -165,19 +179,49 @@ export class Dispatcher {
         if (!this.store.startAttempt(message.id)) { this.forget(message.id); return; } // closed meanwhile
         const reply = await this.ask(message, signal);
         if (signal.aborted) return;
-        if (reply.ok) this.store.complete(message.id, reply.text);
-        else this.store.fail(message.id, reply.error ?? 'the agent failed without saying why');
-        this.settle(message, reply.ok ? reply : { ok: false, error: reply.error ?? 'the agent failed without saying why' });
+        const outcome: Outcome = reply.ok ? { ok: true, text: reply.text } : { ok: false, error: reply.error ?? 'the agent failed without saying why' };
+        if (await this.closeInStore(message, outcome, signal)) this.settle(message, outcome);
       } finally {
         release();
       }
     } catch (error) {
       if (signal.aborted) return; // interrupted by the drain deadline: resumed at the next boot
+      const storage = classifyStoreError(error);
+      if (storage !== null) {
+        // The store refused to start or close it (nothing was committed): the message stays open; try again.
+        if (storeFailures === 0) this.log.error({ messageId: message.id, code: storage.code }, `message not started, retrying until the store takes it: ${storage.message}`);
+        if (await this.waitOut(storeFailures + 1, signal)) await this.process(message, storeFailures + 1);
+        return;
+      }
       this.log.error({ err: error, messageId: message.id }, 'message processing failed');
-      const text = error instanceof Error ? error.message : String(error);
-      this.store.fail(message.id, text);
-      this.settle(message, { ok: false, error: text });
+      const outcome: Outcome = { ok: false, error: error instanceof Error ? error.message : String(error) };
+      if (await this.closeInStore(message, outcome, signal)) this.settle(message, outcome);
     }
+  }
+
+  /**
+   * Store the reply (or the failure) and close the message. A storage condition is waited out,
+   * the outcome kept, until the store takes it; false when a drain deadline cut the wait (the
+   * message stays open and the next boot resumes it).
+   */
+  private async closeInStore(message: StoredMessage, outcome: Outcome, signal: AbortSignal): Promise<boolean> {
+    for (let failures = 1; ; failures++) {
+      try {
+        if (outcome.ok) this.store.complete(message.id, outcome.text);
+        else this.store.fail(message.id, outcome.error);
+        return true;
+      } catch (error) {
+        const storage = classifyStoreError(error);
+        if (storage === null) throw error;
+        if (failures === 1) this.log.error({ messageId: message.id, code: storage.code }, `the answer could not be stored, retrying until the store takes it: ${storage.message}`);
+        if (!(await this.waitOut(failures, signal))) return false;
+      }
+    }
+  }
+
+  /** Wait before try failures + 1 at STORE_RETRY; false when a drain deadline ends the wait. */
+  private async waitOut(failures: number, signal: AbortSignal): Promise<boolean> {
+    return sleep(backoffDelayMs(failures, STORE_RETRY), true, { signal }).catch(() => false);
   }
 
   private ask(message: StoredMessage, signal: AbortSignal): ReturnType<Agent['reply']> {

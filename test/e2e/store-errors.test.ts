@@ -14,9 +14,10 @@ const isRoot = process.getuid?.() === 0;
 
 interface Post { status: number; code: string | null; retryAfter: string | null }
 
-async function post(home: TestHome, text: string): Promise<Post> {
+async function post(home: TestHome, text: string, idempotencyKey?: string): Promise<Post> {
+  const key = idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey };
   const response = await fetch(`${home.apiUrl()}/v1/sessions/s1/messages`, {
-    method: 'POST', headers: { authorization: `Bearer ${home.token()}`, 'content-type': 'application/json' },
+    method: 'POST', headers: { authorization: `Bearer ${home.token()}`, 'content-type': 'application/json', ...key },
     body: JSON.stringify({ text }), signal: AbortSignal.timeout(30_000),
   });
   const body = (await response.json()) as { error?: { code?: string } };
@@ -88,8 +89,8 @@ test('a read-only database (immutable file): the gateway starts, POSTs answer 50
   await expectRecovered(home);
 });
 
-test('a full disk under the database: 503 store_full, shown by status, then writes again once space is freed', { skip: process.platform !== 'linux' ? 'tmpfs is Linux' : !isRoot ? 'needs root to mount a small tmpfs' : false }, async (t) => {
-  const home = new TestHome();
+/** The profile's database on a 2 MB tmpfs of its own (call after writeConfig); null (test skipped) where none can be mounted. */
+async function smallDisk(t: TestContext, home: TestHome): Promise<{ fill(): void; free(): void; watch(pid: number): void } | null> {
   const mountPoint = mkdtempSync(join(tmpdir(), 'gatehouse-full-'));
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', mountPoint], { encoding: 'utf8' });
   const gateway: number[] = [];
@@ -102,22 +103,92 @@ test('a full disk under the database: 503 store_full, shown by status, then writ
     }
     rmSync(mountPoint, { recursive: true, force: true });
   });
-  if (mounted.status !== 0) return t.skip(`cannot mount a tmpfs here: ${mounted.stderr.trim()}`);
-  home.writeConfig({});
+  if (mounted.status !== 0) {
+    t.skip(`cannot mount a tmpfs here: ${mounted.stderr.trim()}`);
+    return null;
+  }
   // Only the database is on the small file system (SQLite follows the link; -wal and -shm go beside it).
   symlinkSync(join(mountPoint, 'sessions.db'), home.paths().database);
-  gateway.push(await home.start(), workerPid(home));
-  assert.equal((await post(home, 'before')).status, 202);
   const filler = join(mountPoint, 'filler');
-  try {
-    for (;;) appendFileSync(filler, Buffer.alloc(64 * 1024));
-  } catch (error) {
-    assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
-  }
+  return {
+    fill: () => {
+      try {
+        for (;;) appendFileSync(filler, Buffer.alloc(64 * 1024));
+      } catch (error) {
+        assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+      }
+    },
+    free: () => rmSync(filler),
+    watch: (pid) => { gateway.push(pid); },
+  };
+}
+
+const needsTmpfs = { skip: process.platform !== 'linux' ? 'tmpfs is Linux' : !isRoot ? 'needs root to mount a small tmpfs' : false };
+
+test('a full disk under the database: 503 store_full, shown by status, then writes again once space is freed', needsTmpfs, async (t) => {
+  const home = new TestHome();
+  home.writeConfig({});
+  const disk = await smallDisk(t, home);
+  if (disk === null) return;
+  disk.watch(await home.start());
+  disk.watch(workerPid(home));
+  assert.equal((await post(home, 'before')).status, 202);
+  disk.fill();
   const big = 'x'.repeat(90_000);
   let answer: Post = { status: 202, code: null, retryAfter: null };
   for (let i = 0; i < 40 && answer.status === 202; i++) answer = await post(home, big);
   await expectCause(home, answer, 'store_full');
-  rmSync(filler);
+  disk.free();
   await expectRecovered(home);
+});
+
+// A write in a transaction (a keyed POST: the key and its message commit together) that meets the
+// full disk: SQLite has already rolled the transaction back, and a second ROLLBACK would throw "no
+// transaction is active", a SQL logic error that the API answers 500 (internal).
+test('a full disk under a transaction (a keyed POST): 503 store_full, never 500, the same worker keeps serving', needsTmpfs, async (t) => {
+  const home = new TestHome();
+  home.writeConfig({});
+  const disk = await smallDisk(t, home);
+  if (disk === null) return;
+  disk.watch(await home.start());
+  const worker = workerPid(home);
+  disk.watch(worker);
+  assert.equal((await post(home, 'before')).status, 202);
+  disk.fill();
+  const big = 'x'.repeat(90_000);
+  let answer: Post = { status: 202, code: null, retryAfter: null };
+  for (let i = 0; i < 40 && answer.status === 202; i++) answer = await post(home, big, `key-${i}`);
+  assert.notEqual(answer.code, 'internal', 'a full disk is not a bug');
+  await expectCause(home, answer, 'store_full');
+  assert.equal(workerPid(home), worker, 'the worker did not restart');
+  assert.ok(isAlive(worker));
+  disk.free();
+  await expectRecovered(home);
+  assert.equal(workerPid(home), worker, 'the same worker serves again');
+});
+
+// The answer is ready but the disk filled meanwhile: SQLite refuses the transaction that stores the
+// reply, and then the mark that would fail the message too. The worker waits it out with the answer
+// in hand: it keeps running and stores that answer once there is room, without asking the agent again.
+test('a full disk when the reply is committed: the same worker keeps running and stores the reply once space is freed', needsTmpfs, async (t) => {
+  const home = new TestHome();
+  home.writeConfig({ agent: { kind: 'echo', delayMs: 1_500 } });
+  const disk = await smallDisk(t, home);
+  if (disk === null) return;
+  disk.watch(await home.start());
+  const worker = workerPid(home);
+  disk.watch(worker);
+  const text = 'y'.repeat(95_000); // its echo needs pages a full disk cannot give
+  assert.equal((await post(home, text)).status, 202);
+  disk.fill();
+  // Either the worker says it waits the full disk out, or it died of it.
+  await eventually('the reply commit to meet the full disk', async () => !isAlive(worker) || (await home.cli(['logs', '-n', '50'])).stdout.includes('the answer could not be stored'), 15_000);
+  assert.equal(workerPid(home), worker, 'the worker did not restart');
+  assert.ok(isAlive(worker));
+  assert.equal(home.messages().find((m) => m.role === 'user')?.status, 'processing', 'still open, not failed');
+  disk.free();
+  const replies = await eventually('the reply to be stored', () => { const r = home.messages().filter((m) => m.role === 'assistant'); return r.length > 0 ? r : null; }, 45_000);
+  assert.deepEqual(replies.map((m) => m.text), [`echo: ${text}`]);
+  assert.equal(home.messages().find((m) => m.role === 'user')?.status, 'done');
+  assert.equal(workerPid(home), worker, 'the same worker stored it');
 });
