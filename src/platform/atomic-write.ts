@@ -3,7 +3,10 @@
 // Written here instead of taken from the atomically package: that one's ES imports of node:process,
 // node:fs and node:util build those modules' namespaces (about 1.5 MB more in the monitor, which
 // writes its state file all day), and it adds exit hooks the gateway does not want.
+import { dirname } from 'node:path';
+
 const fs = process.getBuiltinModule('node:fs');
+const PRIVATE_DIR_MODE = 0o700;
 
 export interface AtomicWriteOptions {
   /** The file's permission bits (set on the temporary file before anything is written to it). */
@@ -11,7 +14,7 @@ export interface AtomicWriteOptions {
 }
 
 /** The file-system calls used, injectable so that tests can make a rename fail. */
-export type AtomicWriteFs = Pick<typeof fs, 'openSync' | 'fchmodSync' | 'writeFileSync' | 'fsyncSync' | 'closeSync' | 'renameSync' | 'rmSync'>;
+export type AtomicWriteFs = Pick<typeof fs, 'mkdirSync' | 'openSync' | 'fchmodSync' | 'writeFileSync' | 'fsyncSync' | 'closeSync' | 'renameSync' | 'rmSync'>;
 
 /**
  * How long a rename that Windows refuses for a moment is retried. There, a virus scanner or an
@@ -40,15 +43,24 @@ export function writeAtomicSync(path: string, content: string | Uint8Array, opti
   }
 }
 
-/** A new temporary file beside `path` (same directory, so the rename stays on one file system). */
+/**
+ * A new temporary file beside `path` (same directory, so the rename stays on one file system).
+ * A missing directory is made, private to the user (the alerts directory, say, is made at its
+ * first write).
+ */
 function openTemp(path: string, mode: number, io: AtomicWriteFs): { temp: string; fd: number } {
+  let madeDir = false;
   for (;;) {
     const temp = `${path}.${process.pid}-${Date.now().toString(36)}-${++sequence}.tmp`;
     try {
       return { temp, fd: io.openSync(temp, 'wx', mode) };
     } catch (error) {
-      // Left by an earlier process with the same pid: take the next name.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && !madeDir) {
+        io.mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
+        madeDir = true;
+      } else if (code !== 'EEXIST') throw error;
+      // EEXIST: left by an earlier process with the same pid; take the next name.
     }
   }
 }

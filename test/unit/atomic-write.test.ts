@@ -77,8 +77,17 @@ test('a rename that keeps failing gives up after the retries with the last error
   assert.deepEqual(readdirSync(dir), []);
 });
 
-test('a directory that does not exist fails with ENOENT and creates nothing', (t) => {
+test('a directory that does not exist is made, private to the user', (t) => {
   const dir = tempDir(t);
-  assert.throws(() => writeAtomicSync(join(dir, 'missing', 'state.json'), 'new', { mode: 0o600 }), { code: 'ENOENT' });
-  assert.deepEqual(readdirSync(dir), []);
+  const file = join(dir, 'alerts', 'queue', 'state.json');
+  writeAtomicSync(file, 'new', { mode: 0o600 });
+  assert.equal(readFileSync(file, 'utf8'), 'new');
+  if (process.platform !== 'win32') assert.equal(statSync(join(dir, 'alerts')).mode & 0o777, 0o700);
+});
+
+test('a path under a file fails with the file system\'s answer and leaves nothing behind', (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'file'), 'x');
+  assert.throws(() => writeAtomicSync(join(dir, 'file', 'state.json'), 'new', { mode: 0o600 }), { code: 'ENOTDIR' });
+  assert.deepEqual(readdirSync(dir), ['file']);
 });
