@@ -58,3 +58,8 @@ export function detachedMonitorEnv(parent: NodeJS.ProcessEnv = process.env): Nod
 export function isDetached(env: NodeJS.ProcessEnv = process.env): boolean {
   return env[ENV.DETACHED] === '1';
 }
+
+/** Started by a service manager: a full restart goes through it (exit 75), not through a watcher. */
+export function isSupervised(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env[ENV.SUPERVISED] === '1';
+}

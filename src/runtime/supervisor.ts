@@ -4,11 +4,12 @@
 // 75, with backoff when crashes repeat, and a crash-loop breaker; never after exit 78, fatal
 // configuration). A worker ends for good only when the monitor asked it to (a stop drains it, a
 // restart retires it): any other end, a clean exit 0 after a stray SIGTERM included, is a crash.
+// What a worker says over IPC is handled in supervisor-messages.ts.
 import type { StoreFailure } from '../gateway/store-errors.js';
 import type { Socket } from 'node:net';
 import { EXIT } from '../exit-codes.js';
 import { RestartBackoff } from './backoff.js';
-import type { DrainMode, WorkerToMonitor } from './ipc.js';
+import type { DrainMode } from './ipc.js';
 import type { WorkerExit } from './state-file.js';
 import { systemSupervisorClock, WorkerStartError, type DrainOutcome, type ReplaceOutcome, type SupervisorClock, type SupervisorOptions } from './supervisor-types.js';
 import { drainWorker, openWorker, pingWorker, spawnChildWorker, type WorkerHandle, type WorkerSpawner } from './worker-handle.js';
@@ -17,6 +18,7 @@ import type { MonitorStats } from './monitor-metrics.js';
 import type { MonitorAnswerContext } from './no-worker-answer.js';
 import { ConnectionHandover } from './supervisor-connections.js';
 import { Retiring } from './supervisor-retiring.js';
+import { onWorkerMessage, type WorkerMessageTarget } from './supervisor-messages.js';
 import { Standby } from './supervisor-standby.js';
 
 export const PING_TIMEOUT_MS = 1_000;
@@ -31,6 +33,7 @@ export class WorkerSupervisor {
   private readonly retiring: Retiring;
   private readonly connections: ConnectionHandover;
   private readonly standby: Standby;
+  private readonly messages: WorkerMessageTarget;
   /** How long the next standby waits before it boots: the backoff's pacing after a crash. */
   private standbyDelayMs = 0;
   private stopping = false;
@@ -67,6 +70,10 @@ export class WorkerSupervisor {
       wanted: () => this.current !== null && !this.stopping && this.breakerUntil === null,
       onChange: () => this.options.onChange(),
     }, options.standby ?? false);
+    this.messages = {
+      lifecycle: options.lifecycle, restartRequest: (full) => this.options.onRestartRequest(full), stats: () => this.stats(),
+      storeHealth: (handle, failure) => { if (handle === this.current) this.storeFailure = failure; },
+    };
   }
 
   get worker(): { pid: number; startTime: number } | null {
@@ -189,31 +196,9 @@ export class WorkerSupervisor {
   }
 
   private spawn(standby = false): WorkerHandle {
-    const handle = openWorker(this.spawner, this.options, this.clock, (h, message) => this.onMessage(h, message), (h, exit) => this.onExit(h, exit));
+    const handle = openWorker(this.spawner, this.options, this.clock, (h, message) => onWorkerMessage(h, message, this.messages), (h, exit) => this.onExit(h, exit));
     this.options.lifecycle.append('worker_start', { workerPid: handle.pid, ...(standby ? { standby } : {}) });
     return handle;
-  }
-
-  private onMessage(handle: WorkerHandle, message: WorkerToMonitor): void {
-    switch (message.type) {
-      case 'ready':
-        this.options.lifecycle.append('worker_ready', { workerPid: handle.pid });
-        break;
-      case 'resumed':
-        if (message.resumed + message.failed > 0) this.options.lifecycle.append('resume', { workerPid: handle.pid, ...message });
-        break;
-      case 'restart_request':
-        this.options.onRestartRequest(message.full);
-        break;
-      case 'stats_request':
-        handle.send({ type: 'stats', id: message.id, stats: this.stats() });
-        break;
-      case 'store_health':
-        if (handle === this.current) this.storeFailure = message.failure;
-        break;
-      default:
-        break; // drain progress and pongs are kept on the handle
-    }
   }
 
   private onExit(handle: WorkerHandle, exit: WorkerExit): void {
