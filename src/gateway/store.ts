@@ -5,57 +5,12 @@ import { errorMessage } from '../errors.js';
 import { createPrivateFile, makePrivate } from '../fs-util.js';
 import { DatabaseSync } from 'node:sqlite';
 import { IDEMPOTENCY_SCHEMA, IdempotencyKeys } from './idempotency.js';
+import { MESSAGES_SCHEMA, toMessage, type MessageRole, type Row, type StoredMessage, type UserMessageStatus } from './store-rows.js';
+
+export type { MessageRole, StoredMessage, UserMessageStatus } from './store-rows.js';
 
 const { randomUUID } = process.getBuiltinModule('node:crypto');
 const { existsSync, renameSync } = process.getBuiltinModule('node:fs');
-
-export type UserMessageStatus = 'queued' | 'processing' | 'resume_pending' | 'done' | 'failed';
-export type MessageRole = 'user' | 'assistant';
-
-export interface StoredMessage {
-  readonly id: string;
-  readonly sessionId: string;
-  readonly role: MessageRole;
-  readonly text: string;
-  readonly status: string;
-  readonly replyTo: string | null;
-  /**
-   * How many times processing of this message started (column resume_attempts). While the message
-   * is open, every one of them was cut (a drain deadline, a killed worker); a queued message that
-   * only waited through a restart has none.
-   */
-  readonly resumeAttempts: number;
-  readonly error: string | null;
-  readonly createdAt: number;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS messages (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  session_id TEXT NOT NULL,
-  role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
-  text TEXT NOT NULL,
-  status TEXT NOT NULL,
-  reply_to TEXT,
-  resume_attempts INTEGER NOT NULL DEFAULT 0,
-  error TEXT,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS messages_by_session ON messages (session_id, seq);
-CREATE INDEX IF NOT EXISTS messages_open ON messages (status) WHERE role = 'user';
-CREATE UNIQUE INDEX IF NOT EXISTS one_reply_per_message ON messages (reply_to) WHERE reply_to IS NOT NULL;
--- A /new: the session's context starts after message seq after_seq (the /new itself). History is
--- never deleted; the model is just not shown what came before the latest start.
-CREATE TABLE IF NOT EXISTS context_starts (
-  session_id TEXT NOT NULL,
-  after_seq INTEGER NOT NULL,
-  message_id TEXT NOT NULL UNIQUE,
-  created_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS context_starts_by_session ON context_starts (session_id, after_seq);
-`;
 
 const SQLITE_CORRUPT = 11;
 const SQLITE_NOTADB = 26;
@@ -70,18 +25,6 @@ function isUnreadableDatabase(error: unknown): boolean {
 
 const OPEN_STATUSES = "('queued', 'processing', 'resume_pending')";
 const BUSY_TIMEOUT_MS = 5_000;
-
-interface Row {
-  id: string; session_id: string; role: MessageRole; text: string; status: string;
-  reply_to: string | null; resume_attempts: number; error: string | null; created_at: number;
-}
-
-function toMessage(row: Row): StoredMessage {
-  return {
-    id: row.id, sessionId: row.session_id, role: row.role, text: row.text, status: row.status,
-    replyTo: row.reply_to, resumeAttempts: row.resume_attempts, error: row.error, createdAt: row.created_at,
-  };
-}
 
 /** What a POST with an Idempotency-Key did: stored a new message, or found the key's first one. */
 export type AddOnceResult =
@@ -129,7 +72,7 @@ export class SessionStore {
       const check = db.prepare('PRAGMA quick_check').get() as { quick_check?: string } | undefined;
       if (check?.quick_check !== 'ok') throw new IntegrityError(`quick_check: ${check?.quick_check ?? 'no answer'}`);
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
-      db.exec(SCHEMA);
+      db.exec(MESSAGES_SCHEMA);
       db.exec(IDEMPOTENCY_SCHEMA);
       makePrivate([file, `${file}-wal`, `${file}-shm`]);
       return db;

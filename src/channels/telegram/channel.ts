@@ -1,8 +1,8 @@
 // One Telegram bot, wired: token -> getMe -> the poller lock -> sender and poller, plus a short
 // tick that turns stored replies into outbox parts and keeps a typing indicator up for chats
-// waiting on the agent. It starts only when the worker is told to resume (no other worker is
-// alive), so two workers never poll or send at once, and on a stop the poller stops first, the
-// dispatcher drains, and the outbox flushes until the deadline.
+// waiting on the agent (typing.ts). It starts only when the worker is told to resume (no other
+// worker is alive), so two workers never poll or send at once, and on a stop the poller stops
+// first, the dispatcher drains, and the outbox flushes until the deadline.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../../gateway/dispatcher.js';
@@ -21,14 +21,11 @@ import { retryDelayMs, SLOW_RETRY_MS } from './retry.js';
 import { Sender } from './sender.js';
 import { TelegramTables, writeChannelState, type StateFields } from './tables.js';
 import { readBotToken } from './token.js';
+import { TypingIndicator } from './typing.js';
 import type { TgUser } from './types.js';
 
 const TICK_MS = 20;
 const IDLE_TICK_MS = 200;
-/** Telegram shows "typing" for 5 s; renew a little before. */
-const TYPING_EVERY_MS = 4_500;
-/** Replies faster than this need no typing indicator (it would only spend budget). */
-const TYPING_AFTER_MS = 1_000;
 /** The last successful poll is recorded at most this often. */
 const POLL_WRITE_MS = 1_000;
 
@@ -71,13 +68,13 @@ export class TelegramChannel {
   private readonly aborter = new AbortController();
   private tickTimer: NodeJS.Timeout | null = null;
   private state = 'starting';
-  private readonly busySince = new Map<number, number>();
-  private readonly typedAt = new Map<number, number>();
   private budgets: Budgets;
+  private readonly typing: TypingIndicator;
   private starting: Promise<void> | null = null;
 
   constructor(private readonly config: TelegramChannelConfig, private readonly deps: ChannelDeps) {
     this.budgets = new Budgets(config.limits);
+    this.typing = new TypingIndicator(this.budgets);
   }
 
   get stateName(): string {
@@ -258,24 +255,11 @@ export class TelegramChannel {
       const result = materialize(this.deps.store, r.tables);
       if (result.added > 0) r.sender.pump();
       busy = result.inFlight;
-      this.typing(r, result.busyChats);
+      this.typing.update(r.api, result.busyChats);
     } catch (error) {
       this.deps.log.error({ channel: this.deps.name }, `telegram: outbox pass failed: ${redact(String(error), r.token)}`);
     }
     this.tickTimer = setTimeout(() => this.tick(), busy > 0 ? TICK_MS : IDLE_TICK_MS);
-  }
-
-  private typing(r: Running, busyChats: ReadonlyMap<number, number | null>): void {
-    const now = Date.now();
-    for (const chatId of this.busySince.keys()) if (!busyChats.has(chatId)) this.busySince.delete(chatId);
-    for (const [chatId, threadId] of busyChats) {
-      const since = this.busySince.get(chatId) ?? now;
-      this.busySince.set(chatId, since);
-      if (now - since < TYPING_AFTER_MS || now - (this.typedAt.get(chatId) ?? 0) < TYPING_EVERY_MS) continue;
-      if (this.budgets.reserve(chatId, 'typing') !== 0) continue; // typing is the first thing dropped
-      this.typedAt.set(chatId, now);
-      void r.api.call('sendChatAction', { chat_id: chatId, action: 'typing', ...(threadId === null ? {} : { message_thread_id: threadId }) });
-    }
   }
 
   /** First step of a stop: take no more updates. */
