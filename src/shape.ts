@@ -23,19 +23,19 @@ const received = (value: unknown): string => (value === null ? 'null' : Array.is
 const bad = (path: readonly PropertyKey[], message: string): Checked => ({ ok: false, issues: [{ path, message }] });
 const good = (value: unknown): Checked => ({ ok: true, value });
 
-function test(expected: string, holds: (value: unknown) => boolean): Check {
+export function predicateCheck(expected: string, holds: (value: unknown) => boolean): Check {
   return (value, path) => (holds(value) ? good(value) : bad(path, `expected ${expected}, received ${received(value)}`));
 }
 
-export const string = test('string', (v) => typeof v === 'string');
-export const nonEmptyString = test('non-empty string', (v) => typeof v === 'string' && v.length > 0);
-export const number = test('number', (v) => typeof v === 'number' && Number.isFinite(v));
-export const integer = test('integer', (v) => Number.isInteger(v));
-export const positiveInteger = test('positive integer', (v) => Number.isInteger(v) && (v as number) > 0);
-export const nonNegativeInteger = test('integer >= 0', (v) => Number.isInteger(v) && (v as number) >= 0);
-export const boolean = test('boolean', (v) => typeof v === 'boolean');
-export const literal = (expected: string): Check => test(JSON.stringify(expected), (v) => v === expected);
-export const oneOf = (options: readonly string[]): Check => test(`one of ${options.join('|')}`, (v) => typeof v === 'string' && options.includes(v));
+export const string = predicateCheck('string', (v) => typeof v === 'string');
+export const nonEmptyString = predicateCheck('non-empty string', (v) => typeof v === 'string' && v.length > 0);
+export const number = predicateCheck('number', (v) => typeof v === 'number' && Number.isFinite(v));
+export const integer = predicateCheck('integer', (v) => Number.isInteger(v));
+export const positiveInteger = predicateCheck('positive integer', (v) => Number.isInteger(v) && (v as number) > 0);
+export const nonNegativeInteger = predicateCheck('integer >= 0', (v) => Number.isInteger(v) && (v as number) >= 0);
+export const boolean = predicateCheck('boolean', (v) => typeof v === 'boolean');
+export const literal = (expected: string): Check => predicateCheck(JSON.stringify(expected), (v) => v === expected);
+export const oneOf = (options: readonly string[]): Check => predicateCheck(`one of ${options.join('|')}`, (v) => typeof v === 'string' && options.includes(v));
 
 export const nullable = (check: Check): Check => (value, path) => (value === null ? good(null) : check(value, path));
 

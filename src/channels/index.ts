@@ -2,11 +2,12 @@
 // the worker (the monitor never loads any of this), and a channel's code is loaded only when one
 // is configured: the Telegram client is the biggest part of the worker's boot, before its first
 // answer, and a gateway without chat channels has no use for it.
-import type { Logger } from 'pino';
+import type { Logger } from '../runtime/json-log.js';
 import type { Dispatcher } from '../gateway/dispatcher.js';
 import type { SessionStore } from '../gateway/store.js';
 import type { AlertSink, TelegramChannel } from './telegram/channel.js';
-import { channelName, type TelegramChannelConfig } from './telegram/config.js';
+import { channelName } from './telegram/channel-name.js';
+import type { TelegramChannelConfig } from './telegram/config.js';
 import { writeJsonFile } from '../fs-util.js';
 import { channelsFilePath } from './status-file.js';
 import { channelSnapshots } from './telegram/status-read.js';

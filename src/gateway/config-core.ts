@@ -5,19 +5,24 @@
 // validation (config.ts, loaded only then), which either accepts it or throws the error naming the
 // file and the field. The rest of the file (the agent, channels) is the worker's: it validates the
 // whole file at its start and exits 78 on a bad one, which ends the monitor with 78 too.
-import { readJsonFile } from '../fs-util.js';
+import { readJsonFile, type JsonRead } from '../fs-util.js';
 import type { AlertsConfig } from '../runtime/alerts/config.js';
 import { DEFAULT_DELIVERY_DEADLINE_MS, DEFAULT_DOWN_AFTER_MS, DEFAULT_POLL_STALE_AFTER_MS, DEFAULT_WEDGED_AFTER_MS } from '../runtime/alerts/defaults.js';
 import { DEFAULT_LOG_LIMITS, LOG_LIMIT_BOUNDS, type LogLimits } from '../runtime/log-file.js';
-import { boolean, nonNegativeInteger, nonEmptyString, object, shape, type Check } from '../shape.js';
+import { boolean, nonEmptyString, object, predicateCheck, shape, type Check } from '../shape.js';
 
 const { isIP } = process.getBuiltinModule('node:net');
 
 export const DEFAULT_API_PORT = 8790;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+/** A command agent's program is ended after this long. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
 /** A warm standby worker takes over at once when the serving worker dies; it costs one more idle worker's memory. */
 export const DEFAULT_STANDBY = true;
 const MAX_PORT = 65_535;
+
+/** zod's int() takes safe integers only: a larger one is the full validation's to refuse. */
+const nonNegativeInteger = predicateCheck('integer >= 0', (v) => Number.isSafeInteger(v) && (v as number) >= 0);
 
 export interface MonitorConfig {
   readonly api: { readonly host: string; readonly port: number; readonly allowRemote: boolean };
@@ -75,18 +80,29 @@ function plainLogLimits(log: Partial<LogLimits> | undefined): LogLimits | null {
   return within ? limits : null;
 }
 
-/** The monitor's part of the config when it is plainly valid; null when the full validation must decide. */
-export function readMonitorConfig(file: string): MonitorConfig | null {
-  const read = readJsonFile(file, monitorShape);
-  if (read.kind === 'missing') return { api: { host: '127.0.0.1', port: DEFAULT_API_PORT, allowRemote: false }, drain: { timeoutMs: DEFAULT_DRAIN_TIMEOUT_MS }, supervisor: { standby: DEFAULT_STANDBY }, alerts: DEFAULT_ALERTS, log: DEFAULT_LOG_LIMITS };
-  if (read.kind !== 'ok') return null;
-  const api = { host: read.value.api?.host ?? '127.0.0.1', port: read.value.api?.port ?? DEFAULT_API_PORT, allowRemote: read.value.api?.allowRemote ?? false };
-  const log = plainLogLimits(read.value.log);
+/** The monitor's sections of a parsed config.json when they are plainly valid; null when the full validation must decide. */
+export function plainMonitorConfig(value: unknown): MonitorConfig | null {
+  const parsed = monitorShape.safeParse(value);
+  if (!parsed.success) return null;
+  const { data } = parsed;
+  const api = { host: data.api?.host ?? '127.0.0.1', port: data.api?.port ?? DEFAULT_API_PORT, allowRemote: data.api?.allowRemote ?? false };
+  const log = plainLogLimits(data.log);
   if (api.port > MAX_PORT || (!api.allowRemote && !isLoopback(api.host)) || log === null) return null;
   return {
-    api, drain: { timeoutMs: read.value.drain?.timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS },
-    supervisor: { standby: read.value.supervisor?.standby ?? DEFAULT_STANDBY }, alerts: DEFAULT_ALERTS, log,
+    api, drain: { timeoutMs: data.drain?.timeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS },
+    supervisor: { standby: data.supervisor?.standby ?? DEFAULT_STANDBY }, alerts: DEFAULT_ALERTS, log,
   };
+}
+
+/** The monitor's part of the config when it is plainly valid; null when the full validation must decide. */
+export function readMonitorConfig(file: string): MonitorConfig | null {
+  const read = readPlainJson(file);
+  return read.kind === 'missing' ? plainMonitorConfig({}) : read.kind === 'ok' ? plainMonitorConfig(read.value) : null;
+}
+
+/** config.json parsed, unjudged: missing, its JSON value, or not readable as JSON (the full validation says why). */
+export function readPlainJson(file: string): JsonRead<unknown> {
+  return readJsonFile(file, { safeParse: (data: unknown) => ({ success: true, data }) });
 }
 
 /** The monitor's config; a config it cannot read plainly is judged by the full validation (which throws, naming file and field). */

@@ -7,11 +7,10 @@ import { readJsonFile } from '../fs-util.js';
 import { alertsSchema, DEFAULT_ALERTS, POLL_STALE_MARGIN_MS } from '../runtime/alerts/config.js';
 import { DEFAULT_LOG_LIMITS, LOG_LIMIT_BOUNDS } from '../runtime/log-file.js';
 import { openaiAgentSchema } from './agents/openai-config.js';
-import { DEFAULT_API_PORT, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_STANDBY, isLoopback } from './config-core.js';
+import { DEFAULT_API_PORT, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_STANDBY, isLoopback } from './config-core.js';
 import { channelsSchema } from '../channels/telegram/config.js';
 
-export { DEFAULT_API_PORT, DEFAULT_DRAIN_TIMEOUT_MS, apiUrl } from './config-core.js';
-export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
+export { DEFAULT_API_PORT, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_DRAIN_TIMEOUT_MS, apiUrl } from './config-core.js';
 
 const apiSchema = z
   .strictObject({

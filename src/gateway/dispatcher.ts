@@ -3,7 +3,7 @@
 // up by the next boot, exactly once. A message that is exactly `/new` starts a fresh context instead.
 // A store that cannot take a write (full disk, read-only, locked) is waited out, never a crash.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../runtime/json-log.js';
 import { backoffDelayMs, type Pacing } from '../runtime/backoff.js';
 import type { Agent } from './agents/index.js';
 import { Slots } from './slots.js';

@@ -2,10 +2,15 @@
 // terminal too, readable); its own records and its workers' output both come through it, so it is
 // the log's one writer. Helper processes that write the log a monitor rotates (the respawn watcher)
 // only append, and leave rotation to the monitor: two rotators could each shift the other's files.
+import { isErrnoException } from '../errors.js';
 import { formatLogLine } from '../log-format.js';
 import { DEFAULT_LOG_LIMITS, RotatingLogFile, type LogLimits } from './log-file.js';
 
-const { appendFileSync } = process.getBuiltinModule('node:fs');
+const { appendFileSync, writeSync } = process.getBuiltinModule('node:fs');
+
+/** How long a write to a full non-blocking descriptor waits before it tries again. */
+const EAGAIN_PAUSE_MS = 1;
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** Takes whole lines, without their newlines. Never throws: a log that cannot be written must not take a process down. */
 export interface LineSink {
@@ -55,6 +60,28 @@ export function appendingSink(file: string): LineSink {
         appendFileSync(file, lines.map((line) => `${line}\n`).join(''), { mode: 0o600 });
       } catch {
         toStderr(lines);
+      }
+    },
+  };
+}
+
+/**
+ * Writes each line to a file descriptor (the worker's stdout: a pipe the monitor reads) before it
+ * returns, so the last words before an exit, or a SIGKILL right after, are already in the pipe.
+ * A full pipe that is non-blocking (EAGAIN) is waited for; any other error (EPIPE: the monitor is
+ * gone, and the worker exits on the IPC disconnect) drops the line.
+ */
+export function descriptorSink(fd: number): LineSink {
+  return {
+    append(lines) {
+      const bytes = Buffer.from(lines.map((line) => `${line}\n`).join(''));
+      for (let offset = 0; offset < bytes.length;) {
+        try {
+          offset += writeSync(fd, bytes, offset);
+        } catch (error) {
+          if (!isErrnoException(error, 'EAGAIN')) return;
+          Atomics.wait(pause, 0, 0, EAGAIN_PAUSE_MS);
+        }
       }
     },
   };

@@ -1,5 +1,5 @@
 // The workers' stdout and stderr, as the monitor takes them: split into lines and appended to the
-// gateway log by the monitor, its one writer. The worker's pino records come on stdout; on stderr
+// gateway log by the monitor, its one writer. The worker's log records (json-log.ts) come on stdout; on stderr
 // comes what Node itself prints (an uncaught exception's trace, warnings), and anything an agent
 // prints goes where it printed. A worker killed mid-stream loses nothing it wrote: its lines are in
 // the pipe, read to the end after it died.

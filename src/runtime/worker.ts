@@ -8,7 +8,8 @@ import { ENV } from '../env.js';
 import { GatehouseError, errorMessage } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { createAgent, type Agent } from '../gateway/agents/index.js';
-import { loadConfig, type GatewayConfig } from '../gateway/config.js';
+import type { GatewayConfig } from '../gateway/config.js';
+import { loadWorkerConfig } from '../gateway/config-plain.js';
 import { Dispatcher } from '../gateway/dispatcher.js';
 import { GatewayMetrics } from '../gateway/metrics.js';
 import { Alerts } from './alerts/index.js';
@@ -23,10 +24,13 @@ import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
 import type { DrainMode, MonitorToWorker, WorkerToMonitor } from './ipc.js';
 import type { MonitorStats } from './monitor-metrics.js';
-import { createLogger, STDOUT_FD, type Logger } from './logger.js';
+import { createJsonLog, type Logger } from './json-log.js';
+import { descriptorSink } from './log-sink.js';
 import { stampInput } from './worker-inputs.js';
 
 const CONNECTION_POLL_MS = 20;
+/** The worker's stdout: a pipe the monitor reads into the gateway log (worker-output.ts). */
+const STDOUT_FD = 1;
 /** A scrape that waits longer for the monitor's figures goes out without them. */
 const MONITOR_STATS_TIMEOUT_MS = 1_000;
 
@@ -80,7 +84,7 @@ async function connectionsClosed(connections: Set<Socket>, deadline: number): Pr
 
 export async function runWorker(paths: ProfilePaths): Promise<never> {
   // To the monitor, which writes the gateway log (and echoes it in a foreground run).
-  const log = createLogger({ destination: STDOUT_FD, role: 'worker' });
+  const log = createJsonLog({ sink: descriptorSink(STDOUT_FD), role: 'worker' });
   if (process.send === undefined) {
     log.error('the worker is started by the monitor (`gatehouse run`), not by hand');
     process.exit(EXIT.USAGE);
@@ -97,7 +101,7 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
   process.on('SIGHUP', () => {});
 
   const configStamp = stampInput(paths.config);
-  const config = await configuredOrExit(log, () => loadConfig(paths.config));
+  const config = await configuredOrExit(log, () => loadWorkerConfig(paths.config));
   const token = readToken(paths.token);
   if (token === null) {
     log.fatal(`no usable API token in ${paths.token}`);

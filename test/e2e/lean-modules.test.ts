@@ -79,6 +79,8 @@ test('the monitor loads no zod, pino, SQLite, gateway application or CLI code (n
   // biggest parts of the worker's boot before its first answer, stay unloaded.
   assert.deepEqual(worker.filter((u) => /\/dist\/src\/(channels\/telegram\/(channel|bot-api|poller|sender)|gateway\/agents\/(openai|model-server))\.js$/.test(u)), [], 'the worker loaded code it has no use for');
   assert.deepEqual(heavyIn(worker, ['TLS (node:https)']), [], 'the worker loaded TLS with nothing to send over it');
+  // A plain config.json is read without zod (gateway/config-plain.ts), and the worker logs as the monitor does, without pino.
+  assert.deepEqual(heavyIn(worker, ['zod', 'pino']), [], 'the worker loaded the validation library or pino for a plain config');
   assert.deepEqual(heavyIn(monitor), [], 'the monitor loaded heavy modules');
   assert.deepEqual(monitor.filter((u) => NAMESPACE_GETTERS.some((r) => r.test(u))), [], 'the monitor built the namespace of node:process or node:util');
   const cli = monitor.filter((u) => /\/dist\/src\/control\/(start|stop|status|service-[a-z]+)\.js$/.test(u));

@@ -1,14 +1,14 @@
-// The monitor's config reading without zod and its JSON-line log: the same decisions and the same
-// records as the full validation and pino.
+// The monitor's config reading without zod and the gateway's JSON-line log: the same decisions and
+// the same records as the full validation and pino.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/gateway/config.js';
 import { loadMonitorConfig, readMonitorConfig } from '../../src/gateway/config-core.js';
 import { createJsonLog } from '../../src/runtime/json-log.js';
-import { createLogger } from '../../src/runtime/logger.js';
-import { GatewayLog } from '../../src/runtime/log-sink.js';
+import pino from 'pino';
+import { descriptorSink, GatewayLog } from '../../src/runtime/log-sink.js';
 import { tempDir } from './helpers.js';
 
 test('a plainly valid api/drain/supervisor section is read as the full validation reads it', (t) => {
@@ -57,7 +57,7 @@ test('anything else goes to the full validation, which names the file and the fi
   }
 });
 
-test('the monitor log writes the record pino writes for the same call', (t) => {
+test('the gateway log writes the record pino writes for the same call', (t) => {
   const dir = tempDir(t);
   const ours = join(dir, 'ours.log');
   const theirs = join(dir, 'pino.log');
@@ -68,7 +68,8 @@ test('the monitor log writes the record pino writes for the same call', (t) => {
     (log.error as (f: object, m: string) => void)({ err: boom }, 'an error');
   };
   calls(createJsonLog({ sink: new GatewayLog(ours, { echo: false }), role: 'monitor' }));
-  calls(createLogger({ destination: theirs, role: 'monitor' }));
+  // pino as the worker used it: its records are the shape every reader of the log expects.
+  calls(pino({ base: { pid: process.pid, role: 'monitor' }, timestamp: pino.stdTimeFunctions.epochTime }, pino.destination({ dest: theirs, sync: true })));
   const read = (file: string): Array<Record<string, unknown>> => readFileSync(file, 'utf8').trim().split('\n').map((l) => {
     const record = JSON.parse(l) as Record<string, unknown>;
     delete record['time'];
@@ -77,4 +78,25 @@ test('the monitor log writes the record pino writes for the same call', (t) => {
   assert.deepEqual(read(ours), read(theirs));
   const keys = readFileSync(ours, 'utf8').split('\n')[0]!;
   assert.match(keys, /^\{"level":30,"time":\d+,"pid":\d+,"role":"monitor","msg":"plain message"\}$/);
+});
+
+test('a logged value with a cycle or a BigInt is written, not thrown', (t) => {
+  const file = join(tempDir(t), 'cycle.log');
+  const looped: Record<string, unknown> = { name: 'a' };
+  looped['self'] = looped;
+  const log = createJsonLog({ sink: new GatewayLog(file, { echo: false }), role: 'worker' });
+  log.warn({ looped, big: 12n }, 'odd fields');
+  const record = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  assert.deepEqual([record['looped'], record['big'], record['msg']], [{ name: 'a', self: '[Circular]' }, '12', 'odd fields']);
+});
+
+test("the worker's sink writes each line to its descriptor before it returns", (t) => {
+  const file = join(tempDir(t), 'fd.log');
+  const fd = openSync(file, 'w');
+  t.after(() => closeSync(fd));
+  const log = createJsonLog({ sink: descriptorSink(fd), role: 'worker' });
+  log.info({ n: 1 }, 'first');
+  assert.match(readFileSync(file, 'utf8'), /^\{"level":30,"time":\d+,"pid":\d+,"role":"worker","n":1,"msg":"first"\}\n$/);
+  log.error('second');
+  assert.equal(readFileSync(file, 'utf8').split('\n').length, 3);
 });

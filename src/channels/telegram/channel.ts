@@ -4,7 +4,7 @@
 // worker is alive), so two workers never poll or send at once, and on a stop the poller stops
 // first, the dispatcher drains, and the outbox flushes until the deadline.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../../runtime/json-log.js';
 import type { Dispatcher } from '../../gateway/dispatcher.js';
 import type { SessionStore } from '../../gateway/store.js';
 import { BotApi } from './bot-api.js';

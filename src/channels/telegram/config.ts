@@ -1,6 +1,9 @@
 // The Telegram channel's configuration: one entry of config.json's `channels` array. The shape the
 // user writes is {kind, tokenFile, apiRoot, allowedChats, adminChats}; everything else has a default.
 import { z } from 'zod';
+import { channelName } from './channel-name.js';
+
+export { channelName } from './channel-name.js';
 
 export const DEFAULT_API_ROOT = 'https://api.telegram.org';
 export const DEFAULT_TOKEN_FILE = 'telegram.token';
@@ -54,11 +57,6 @@ export const channelsSchema = z.array(telegramChannelSchema).default([]).superRe
     if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `two channels are named ${JSON.stringify(name)}` });
   });
 });
-
-/** The channel's name: its `name`, else `telegram`, `telegram-2`, ... by position. */
-export function channelName(channel: { readonly name?: string | undefined }, index: number): string {
-  return channel.name ?? (index === 0 ? 'telegram' : `telegram-${index + 1}`);
-}
 
 export type TelegramChannelConfig = z.infer<typeof telegramChannelSchema>;
 export type TelegramLimits = TelegramChannelConfig['limits'];

@@ -3,7 +3,7 @@
 // offset is derived from telegram_updates, confirms to Telegram only what is durable here.
 // Every update leaves a row, whatever became of it: accepted, a command, an unknown sender, too
 // old to answer (the catch-up policy), or ignored.
-import type { Logger } from 'pino';
+import type { Logger } from '../../runtime/json-log.js';
 import type { Dispatcher } from '../../gateway/dispatcher.js';
 import type { SessionStore } from '../../gateway/store.js';
 import { parseCommand, type CommandContext, runCommand } from './commands.js';

@@ -4,7 +4,7 @@
 // the channel holds its maximum of unanswered messages, so Telegram keeps the rest. A 409 (another
 // poller on the token somewhere) and a 401 are reported and retried slowly, never in a tight loop.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../../runtime/json-log.js';
 import type { BotApi } from './bot-api.js';
 import { faultPoint } from './fault.js';
 import type { CommitResult } from './inbound.js';

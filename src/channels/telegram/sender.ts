@@ -8,7 +8,7 @@
 // - written but unanswered, or left `sending` by a worker that died: sent once more and counted
 //   as a possible duplicate; a second unknown outcome stops it as `unknown` (see README).
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../../runtime/json-log.js';
 import type { BotApi } from './bot-api.js';
 import type { Budgets } from './budget.js';
 import { faultPoint } from './fault.js';

@@ -2,7 +2,7 @@
 // types.ts; one file per kind (module.ts: an agent written in JavaScript or TypeScript, imported).
 // Only the configured kind is loaded: the worker loads this before its first answer, and the
 // openai kind alone brings HTTPS (TLS), SSE parsing and the retry machinery.
-import type { Logger } from 'pino';
+import type { Logger } from '../../runtime/json-log.js';
 import type { AgentConfig } from '../config.js';
 import type { Agent } from './types.js';
 

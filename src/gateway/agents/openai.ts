@@ -3,7 +3,7 @@
 // that fails for a reason time can fix (429, 5xx, refused connection, stalled or cut stream) is
 // asked again with backoff; the others fail the message with a sentence the user can act on.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '../../runtime/json-log.js';
 import { chatCompletion, type ChatMessage } from './chat-completion.js';
 import { trimHistory } from './history.js';
 import { ModelCallError } from './model-errors.js';
