@@ -69,6 +69,12 @@ export class FakeTelegram {
   url = '';
   private nextUpdateId = 5_000;
   private pending: FakeUpdate[] = [];
+  /** Every update users sent, by id (for replay). */
+  private readonly history = new Map<number, FakeUpdate>();
+  private replays: FakeUpdate[] = [];
+  /** How many replayed updates were handed out, and offsets.length then (a later getUpdates: the client processed that batch). */
+  replaysHandedOut = 0;
+  replayedAtPoll = 0;
   private poll: PendingPoll | null = null;
   private readonly messageIds = new Map<number, number>();
   private readonly sendTimes = new Map<number, number[]>();
@@ -124,8 +130,32 @@ export class FakeTelegram {
       },
     };
     this.pending.push(update);
+    this.history.set(update.update_id, update);
     this.answerPoll();
     return update.update_id;
+  }
+
+  /**
+   * Hand out an update once more at the next getUpdates, although an offset confirmed it long ago.
+   * Telegram does not do this; the test that exactly-once outlives the ledger's retention does.
+   */
+  replay(updateId: number): void {
+    const update = this.history.get(updateId);
+    if (update === undefined) throw new Error(`no update ${updateId} was ever sent`);
+    this.replays.push(update);
+    this.answerPoll();
+  }
+
+  /** What a getUpdates hands out: replays (once), then the unconfirmed updates (until confirmed). */
+  private handOut(limit: number): FakeUpdate[] {
+    const replays = this.replays.splice(0);
+    this.replaysHandedOut += replays.length;
+    if (replays.length > 0) this.replayedAtPoll = this.offsets.length;
+    return [...replays, ...this.pending].slice(0, Math.max(limit, replays.length));
+  }
+
+  private get hasUpdates(): boolean {
+    return this.pending.length > 0 || this.replays.length > 0;
   }
 
   /** Updates handed out but not yet confirmed by a later offset, plus those never handed out. */
@@ -264,7 +294,7 @@ export class FakeTelegram {
       this.poll = null;
     }
     const limit = Math.max(1, Math.min(100, Number(params.limit ?? 100)));
-    if (this.pending.length > 0) return reply(res, 200, { ok: true, result: this.pending.slice(0, limit) });
+    if (this.hasUpdates) return reply(res, 200, { ok: true, result: this.handOut(limit) });
     const timeoutS = Number(params.timeout ?? 0);
     if (timeoutS <= 0) return reply(res, 200, { ok: true, result: [] });
     const timer = setTimeout(() => {
@@ -277,10 +307,10 @@ export class FakeTelegram {
 
   private answerPoll(): void {
     const poll = this.poll;
-    if (poll === null || this.pending.length === 0) return;
+    if (poll === null || !this.hasUpdates) return;
     clearTimeout(poll.timer);
     this.poll = null;
-    reply(poll.res, 200, { ok: true, result: this.pending.slice(0, poll.limit) });
+    reply(poll.res, 200, { ok: true, result: this.handOut(poll.limit) });
   }
 }
 

@@ -113,12 +113,13 @@ test('a telegram channel gets its defaults; a bad one is refused naming the fiel
   const config = loadConfig(configFile(t, { channels: [{ kind: 'telegram', allowedChats: [5, -100], adminChats: [5] }] }));
   assert.deepEqual(config.channels[0], {
     kind: 'telegram', tokenFile: 'telegram.token', apiRoot: 'https://api.telegram.org', allowedChats: [5, -100], adminChats: [5],
-    catchUpMaxAgeS: 21_600, pollTimeoutS: 25, maxInFlight: 32, limits: { perChatPerS: 1, chatBurst: 3, perGroupPerMin: 20, perBotPerS: 30 },
+    catchUpMaxAgeS: 21_600, pollTimeoutS: 25, maxInFlight: 32, keepUpdates: 1_000, limits: { perChatPerS: 1, chatBurst: 3, perGroupPerMin: 20, perBotPerS: 30 },
   });
   assertInvalid(configFile(t, { channels: [{ kind: 'telegram', adminChats: [7] }] }), 'channels.0.adminChats.0', /not in allowedChats/);
   assertInvalid(configFile(t, { channels: [{ kind: 'telegram', apiRoot: 'ftp://x' }] }), 'channels.0.apiRoot');
   assertInvalid(configFile(t, { channels: [{ kind: 'telegram', allowedChats: ['me'] }] }), 'channels.0.allowedChats.0');
   assertInvalid(configFile(t, { channels: [{ kind: 'telegram', token: '1:abc' }] }), 'channels.0', /token/);
+  assertInvalid(configFile(t, { channels: [{ kind: 'telegram', keepUpdates: -1 }] }), 'channels.0.keepUpdates');
   assertInvalid(configFile(t, { channels: [{ kind: 'slack' }] }), 'channels.0.kind');
   assertInvalid(configFile(t, { channels: [{ kind: 'telegram' }, { kind: 'telegram', name: 'telegram' }] }), /two channels are named "telegram"/);
 });

@@ -17,6 +17,7 @@ import { acquirePollerLock, type PollerLock } from './poller-lock.js';
 import { Poller, type PollerEvent } from './poller.js';
 import { PollWatch } from '../poll-watch.js';
 import { redact } from './redact.js';
+import { Retention } from './retention.js';
 import { retryDelayMs, SLOW_RETRY_MS } from './retry.js';
 import { Sender } from './sender.js';
 import { TelegramTables, writeChannelState, type StateFields } from './tables.js';
@@ -60,6 +61,7 @@ interface Running {
   readonly tables: TelegramTables;
   readonly sender: Sender;
   readonly poller: Poller;
+  readonly retention: Retention;
   readonly watch: PollWatch | null;
 }
 
@@ -193,7 +195,8 @@ export class TelegramChannel {
       channel: this.deps.name, staleAfterMs: this.deps.pollStaleAfterMs, alerts: this.deps.alerts,
       judged: () => this.state === 'polling' && !this.stopped,
     });
-    this.running = { token, botId, username, api, lock, tables, sender, poller, watch };
+    const retention = new Retention(store.database, botId, this.config.keepUpdates, (work) => store.inTransaction(work));
+    this.running = { token, botId, username, api, lock, tables, sender, poller, retention, watch };
     this.confirmRestarts(tables);
     log.info({ channel: this.deps.name, bot: `@${username}` }, 'telegram: polling');
     this.write({ state: 'polling', detail: `@${username}`, bot: botId, username });
@@ -219,6 +222,9 @@ export class TelegramChannel {
         this.write({ state: 'polling', detail: `@${this.running?.username ?? '?'}`, bot: botId, lastPollAt: now });
         return;
       }
+      case 'confirmed':
+        this.prune(event.offset);
+        return;
       case 'conflict':
       {
         const detail = `Telegram says another program polls this bot (409 Conflict: ${event.detail}); stop it (or delete its webhook); retrying every ${SLOW_RETRY_MS / 1000} s`;
@@ -233,6 +239,15 @@ export class TelegramChannel {
         watch?.failed(redact(event.detail, this.running?.token));
         this.deps.log.warn({ channel: this.deps.name }, `telegram: ${event.detail}`);
         this.write({ state: this.state === 'starting' ? 'polling' : this.state, detail: null, bot: botId, lastError: event.detail });
+    }
+  }
+
+  /** After each answered poll: one bounded retention pass. A store that refuses it (a full disk) only delays it. */
+  private prune(confirmedOffset: number): void {
+    try {
+      this.running?.retention.pass(confirmedOffset);
+    } catch (error) {
+      this.deps.log.warn({ channel: this.deps.name }, `telegram: retention pass failed, retried after the next poll: ${String(error)}`);
     }
   }
 

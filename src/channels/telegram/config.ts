@@ -13,6 +13,8 @@ export const DEFAULT_CATCH_UP_MAX_AGE_S = 6 * 3600;
 export const DEFAULT_POLL_TIMEOUT_S = 25;
 /** At most this many chat messages accepted and not yet answered; polling pauses when full. */
 export const DEFAULT_MAX_IN_FLIGHT = 32;
+/** Update-ledger rows kept below the last offset Telegram confirmed (retention.ts removes older answered ones). */
+export const DEFAULT_KEEP_UPDATES = 1_000;
 /** Telegram's documented limits (FAQ "My bot is hitting limits"). */
 export const TELEGRAM_LIMITS = { perChatPerS: 1, chatBurst: 3, perGroupPerMin: 20, perBotPerS: 30 } as const;
 
@@ -40,6 +42,7 @@ export const telegramChannelSchema = z
     catchUpMaxAgeS: z.number().int().min(0).default(DEFAULT_CATCH_UP_MAX_AGE_S),
     pollTimeoutS: z.number().int().min(0).max(50).default(DEFAULT_POLL_TIMEOUT_S),
     maxInFlight: z.number().int().min(1).max(100).default(DEFAULT_MAX_IN_FLIGHT),
+    keepUpdates: z.number().int().min(0).default(DEFAULT_KEEP_UPDATES),
     /** Only for self-hosted Bot API servers and tests: Telegram's own limits are the default. */
     limits: limitsSchema.default({ ...TELEGRAM_LIMITS }),
   })

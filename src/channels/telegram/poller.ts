@@ -20,6 +20,8 @@ const FULL_WAIT_MS = 50;
 
 export type PollerEvent =
   | { readonly kind: 'polled'; readonly updates: number }
+  /** Telegram answered a getUpdates with this offset, and what it handed out is committed: every update below it is confirmed. */
+  | { readonly kind: 'confirmed'; readonly offset: number }
   /** Polling holds back (the channel holds its maximum of unanswered messages), or takes up again. */
   | { readonly kind: 'paused' }
   | { readonly kind: 'resumed' }
@@ -85,7 +87,8 @@ export class Poller {
   /** One getUpdates and its commits; returns how long to wait before the next (0: at once). */
   private async once(limit: number, failures: number): Promise<number> {
     const { api, tables, pollTimeoutS } = this.deps;
-    const outcome = await api.call<TgUpdate[]>('getUpdates', { offset: tables.nextOffset(), timeout: pollTimeoutS, limit, allowed_updates: ['message'] },
+    const offset = tables.nextOffset();
+    const outcome = await api.call<TgUpdate[]>('getUpdates', { offset, timeout: pollTimeoutS, limit, allowed_updates: ['message'] },
       { signal: this.aborter.signal, timeoutMs: pollTimeoutS * 1000 + POLL_GRACE_MS });
     if (this.stopped) return 0;
     if (outcome.kind === 'ok') {
@@ -100,6 +103,7 @@ export class Poller {
         if (result === 'committed') committed += 1;
       }
       if (committed > 0) faultPoint('after-commit');
+      this.deps.event({ kind: 'confirmed', offset });
       return 0;
     }
     if (outcome.kind === 'refused') {

@@ -2,6 +2,7 @@
 // profile's database, so it answers even when the worker is wedged or down) and for /status.
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { errorMessage } from '../../errors.js';
+import { prunedCounts } from './retention.js';
 
 const { existsSync } = process.getBuiltinModule('node:fs');
 
@@ -52,7 +53,13 @@ function count(db: DatabaseSync, sql: string, ...params: SQLInputValue[]): numbe
 
 function snapshotOf(db: DatabaseSync, row: Record<string, SQLInputValue>, now: number): ChannelSnapshot {
   const bot = row.bot === null ? '' : String(row.bot);
+  // Totals: the rows there are, plus those retention removed.
+  const pruned = prunedCounts(db, bot);
   const byOutcome = new Map((db.prepare('SELECT outcome, COUNT(*) AS c FROM telegram_updates WHERE bot = ? GROUP BY outcome').all(bot) as Array<{ outcome: string; c: number }>).map((r) => [r.outcome, Number(r.c)]));
+  for (const [what, n] of pruned) {
+    const outcome = what.startsWith('update:') ? what.slice('update:'.length) : null;
+    if (outcome !== null) byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + n);
+  }
   const oldest = db.prepare("SELECT MIN(created_at) AS t FROM telegram_outbox WHERE bot = ? AND status IN ('pending', 'sending')").get(bot) as { t: number | null };
   const recent = db.prepare("SELECT chat_id, part, parts, status, error, updated_at FROM telegram_outbox WHERE bot = ? AND status IN ('dead', 'unknown') ORDER BY seq DESC LIMIT ?").all(bot, RECENT_DEAD_LETTERS) as Array<Record<string, SQLInputValue>>;
   const lastPoll = row.last_poll_at === null ? null : Number(row.last_poll_at);
@@ -68,8 +75,8 @@ function snapshotOf(db: DatabaseSync, row: Record<string, SQLInputValue>, now: n
     unanswered: count(db, 'SELECT COUNT(*) AS c FROM telegram_updates WHERE bot = ? AND answered = 0 AND message_id IS NOT NULL', bot),
     outbox: {
       pending: count(db, "SELECT COUNT(*) AS c FROM telegram_outbox WHERE bot = ? AND status IN ('pending', 'sending')", bot),
-      sent: count(db, "SELECT COUNT(*) AS c FROM telegram_outbox WHERE bot = ? AND status = 'sent'", bot),
-      possibleDuplicates: count(db, 'SELECT COUNT(*) AS c FROM telegram_outbox WHERE bot = ? AND possible_duplicate = 1', bot),
+      sent: count(db, "SELECT COUNT(*) AS c FROM telegram_outbox WHERE bot = ? AND status = 'sent'", bot) + (pruned.get('part:sent') ?? 0),
+      possibleDuplicates: count(db, 'SELECT COUNT(*) AS c FROM telegram_outbox WHERE bot = ? AND possible_duplicate = 1', bot) + (pruned.get('part:possible_duplicate') ?? 0),
       oldestPendingAgeMs: oldest.t === null ? null : Math.max(0, now - Number(oldest.t)),
     },
     deadLetters: {

@@ -2,7 +2,8 @@
 // transactions; the `messages` table is not touched). telegram_updates is the inbound ledger: one
 // row per (bot, update_id), written in the transaction that commits the update's session message,
 // so a redelivered update is a no-op and the next offset is derived from it. telegram_outbox holds
-// one row per reply part; a part moves pending -> sending -> sent, or to dead / unknown.
+// one row per reply part; a part moves pending -> sending -> sent, or to dead / unknown. Old rows of
+// both are removed by retention.ts, which leaves a floor and counts behind.
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { ChatRef } from './types.js';
 
@@ -45,6 +46,22 @@ CREATE TABLE IF NOT EXISTS telegram_outbox (
   UNIQUE (source, part)
 );
 CREATE INDEX IF NOT EXISTS telegram_outbox_open ON telegram_outbox (bot, seq) WHERE status IN ('pending', 'sending');
+CREATE INDEX IF NOT EXISTS telegram_outbox_sent ON telegram_outbox (bot, sent_at) WHERE status = 'sent';
+CREATE INDEX IF NOT EXISTS telegram_outbox_dead ON telegram_outbox (bot, updated_at) WHERE status IN ('dead', 'unknown');
+-- What retention.ts removed. below: every update id under it was handled, and its ledger row may
+-- be gone (a row still unanswered is never removed); an update under it is a duplicate, row or not.
+CREATE TABLE IF NOT EXISTS telegram_ledger_floor (
+  bot TEXT PRIMARY KEY,
+  below INTEGER NOT NULL
+);
+-- Counts of the removed rows (what: update:<outcome>, part:sent, part:possible_duplicate), so the
+-- totals in status stay totals.
+CREATE TABLE IF NOT EXISTS telegram_pruned (
+  bot TEXT NOT NULL,
+  what TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (bot, what)
+);
 CREATE TABLE IF NOT EXISTS telegram_state (
   name TEXT PRIMARY KEY,
   bot TEXT,
@@ -125,11 +142,19 @@ export class TelegramTables {
   /** The offset for the next getUpdates: one past the last committed update (0: none yet). */
   nextOffset(): number {
     const row = this.db.prepare('SELECT MAX(update_id) AS last FROM telegram_updates WHERE bot = ?').get(this.bot) as { last: number | null };
-    return row.last === null ? 0 : Number(row.last) + 1;
+    // Retention keeps the newest rows, so the floor never decides; it is the bound should they go.
+    return Math.max(row.last === null ? 0 : Number(row.last) + 1, this.floor());
   }
 
+  /** Every update id below this was handled (its ledger row may have been pruned); 0: none pruned. */
+  floor(): number {
+    const row = this.db.prepare('SELECT below FROM telegram_ledger_floor WHERE bot = ?').get(this.bot) as { below: number } | undefined;
+    return row === undefined ? 0 : Number(row.below);
+  }
+
+  /** Committed before: its row is there, or it is below the floor of what retention removed. */
   isRecorded(updateId: number): boolean {
-    return this.db.prepare('SELECT 1 FROM telegram_updates WHERE bot = ? AND update_id = ?').get(this.bot, updateId) !== undefined;
+    return updateId < this.floor() || this.db.prepare('SELECT 1 FROM telegram_updates WHERE bot = ? AND update_id = ?').get(this.bot, updateId) !== undefined;
   }
 
   /** Inside the caller's transaction. The primary key refuses a second row for the same update. */
