@@ -4,7 +4,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -170,9 +170,23 @@ test('a full disk under a transaction (a keyed POST): 503 store_full, never 500,
 // The answer is ready but the disk filled meanwhile: SQLite refuses the transaction that stores the
 // reply, and then the mark that would fail the message too. The worker waits it out with the answer
 // in hand: it keeps running and stores that answer once there is room, without asking the agent again.
+// The agent answers only once a gate file exists (on the normal disk), so the disk is full by then.
+const GATED_AGENT = `const { existsSync } = require('node:fs');
+let text = '';
+process.stdin.on('data', (c) => { text += c; });
+process.stdin.on('end', () => {
+  const gate = process.argv[2];
+  const wait = () => (existsSync(gate) ? process.stdout.write('echo: ' + text) : setTimeout(wait, 20));
+  wait();
+});
+`;
+
 test('a full disk when the reply is committed: the same worker keeps running and stores the reply once space is freed', needsTmpfs, async (t) => {
   const home = new TestHome();
-  home.writeConfig({ agent: { kind: 'echo', delayMs: 1_500 } });
+  const agent = join(home.home, 'gated-agent.cjs');
+  const gate = join(home.home, 'gate');
+  writeFileSync(agent, GATED_AGENT);
+  home.writeConfig({ agent: { kind: 'command', command: process.execPath, args: [agent, gate] } });
   const disk = await smallDisk(t, home);
   if (disk === null) return;
   disk.watch(await home.start());
@@ -181,8 +195,9 @@ test('a full disk when the reply is committed: the same worker keeps running and
   const text = 'y'.repeat(95_000); // its echo needs pages a full disk cannot give
   assert.equal((await post(home, text)).status, 202);
   disk.fill();
+  writeFileSync(gate, '');
   // Either the worker says it waits the full disk out, or it died of it.
-  await eventually('the reply commit to meet the full disk', async () => !isAlive(worker) || (await home.cli(['logs', '-n', '50'])).stdout.includes('the answer could not be stored'), 15_000);
+  await eventually('the reply commit to meet the full disk', async () => !isAlive(worker) || (await home.cli(['logs', '-n', '50'])).stdout.includes('the answer could not be stored'), 30_000);
   assert.equal(workerPid(home), worker, 'the worker did not restart');
   assert.ok(isAlive(worker));
   assert.equal(home.messages().find((m) => m.role === 'user')?.status, 'processing', 'still open, not failed');
