@@ -194,6 +194,8 @@ test('a full disk when the reply is committed: the same worker keeps running and
   disk.watch(worker);
   const text = 'y'.repeat(95_000); // its echo needs pages a full disk cannot give
   assert.equal((await post(home, text)).status, 202);
+  // The agent has it (and waits for the gate): only the reply's commit is left to meet the full disk.
+  await eventually('the message to be processing', () => home.messages().find((m) => m.role === 'user')?.status === 'processing');
   disk.fill();
   writeFileSync(gate, '');
   // Either the worker says it waits the full disk out, or it died of it.
