@@ -14,13 +14,12 @@ export interface RunningApi {
 
 /** The API of the profile's running gateway, or null (said, exit code set); `notDone` ends the "another user's process" error. */
 export async function runningApi(paths: ProfilePaths, notDone: string): Promise<RunningApi | null> {
-  const [{ ApiClient, ApiError }, { controlTarget, requestStatus }, { explainUnproven }] = await Promise.all([
-    import('../control/api-client.js'), import('../runtime/control-client.js'), import('../control/endpoint-owner.js'),
-  ]);
+  const [{ ApiClient, ApiError }, { controlTarget, requestStatus }] = await Promise.all([import('../control/api-client.js'), import('../runtime/control-client.js')]);
   const target = controlTarget(paths);
   const status = await requestStatus(target);
   if (!status.ok && status.kind === 'unproven') {
-    const owner = explainUnproven(paths, status.claim);
+    // Loaded only here: it reads the PID file and the process's identity, which a send never needs otherwise.
+    const owner = (await import('../control/endpoint-owner.js')).explainUnproven(paths, status.claim);
     fail(`${owner.message}; ${notDone}`, owner.hint);
     process.exitCode = EXIT.FAILURE;
     return null;

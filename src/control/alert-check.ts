@@ -52,7 +52,7 @@ function judgeLifeEnd(events: readonly LifecycleEvent[]): { planned: boolean; at
 export async function checkGateway(paths: ProfilePaths, config: AlertsConfig, alerts: Alerts, options: { now?: boolean; clock?: () => number } = {}): Promise<CheckOutcome> {
   const now = (options.clock ?? Date.now)();
   const observations = await observe(paths);
-  const status = summarize(observations, { kind: null, installed: false, enabled: false }, false);
+  const status = summarize(observations, { kind: null, installed: false, enabled: false }, null);
   if (status.state === 'wedged') {
     rmSync(downSinceFile(paths), { force: true });
     alerts.fire('gateway_wedged', { severity: 'critical', title: 'the gateway is wedged', message: status.reason ?? 'it is alive but does not answer' });

@@ -5,22 +5,13 @@
 import { basename, isAbsolute } from 'node:path';
 import { ancestorsOf, findGatewayMonitors, type ProcessRow } from '../platform/discovery.js';
 import { gatehouseHome, type ProfilePaths } from '../paths.js';
-import { platform, type ProcessIdentity } from '../platform/index.js';
+import { platform } from '../platform/index.js';
 import { BIN_SCRIPT, ENTRY_SCRIPT } from '../version.js';
+import type { Discovery } from './discovered.js';
+
+export { describeDiscovered, type DiscoveredMonitor, type Discovery } from './discovered.js';
 
 const { realpathSync } = process.getBuiltinModule('node:fs');
-
-export interface DiscoveredMonitor {
-  readonly identity: ProcessIdentity;
-  readonly argv: readonly string[];
-}
-
-export type Discovery =
-  /** Monitors of this profile and home, oldest first; `source` says how the process list was read. */
-  | { readonly kind: 'found'; readonly monitors: readonly DiscoveredMonitor[]; readonly source: string }
-  | { readonly kind: 'none'; readonly source: string }
-  /** No way of listing processes answered here (or none is implemented). */
-  | { readonly kind: 'unavailable' };
 
 export function discoverMonitors(paths: ProfilePaths): Discovery {
   const list = platform.processRows();
@@ -56,9 +47,4 @@ function resolveShims(row: ProcessRow): ProcessRow {
     }
   });
   return { ...row, argv };
-}
-
-/** One line for status and stop: which pid, and how it was found. */
-export function describeDiscovered(monitor: DiscoveredMonitor, source: string): string {
-  return `pid ${monitor.identity.pid} found by its command line (${source}): ${monitor.argv.join(' ')}`;
 }

@@ -1,8 +1,7 @@
 // `status --deep`: one PASS/FAIL line per independent signal, each with what to do on FAIL.
 import { platform } from '../platform/index.js';
 import { checkIdentity } from '../runtime/identity.js';
-import { describeDiscovered } from './discover.js';
-import { explainUnproven } from './endpoint-owner.js';
+import { describeDiscovered } from './discovered.js';
 import { problems, recentLines } from './log-excerpt.js';
 import type { Observations } from './status.js';
 
@@ -28,9 +27,8 @@ function pidFileProbe(o: Observations): Probe {
 function controlProbe(o: Observations): Probe {
   const h = o.hello;
   if (h.ok) return { id: 'control', ok: true, detail: `answered in ${h.latencyMs} ms: pid ${h.data.pid}, state ${h.data.state}` };
-  if (h.kind === 'unproven') {
-    const owner = explainUnproven(o.paths, h.claim);
-    return { id: 'control', ok: false, detail: `${owner.message} (${h.detail})`, hint: owner.hint };
+  if (h.kind === 'unproven' && o.owner !== null) {
+    return { id: 'control', ok: false, detail: `${o.owner.message} (${h.detail})`, hint: o.owner.hint };
   }
   if (h.kind === 'timeout') return { id: 'control', ok: false, detail: `accepted but gave no answer (${h.detail}): the gateway is wedged`, hint: '`gatehouse stop` escalates to signals; then start it again' };
   return { id: 'control', ok: false, detail: `nothing answers (${h.detail})`, hint: 'start it with `gatehouse start`' };

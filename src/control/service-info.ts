@@ -6,7 +6,7 @@ import type { ProfilePaths } from '../paths.js';
 import type { Selection, ServiceHost } from '../service/select.js';
 import type { RenderedDefinition, ServiceState, ServiceStatus } from '../service/types.js';
 import type { Probe } from './probes.js';
-import { selectFor } from './service-select.js';
+import { selectFor, selectStatusFor } from './service-select.js';
 
 const { readFileSync } = process.getBuiltinModule('node:fs');
 
@@ -36,9 +36,20 @@ async function serviceStatus(paths: ProfilePaths, host?: ServiceHost): Promise<{
   }
 }
 
+/** The backend's status of the profile, without what only --deep needs of the backend. */
+async function statusOnly(paths: ProfilePaths, host?: ServiceHost): Promise<{ status: ServiceStatus } | { error: string }> {
+  const selection = await selectStatusFor(paths, host);
+  if (!selection.ok) return { error: selection.reason };
+  try {
+    return { status: await selection.status(paths.profile) };
+  } catch (error) {
+    return { error: `cannot read the ${selection.kind} service: ${errorMessage(error)}` };
+  }
+}
+
 /** For `status` and `status --json`: `service: {kind, installed, enabled}` (kind null when none is installed). */
 export async function serviceInfo(paths: ProfilePaths, host?: ServiceHost): Promise<ServiceInfoResult> {
-  const found = await serviceStatus(paths, host);
+  const found = await statusOnly(paths, host);
   if ('error' in found) return { kind: null, installed: false, enabled: false, detail: { available: null, state: 'unknown', files: [], manager: found.error } };
   const { status } = found;
   return {

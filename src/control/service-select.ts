@@ -6,7 +6,7 @@
 import { EXIT } from '../exit-codes.js';
 import type { ProfilePaths } from '../paths.js';
 import { profilePaths } from '../paths.js';
-import { selectService, type GatewayHooks, type Selection, type ServiceHost } from '../service/select.js';
+import { selectService, selectServiceStatus, type GatewayHooks, type Selection, type ServiceHost, type StatusSelection } from '../service/select.js';
 import type { ServiceResult } from '../service/types.js';
 import { controlTarget, hello } from '../runtime/control-client.js';
 
@@ -49,4 +49,9 @@ async function stopAutostarted(paths: ProfilePaths): Promise<ServiceResult> {
 
 export function selectFor(paths: ProfilePaths, host?: ServiceHost, startDetached?: DetachedStart): Promise<Selection> {
   return selectService(gatewayHooks(paths.home, startDetached), host);
+}
+
+/** For `status`: the profile's autostart status only (service/select.ts selectServiceStatus). */
+export function selectStatusFor(paths: ProfilePaths, host?: ServiceHost): Promise<StatusSelection> {
+  return selectServiceStatus(gatewayHooks(paths.home), host);
 }

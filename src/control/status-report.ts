@@ -6,9 +6,11 @@ import { serviceInfo, serviceProbes } from './service-info.js';
 import { observe, summarize, type GatewayStatus } from './status.js';
 
 export async function statusReport(paths: ProfilePaths, deep: boolean): Promise<GatewayStatus> {
-  const summary = summarize(await observe(paths), await serviceInfo(paths), deep);
+  const observations = await observe(paths);
+  // The probes are loaded for --deep only: a plain status stays lean (test/e2e/lean-modules.test.ts).
+  const probes = deep ? (await import('./probes.js')).deepProbes(observations) : null;
+  const summary = summarize(observations, await serviceInfo(paths), probes);
   if (!deep) return summary;
-  // Loaded for --deep only: a plain status stays lean (test/e2e/lean-modules.test.ts).
   // The alerts and agent probes read the config (zod); the agent's may ask a model server.
   const [{ alertsProbe, alertsStatus }, { agentProbe }] = await Promise.all([import('./alert-probe.js'), import('./agent-probe.js')]);
   const alerts = alertsStatus(paths);

@@ -7,12 +7,12 @@ import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
 import { controlTarget, hello, requestStatus, type ControlResult, type ControlTarget } from '../runtime/control-client.js';
 import type { HelloReply, StatusReply } from '../runtime/protocol.js';
-import { deepProbes, type Probe } from './probes.js';
-import { describeDiscovered, discoverMonitors, type Discovery } from './discover.js';
+import type { Probe } from './probes.js';
+import { describeDiscovered, type Discovery } from './discovered.js';
 import type { SnapshotRead } from '../channels/telegram/status-read.js';
 import { readChannelsFile } from '../channels/status-file.js';
 import { channelProbes, withRunning, type ChannelStatus } from './channel-status.js';
-import { explainUnproven } from './endpoint-owner.js';
+import type { UnprovenOwner } from './endpoint-owner.js';
 import type { AlertsStatus } from './alert-probe.js';
 
 export const STATUS_PROBE_TIMEOUT_MS = 1_500;
@@ -57,6 +57,8 @@ export interface Observations {
   readonly paths: ProfilePaths;
   readonly hello: ControlResult<HelloReply>;
   readonly status: ControlResult<StatusReply> | null;
+  /** Who holds the endpoint, when it answered without proving the token (hello 'unproven'). */
+  readonly owner: UnprovenOwner | null;
   readonly pidFile: ReturnType<typeof readPidFile>;
   readonly stateFile: ReturnType<typeof readStateFile>;
   readonly lifecycle: LifecycleLog;
@@ -78,14 +80,17 @@ async function askGateway(target: ControlTarget): Promise<{ hello: ControlResult
   return { hello: status, status: null };
 }
 
+// What only an unusual gateway needs (a squatted endpoint, a gateway lost but for its command line)
+// is imported when it is needed: a plain `status` of a running gateway loads neither.
 export async function observe(paths: ProfilePaths): Promise<Observations> {
   const { hello: helloResult, status } = await askGateway(controlTarget(paths));
+  const owner = !helloResult.ok && helloResult.kind === 'unproven' ? (await import('./endpoint-owner.js')).explainUnproven(paths, helloResult.claim) : null;
   const pidFile = readPidFile(paths.pidFile);
   const pidFileHolds = pidFile.kind === 'ok' && platform.matchesIdentity(pidFile.value);
   return {
-    paths, hello: helloResult, status, pidFile, stateFile: readStateFile(paths.stateFile),
+    paths, hello: helloResult, status, owner, pidFile, stateFile: readStateFile(paths.stateFile),
     lifecycle: new LifecycleLog(paths.lifecycleLog),
-    discovery: helloResult.ok || pidFileHolds ? null : discoverMonitors(paths),
+    discovery: helloResult.ok || pidFileHolds ? null : (await import('./discover.js')).discoverMonitors(paths),
     channels: readChannelsFile(paths.dir),
   };
 }
@@ -100,20 +105,21 @@ function notRunningState(o: Observations): { state: ObservedState; reason: strin
   return { state: 'stopped', reason: state?.reason ?? null };
 }
 
-export function summarize(o: Observations, service: ServiceInfo, deep: boolean): GatewayStatus {
-  const gateway = summarizeGateway(o, service, deep);
+/** The status; `probes` (--deep: probes.ts deepProbes of the same observations) or null. */
+export function summarize(o: Observations, service: ServiceInfo, probes: readonly Probe[] | null): GatewayStatus {
+  const gateway = summarizeGateway(o, service, probes);
   const channels = withRunning(o.channels, gateway.running);
   return {
     ...gateway,
     channels: channels.ok ? channels.channels : [],
-    ...(deep ? { probes: [...(gateway.probes ?? []), ...channelProbes(channels, gateway.running)] } : {}),
+    ...(probes !== null ? { probes: [...(gateway.probes ?? []), ...channelProbes(channels, gateway.running)] } : {}),
   };
 }
 
-function summarizeGateway(o: Observations, service: ServiceInfo, deep: boolean): Omit<GatewayStatus, 'channels'> {
-  const base = { profile: o.paths.profile, service, ...(deep ? { probes: deepProbes(o) } : {}) };
-  if (!o.hello.ok && o.hello.kind === 'unproven') {
-    const owner = explainUnproven(o.paths, o.hello.claim);
+function summarizeGateway(o: Observations, service: ServiceInfo, probes: readonly Probe[] | null): Omit<GatewayStatus, 'channels'> {
+  const base = { profile: o.paths.profile, service, ...(probes !== null ? { probes } : {}) };
+  if (!o.hello.ok && o.hello.kind === 'unproven' && o.owner !== null) {
+    const owner = o.owner;
     const none = { instance: null, startedAt: null, api: { url: null }, worker: null, restarts: null, reason: owner.message };
     // Ours with an older token: running, but beyond control until restarted. Foreign: believe nothing it says.
     if (owner.kind === 'token-mismatch') return { ...base, ...none, running: true, pid: owner.pid, state: 'running', instance: o.hello.claim?.instance ?? null };

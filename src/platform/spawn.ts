@@ -4,12 +4,18 @@
 // Windows every child hides its window (windowsHide, and no inherited stdio slot: libuv adds
 // CREATE_NO_WINDOW only then), and none uses `detached` (DETACHED_PROCESS: a console-less process,
 // whose console children flash) or `shell` (cmd.exe re-parses the arguments).
-import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { invocationFor, resolveWindowsCommand } from './cmd-shim.js';
 import { currentPlatform } from './select.js';
 import type { DetachedSpawnOptions, Platform, ProcessIdentity } from './types.js';
 
 const { closeSync, openSync } = process.getBuiltinModule('node:fs');
+/**
+ * node:child_process on first use, not at import: `status` and `send` load this module (the
+ * platform runs its tools through it) and usually start nothing, and child_process brings dgram,
+ * its socket list and the stream machinery with it.
+ */
+const childProcess = (): typeof import('node:child_process') => process.getBuiltinModule('node:child_process');
 
 export type { DetachedSpawnOptions } from './types.js';
 
@@ -105,7 +111,7 @@ export function decodeToolOutput(bytes: Buffer | null | undefined): string {
 }
 
 function runSync(command: string, args: readonly string[], door: DoorOptions, options: RunOptions): RunResult {
-  const result = spawnSync(command, args, {
+  const result = childProcess().spawnSync(command, args, {
     ...nodeOptions(door),
     input: options.input,
     env: options.env,
@@ -157,7 +163,7 @@ export function runProgram(command: string, args: readonly string[], options: Ru
   try {
     const env = options.env ?? process.env;
     const how = invocationFor(process.platform === 'win32' ? resolveWindowsCommand(command, env) : command, args, process.platform, env);
-    child = spawn(how.file, how.args, { ...nodeOptions(spawnOptionsFor(how.kind, process.platform)), env: options.env, cwd: options.cwd });
+    child = childProcess().spawn(how.file, how.args, { ...nodeOptions(spawnOptionsFor(how.kind, process.platform)), env: options.env, cwd: options.cwd });
   } catch (error) {
     // Node throws at once for some refusals (EINVAL, ENAMETOOLONG); the shim line for bad arguments.
     return notStarted(`cannot start ${command}: ${error instanceof Error ? error.message : String(error)}`);
@@ -230,7 +236,7 @@ export interface WorkerSpawnOptions {
  * read (see spawnOptionsFor). It dies with the monitor: it exits when the IPC channel closes.
  */
 export function spawnWorkerProcess(entry: string, args: readonly string[], options: WorkerSpawnOptions): ChildProcess {
-  const child = spawn(process.execPath, [...process.execArgv, entry, ...args], {
+  const child = childProcess().spawn(process.execPath, [...process.execArgv, entry, ...args], {
     ...nodeOptions(spawnOptionsFor('worker', process.platform)),
     env: options.env,
     cwd: options.cwd,
@@ -260,7 +266,7 @@ export function spawnDetached(command: string, args: readonly string[], options:
   if (native !== null) return { ...native(command, args, options), child: null };
   const fd = openSync(options.logFile, 'a', 0o600);
   try {
-    const child = spawn(command, args, { ...nodeOptions(spawnOptionsFor('detached', process.platform), fd), env: options.env, cwd: options.cwd });
+    const child = childProcess().spawn(command, args, { ...nodeOptions(spawnOptionsFor('detached', process.platform), fd), env: options.env, cwd: options.cwd });
     if (child.pid === undefined) throw new Error(`could not start ${command}`);
     child.unref();
     return { pid: child.pid, child, detachedHow: 'setsid', mayDieWithCaller: false };

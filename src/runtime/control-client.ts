@@ -3,7 +3,6 @@
 // token before anything else is said (runtime/control-auth.ts): an endpoint that cannot is never sent
 // a command, and its answer is never acted on.
 import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { readToken } from '../gateway/token.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
@@ -97,8 +96,9 @@ function identityOf(answer: HelloAnswer): HelloReply {
  * command with our proof and read its answer. `command` null: the proven hello is the answer.
  */
 export function controlCall<T>(target: ControlTarget, command: ControlCommand | null, timeoutMs = CONTROL_TIMEOUT_MS): Promise<ControlResult<T>> {
-  const started = performance.now();
-  const elapsed = (): number => Math.round((performance.now() - started) * 10) / 10;
+  // process.hrtime, not performance.now(): the performance global loads eleven internal modules.
+  const started = process.hrtime.bigint();
+  const elapsed = (): number => Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
   const nonce = newNonce();
   return new Promise((resolve) => {
     let settled = false;

@@ -6,8 +6,8 @@
 // call, and loading the other platforms' renderers and quoting would be most of its start time.
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import type { CommandRunner } from './systemd-user.js';
-import type { ServiceBackend, ServiceKind, ServiceResult } from './types.js';
+import type { CommandRunner } from './systemd-status.js';
+import type { ServiceBackend, ServiceKind, ServiceResult, ServiceStatus } from './types.js';
 
 /** Environment variables that move a backend's directory (documented in README "Autostart"). */
 export const SERVICE_DIR_ENV = {
@@ -70,16 +70,39 @@ export interface SelectedService {
 
 export type Selection = { readonly ok: true; readonly service: SelectedService } | { readonly ok: false; readonly reason: string };
 
+/** What `status` asks of a profile's autostart: which backend, and its status of a profile. */
+export type StatusSelection =
+  | { readonly ok: true; readonly kind: ServiceKind; status(profile: string): Promise<ServiceStatus> }
+  | { readonly ok: false; readonly reason: string };
+
 const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value);
+
+const xdgConfigHome = (host: ServiceHost): string => nonEmpty(host.env[SERVICE_DIR_ENV.XDG_CONFIG_HOME]) ?? join(host.userHome, '.config');
+
+/**
+ * The backend's status() without the backend where that is cheaper: on Linux systemd-status.ts
+ * alone (the backend answers from it too), not the unit renderer, parser and quoting; elsewhere the
+ * selected backend's own.
+ */
+export async function selectServiceStatus(hooks: GatewayHooks, host: ServiceHost = currentHost()): Promise<StatusSelection> {
+  if (host.platform === 'linux') {
+    const { systemdServiceStatus, systemdUserDir } = await import('./systemd-status.js');
+    const place = { unitDir: systemdUserDir(xdgConfigHome(host)), env: host.env, ...(host.run === undefined ? {} : { run: host.run }) };
+    return { ok: true, kind: 'systemd-user', status: async (profile) => systemdServiceStatus(place, profile) };
+  }
+  const selection = await selectService(hooks, host);
+  if (!selection.ok) return selection;
+  const { backend, kind } = selection.service;
+  return { ok: true, kind, status: (profile) => backend.status(profile) };
+}
 
 export async function selectService(hooks: GatewayHooks, host: ServiceHost = currentHost()): Promise<Selection> {
   const env = host.env;
   const runner = host.run === undefined ? {} : { run: host.run };
   switch (host.platform) {
     case 'linux': {
-      const [{ createSystemdUserBackend }, { systemdUserDir }] = await Promise.all([import('./systemd-user.js'), import('./systemd-unit.js')]);
-      const configHome = nonEmpty(env[SERVICE_DIR_ENV.XDG_CONFIG_HOME]) ?? join(host.userHome, '.config');
-      const backend = createSystemdUserBackend({ unitDir: systemdUserDir(configHome), user: host.user, env, ...runner });
+      const [{ createSystemdUserBackend }, { systemdUserDir }] = await Promise.all([import('./systemd-user.js'), import('./systemd-status.js')]);
+      const backend = createSystemdUserBackend({ unitDir: systemdUserDir(xdgConfigHome(host)), user: host.user, env, ...runner });
       return { ok: true, service: { backend, kind: backend.kind, logDir: (profileLogDir) => profileLogDir, startsThrough: async () => 'systemd' } };
     }
     case 'darwin': {

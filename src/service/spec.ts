@@ -1,7 +1,6 @@
 // Building, validating and naming service specs: the checks every backend shares, so each renderer
 // can assume a spec it can represent exactly (and each parser can give the same spec back).
-import { isAbsolute as isPosixAbsolute } from 'node:path/posix';
-import { isAbsolute as isWin32Absolute } from 'node:path/win32';
+import { posix, win32 } from 'node:path';
 import { ENV } from '../env.js';
 import { UnrepresentableError } from '../errors.js';
 import type { ServiceSpec } from './types.js';
@@ -55,7 +54,7 @@ export function validateSpec(spec: ServiceSpec): ServiceSpec {
     ['working directory', spec.workingDirectory],
     ['log directory', spec.logDir],
   ] as const) {
-    if (!isPosixAbsolute(path) && !isWin32Absolute(path)) {
+    if (!posix.isAbsolute(path) && !win32.isAbsolute(path)) {
       throw new UnrepresentableError(`${what} must be an absolute path, got ${JSON.stringify(path)}`);
     }
     assertPlainText(path, what);

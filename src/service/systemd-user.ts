@@ -3,27 +3,26 @@
 // machine-readable `systemctl show` output, never from message text.
 import { join } from 'node:path';
 import { writeAtomicSync } from '../fs-util.js';
-import { errorMessage, isErrnoException } from '../errors.js';
-import { runBounded, type RunOptions, type RunResult } from '../platform/spawn.js';
-import type { InstallOptions, LingerStatus, ServiceBackend, ServiceResult, ServiceSpec, ServiceState, ServiceStatus } from './types.js';
+import { errorMessage } from '../errors.js';
+import { runBounded, type RunResult } from '../platform/spawn.js';
+import type { InstallOptions, LingerStatus, ServiceBackend, ServiceResult, ServiceSpec, ServiceStatus } from './types.js';
 import { ok, failedRun } from './result.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, stopTimeoutSeconds } from './spec.js';
-import { parseSystemdUnit, parseUnitFile, renderSystemdUnit, systemdUnitName, unitValue } from './systemd-unit.js';
+import { readSystemdUnit, systemdServiceStatus, systemdUnitName, systemdUnitPath, SYSTEMCTL_QUERY_TIMEOUT_MS, type CommandRunner } from './systemd-status.js';
+import { parseSystemdUnit, parseUnitFile, renderSystemdUnit, unitValue } from './systemd-unit.js';
 import { renderWatchdogService, renderWatchdogTimer, WATCHDOG_INTERVAL_S, watchdogServiceName, watchdogTimerName } from './systemd-watchdog.js';
+
+export { SYSTEMCTL_QUERY_TIMEOUT_MS, type CommandRunner } from './systemd-status.js';
 
 const { existsSync, mkdirSync, readFileSync, rmSync } = process.getBuiltinModule('node:fs');
 
 /** Any systemctl call but a stop: reload, enable and start return once the job is queued or done. */
 export const SYSTEMCTL_TIMEOUT_MS = 30_000;
-/** Queries for `status`: a wedged user bus must not hold `gatehouse status` for long. */
-export const SYSTEMCTL_QUERY_TIMEOUT_MS = 5_000;
 /** A stop waits for the drain: the unit's TimeoutStopSec plus this. */
 const STOP_CALL_MARGIN_MS = 10_000;
 const MS_PER_SECOND = 1_000;
 const UNIT_FILE_MODE = 0o644;
 export const DEFAULT_LINGER_DIR = '/var/lib/systemd/linger';
-
-export type CommandRunner = (command: string, args: readonly string[], options: RunOptions) => RunResult;
 
 export interface SystemdUserOptions {
   /** `$XDG_CONFIG_HOME/systemd/user` (systemdUserDir()): never defaulted here, so tests cannot miss it. */
@@ -40,18 +39,10 @@ export interface SystemdUserOptions {
 
 export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBackend & { linger(): string; lingerStatus(): LingerStatus; reachable(): ServiceResult | null } {
   const run = options.run ?? runBounded;
-  const unitPath = (profile: string): string => join(options.unitDir, systemdUnitName(profile));
+  const unitPath = (profile: string): string => systemdUnitPath(options, profile);
   const systemctl = (args: readonly string[], timeoutMs = SYSTEMCTL_TIMEOUT_MS): RunResult =>
     run('systemctl', ['--user', ...args], { timeoutMs, env: options.env ?? process.env });
-
-  const readUnit = (profile: string): string | null => {
-    try {
-      return readFileSync(unitPath(profile), 'utf8');
-    } catch (error) {
-      if (isErrnoException(error, 'ENOENT')) return null;
-      throw error;
-    }
-  };
+  const readUnit = (profile: string): string | null => readSystemdUnit(options, profile);
 
   /** How long `systemctl stop` may block: the installed unit's own stop deadline, plus a margin. */
   const stopCallTimeoutMs = (profile: string): number => {
@@ -206,25 +197,7 @@ export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBa
     stop: async (profile: string) => step('stop', ['stop', systemdUnitName(profile)], stopCallTimeoutMs(profile)) ?? ok('stopped'),
     restart: async (profile: string) => step('restart', ['restart', systemdUnitName(profile)], stopCallTimeoutMs(profile)) ?? ok('restarted'),
 
-    async status(profile: string): Promise<ServiceStatus> {
-      const name = systemdUnitName(profile);
-      const installed = readUnit(profile) !== null;
-      // Nothing to ask the manager about a unit we never wrote, and `status` stays a process lighter.
-      if (!installed) return { kind: 'systemd-user', installed, enabled: false, state: 'not-installed', files: [], detail: `no unit file ${unitPath(profile)}` };
-      const result = systemctl(['show', name, '--property=ActiveState,SubState,UnitFileState,MainPID'], SYSTEMCTL_QUERY_TIMEOUT_MS);
-      const props = new Map(result.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-      const active = props.get('ActiveState');
-      const state: ServiceState = !installed ? 'not-installed' : !result.ok || active === undefined ? 'unknown'
-        : active === 'active' || active === 'reloading' || active === 'deactivating' ? 'running' : 'stopped';
-      return {
-        kind: 'systemd-user',
-        installed,
-        enabled: props.get('UnitFileState') === 'enabled',
-        state,
-        files: installed ? [unitPath(profile)] : [],
-        detail: result.ok ? [...props].map(([k, v]) => `${k}=${v}`).join(' ') : failedRun('systemctl show', result).detail,
-      };
-    },
+    status: async (profile: string): Promise<ServiceStatus> => systemdServiceStatus({ ...options, run }, profile),
 
     reachable: managerUnreachable,
 

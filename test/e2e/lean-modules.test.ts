@@ -1,6 +1,8 @@
 // What the fast paths load: `status`, `status --json` and `send` must not load the validation
 // library, the logger, SQLite or TLS (they are the worker's, or nobody's until an https call), nor the
-// start or service-install code; the monitor none of those either, and a worker only what it uses.
+// start or service-install code, nor commander and the other commands (they are read without it:
+// src/cli/status-command.ts, send-command.ts); the monitor none of those either, and a worker only
+// what it uses.
 // Every module each process resolves is recorded by a preload (test/fixtures/record-modules.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,8 +30,11 @@ export const HEAVY: Readonly<Record<string, RegExp>> = {
   "Web Crypto (node:crypto's webcrypto getter)": /^internal:internal\/crypto\/webcrypto$/,
 };
 
-/** What the namespaces of node:process and node:util load; commander loads them in the CLI anyway. */
+/** What the namespaces of node:process and node:util load (commander's ES imports of them do). */
 const NAMESPACE_GETTERS: readonly RegExp[] = [/^internal:internal\/process\/report$/, /^internal:internal\/util\/diff$/];
+
+/** The full CLI: commander, its program and every command's registration. */
+const FULL_CLI = /\/node_modules\/commander\/|\/dist\/src\/cli\/(program|commands-[a-z]+)\.js$/;
 
 export function heavyIn(urls: readonly string[], which: readonly string[] = Object.keys(HEAVY)): string[] {
   return which.flatMap((name) => urls.filter((url) => HEAVY[name]!.test(url)).map((url) => `${name}: ${url}`));
@@ -39,7 +44,7 @@ export function recordedBy(dir: string): Map<number, string[]> {
   return new Map(readdirSync(dir).map((f) => [Number(f.replace(/\.txt$/, '')), readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l !== '')]));
 }
 
-test('status, status --json and send load no zod, pino, SQLite, start or install code', { skip }, async (t) => {
+test('status, status --json and send load no zod, pino, SQLite, start or install code, nor commander', { skip }, async (t) => {
   const home = new TestHome();
   t.after(() => home.cleanup());
   home.writeConfig({});
@@ -55,6 +60,9 @@ test('status, status --json and send load no zod, pino, SQLite, start or install
     assert.ok(urls.some((u) => u.endsWith('/dist/src/runtime/control-client.js')), `${args.join(' ')}: the recorder saw the CLI's modules`);
     assert.ok(urls.includes('internal:net'), `${args.join(' ')}: the recorder saw Node's internal modules`);
     assert.deepEqual(heavyIn(urls), [], `${args.join(' ')} loaded heavy modules`);
+    assert.ok(urls.some((u) => u.endsWith(`/dist/src/cli/${args[0]}-command.js`)), `${args.join(' ')}: the recorder saw its entry`);
+    assert.deepEqual(urls.filter((u) => FULL_CLI.test(u)), [], `${args.join(' ')} loaded the full CLI`);
+    assert.deepEqual(urls.filter((u) => NAMESPACE_GETTERS.some((r) => r.test(u))), [], `${args.join(' ')} built the namespace of node:process or node:util`);
   }
 });
 
@@ -86,9 +94,8 @@ test('the monitor loads no zod, pino, SQLite, gateway application or CLI code (n
   const cli = monitor.filter((u) => /\/dist\/src\/control\/(start|stop|status|service-[a-z]+)\.js$/.test(u));
   assert.deepEqual(cli, [], 'the monitor loaded CLI-side control code');
   // Both run all day: their `run` command line is read without commander and the other commands.
-  const program = /\/node_modules\/commander\/|\/dist\/src\/cli\/(program|commands-[a-z]+)\.js$/;
   for (const [role, urls] of [['monitor', monitor], ['worker', worker]] as const) {
     assert.ok(urls.some((u) => u.endsWith('/dist/src/cli/run-command.js')), `${role}: the recorder saw its entry`);
-    assert.deepEqual(urls.filter((u) => program.test(u)), [], `${role} loaded the full CLI`);
+    assert.deepEqual(urls.filter((u) => FULL_CLI.test(u)), [], `${role} loaded the full CLI`);
   }
 });
