@@ -14,9 +14,12 @@ export interface RunningApi {
 
 /** The API of the profile's running gateway, or null (said, exit code set); `notDone` ends the "another user's process" error. */
 export async function runningApi(paths: ProfilePaths, notDone: string): Promise<RunningApi | null> {
-  const [{ ApiClient, ApiError }, { controlTarget, requestStatus }] = await Promise.all([import('../control/api-client.js'), import('../runtime/control-client.js')]);
+  const { controlTarget, requestStatus } = await import('../runtime/control-client.js');
   const target = controlTarget(paths);
-  const status = await requestStatus(target);
+  const asked = requestStatus(target);
+  // The HTTP client (node:http) is loaded while the gateway answers.
+  const { ApiClient, ApiError } = await import('../control/api-client.js');
+  const status = await asked;
   if (!status.ok && status.kind === 'unproven') {
     // Loaded only here: it reads the PID file and the process's identity, which a send never needs otherwise.
     const owner = (await import('../control/endpoint-owner.js')).explainUnproven(paths, status.claim);

@@ -3,7 +3,7 @@
 // manager must not break `status`.
 import { errorMessage } from '../errors.js';
 import type { ProfilePaths } from '../paths.js';
-import type { Selection, ServiceHost } from '../service/select.js';
+import type { Selection, ServiceHost, StatusSelection } from '../service/select.js';
 import type { RenderedDefinition, ServiceState, ServiceStatus } from '../service/types.js';
 import type { Probe } from './probes.js';
 import { selectFor, selectStatusFor } from './service-select.js';
@@ -37,8 +37,7 @@ async function serviceStatus(paths: ProfilePaths, host?: ServiceHost): Promise<{
 }
 
 /** The backend's status of the profile, without what only --deep needs of the backend. */
-async function statusOnly(paths: ProfilePaths, host?: ServiceHost): Promise<{ status: ServiceStatus } | { error: string }> {
-  const selection = await selectStatusFor(paths, host);
+async function statusOnly(paths: ProfilePaths, selection: StatusSelection): Promise<{ status: ServiceStatus } | { error: string }> {
   if (!selection.ok) return { error: selection.reason };
   try {
     return { status: await selection.status(paths.profile) };
@@ -49,7 +48,12 @@ async function statusOnly(paths: ProfilePaths, host?: ServiceHost): Promise<{ st
 
 /** For `status` and `status --json`: `service: {kind, installed, enabled}` (kind null when none is installed). */
 export async function serviceInfo(paths: ProfilePaths, host?: ServiceHost): Promise<ServiceInfoResult> {
-  const found = await statusOnly(paths, host);
+  return serviceInfoOf(paths, await selectStatusFor(paths, host));
+}
+
+/** serviceInfo with the backend already chosen (selectStatusFor), so a caller can load it beforehand. */
+export async function serviceInfoOf(paths: ProfilePaths, selection: StatusSelection): Promise<ServiceInfoResult> {
+  const found = await statusOnly(paths, selection);
   if ('error' in found) return { kind: null, installed: false, enabled: false, detail: { available: null, state: 'unknown', files: [], manager: found.error } };
   const { status } = found;
   return {
