@@ -116,22 +116,14 @@ export class Monitor {
       return this.exit(EXIT.FAILURE, errorMessage(error));
     }
     recordStart(this.ctx, this.who);
-    // The lock is ours and the start recorded: the worker boots (a Node start, its config, the
-    // store, the agent) while the monitor does the rest of its own start (the state file, the
-    // marker watch, the API's listening socket). It gets no connection before it is ready: the ones
-    // that come before wait in the monitor.
-    const serving = this.supervisor.start();
-    serving.catch(() => { /* awaited below, once the API listens */ });
     this.writeState();
     this.markerWatcher = watchMarker(this.ctx, this.who.self, (reason, timeoutMs) => { void this.stop(reason, timeoutMs); });
     log.info({ pid: process.pid, instance: this.ctx.instance, detached: this.who.detached }, 'monitor started');
     try {
       const { api } = this.ctx.config;
       this.api = await listenApi(api.host, api.port, (socket) => this.supervisor.forward(socket));
-      await serving;
+      await this.supervisor.start();
     } catch (error) {
-      // A stop that came while it started ends it (and the worker that was booting): nothing to fail.
-      if (this.stopping !== null) return false;
       const code = error instanceof WorkerStartError && error.exit.code === EXIT.CONFIG ? EXIT.CONFIG : EXIT.FAILURE;
       await this.fail(errorMessage(error), code, error instanceof GatehouseError ? error.hint : undefined);
       return false;

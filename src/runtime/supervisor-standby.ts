@@ -12,14 +12,6 @@ import type { SupervisorClock } from './supervisor-types.js';
 import type { WorkerHandle } from './worker-handle.js';
 import { changedInput } from './worker-inputs.js';
 
-/**
- * After the monitor's start, the standby boots this long after the first worker serves: its boot
- * (a Node start, the store, the agent) would otherwise share the machine's CPUs with the first
- * answers and with `start`'s confirmation (a 250 ms window). A crash before then is answered by a
- * new worker, as without a standby.
- */
-export const STANDBY_AFTER_START_MS = 1_000;
-
 export interface StandbyDeps {
   /** Start a worker process (not serving). */
   readonly spawn: () => WorkerHandle;

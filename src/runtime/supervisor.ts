@@ -19,7 +19,7 @@ import type { MonitorAnswerContext } from './no-worker-answer.js';
 import { ConnectionHandover } from './supervisor-connections.js';
 import { Retiring } from './supervisor-retiring.js';
 import { onWorkerMessage, type WorkerMessageTarget } from './supervisor-messages.js';
-import { Standby, STANDBY_AFTER_START_MS } from './supervisor-standby.js';
+import { Standby } from './supervisor-standby.js';
 
 export const PING_TIMEOUT_MS = 1_000;
 export { MAX_PENDING_CONNECTIONS } from './supervisor-connections.js';
@@ -37,8 +37,6 @@ export class WorkerSupervisor {
   /** How long the next standby waits before it boots: the backoff's pacing after a crash. */
   private standbyDelayMs = 0;
   private stopping = false;
-  /** The first worker while it boots (start() waits for it): a stop ends it, it has nothing to drain. */
-  private booting: WorkerHandle | null = null;
   /** What the serving worker last said about its store (read-only, full, locked), for status. */
   storeFailure: StoreFailure | null = null;
   private replacing: Promise<ReplaceOutcome> | null = null;
@@ -88,24 +86,13 @@ export class WorkerSupervisor {
     return standby === null ? null : { pid: standby.pid, startTime: standby.startTime, ready: standby.ready };
   }
 
-  /**
-   * Start the first worker; resolves once it serves, rejects if it dies before it is ready (or a
-   * stop ended it while it booted). The standby boots STANDBY_AFTER_START_MS later, so that it does
-   * not take a CPU from the first answers and from `start`'s confirmation.
-   */
+  /** Start the first worker; resolves once it serves, rejects if it dies before it is ready. */
   async start(): Promise<void> {
     const handle = this.spawn();
-    this.booting = handle;
     const exit = await handle.readyOrExit;
-    this.booting = null;
     if (exit !== null) throw new WorkerStartError(exit);
-    if (this.stopping) {
-      // Ready after a stop began (the monitor failed to listen, say): it never serves.
-      handle.process.kill();
-      throw new WorkerStartError(await handle.exited);
-    }
     this.promote(handle);
-    this.standby.schedule(STANDBY_AFTER_START_MS);
+    this.standby.schedule();
   }
 
   /**
@@ -176,11 +163,6 @@ export class WorkerSupervisor {
     this.cancelRespawn();
     const worker = this.current;
     const others = this.retiring.drainAll(timeoutMs);
-    const booting = this.booting;
-    if (booting !== null) {
-      booting.process.kill();
-      others.push(booting.exited.then(() => ({ killed: true })));
-    }
     const standby = this.standby.dismiss();
     if (standby !== null) this.retiring.markStandby(standby);
     // A standby still booting is drained once it is ready (a worker takes messages only after its boot).

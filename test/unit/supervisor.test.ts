@@ -72,20 +72,6 @@ test('start: connections that arrive before the worker is ready are held, then h
   assert.deepEqual(supervisor.worker, { pid: worker.pid, startTime: worker.startTime });
 });
 
-test('start: a stop while the first worker boots ends it, start rejects, and nothing is respawned or served', async (t) => {
-  const spawner = new FakeSpawner({});
-  const { supervisor, clock } = rig(t, {}, spawner);
-  const started = supervisor.start();
-  const worker = spawner.last;
-  const outcome = await supervisor.drain(0);
-  assert.equal(outcome.killed, false, 'no serving worker was killed');
-  assert.equal(worker.connected, false, 'the booting worker was ended');
-  await assert.rejects(started, (error: unknown) => error instanceof WorkerStartError && error.exit.signal === 'SIGKILL');
-  await clock.advance(BREAKER_PAUSE_MS);
-  assert.equal(spawner.workers.length, 1);
-  assert.equal(supervisor.worker, null);
-});
-
 test('start: a worker that exits before it is ready rejects start with its exit, and is not respawned', async (t) => {
   const spawner = new FakeSpawner({ exitAtBoot: EXIT.CONFIG });
   const { supervisor, clock } = rig(t, {}, spawner);
