@@ -66,8 +66,11 @@ function printStatus(status: GatewayStatus): void {
 
 export async function statusCommand(options: StatusCommandOptions): Promise<void> {
   const paths = profilePaths(options.profile);
+  // The gateway is asked first, and what turns its answer into the status is loaded while it answers.
+  const { askStatus, controlTarget } = await import('../runtime/control-client.js');
+  const asked = askStatus(controlTarget(paths));
   const { statusReport } = await import('../control/status-report.js');
-  const status = await statusReport(paths, options.deep === true);
+  const status = await statusReport(paths, options.deep === true, asked);
   if (options.json === true) printJson(status);
   else printStatus(status);
   process.exitCode = statusExitCode(status);

@@ -2,7 +2,7 @@
 // Either our own gateway, started before the token file was replaced (its PID file, in our private
 // profile directory, names the very process that answers), or someone else: another user's process
 // squatting the endpoint's computable name. Neither is ever sent a command; this only words it.
-import { readPidFile } from '../runtime/identity.js';
+import { readPidFile } from '../runtime/pid-file.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
 import type { HelloReply } from '../runtime/protocol.js';

@@ -1,11 +1,10 @@
 // `gatehouse status`: what is true about a profile's gateway, from independent signals (control
 // endpoint, PID file + OS identity, state file, lifecycle log), and with --deep which one disagrees.
-import { readPidFile } from '../runtime/identity.js';
+import { readPidFile } from '../runtime/pid-file.js';
 import { lastLifeEnd, LifecycleLog } from '../runtime/lifecycle-log.js';
 import { readStateFile } from '../runtime/state-file.js';
 import type { ProfilePaths } from '../paths.js';
-import { platform } from '../platform/index.js';
-import { controlTarget, hello, requestStatus, type ControlResult, type ControlTarget } from '../runtime/control-client.js';
+import { askStatus, controlTarget, type ControlResult, type GatewayAnswer } from '../runtime/control-client.js';
 import type { HelloReply, StatusReply } from '../runtime/protocol.js';
 import type { Probe } from './probes.js';
 import { describeDiscovered, type Discovery } from './discovered.js';
@@ -15,7 +14,6 @@ import { channelProbes, withRunning, type ChannelStatus } from './channel-status
 import type { UnprovenOwner } from './endpoint-owner.js';
 import type { AlertsStatus } from './alert-probe.js';
 
-export const STATUS_PROBE_TIMEOUT_MS = 1_500;
 /** How far back the lifecycle log is read for the last life's end (status and the watchdog alike). */
 export const LIFE_END_EVENTS = 200;
 
@@ -60,6 +58,11 @@ export interface Observations {
   /** Who holds the endpoint, when it answered without proving the token (hello 'unproven'). */
   readonly owner: UnprovenOwner | null;
   readonly pidFile: ReturnType<typeof readPidFile>;
+  /**
+   * The PID file names a live process that is still the one that wrote it (pid and start time).
+   * Asked of the OS only when the control endpoint did not answer: false when it did.
+   */
+  readonly pidFileHolds: boolean;
   readonly stateFile: ReturnType<typeof readStateFile>;
   readonly lifecycle: LifecycleLog;
   /** Looked for by command line only when neither the control endpoint nor the PID file found it. */
@@ -68,27 +71,17 @@ export interface Observations {
   readonly channels: SnapshotRead;
 }
 
-/**
- * One connection: the proven hello and then the status request on it (a status reply carries
- * everything hello does). An endpoint that is absent, wedged or cannot prove the token fails the
- * hello step, and that failure is the hello's answer; only a refused command costs a second call.
- */
-async function askGateway(target: ControlTarget): Promise<{ hello: ControlResult<HelloReply>; status: ControlResult<StatusReply> | null }> {
-  const status = await requestStatus(target, STATUS_PROBE_TIMEOUT_MS);
-  if (status.ok) return { hello: status, status };
-  if (status.kind === 'rejected') return { hello: await hello(target, STATUS_PROBE_TIMEOUT_MS), status };
-  return { hello: status, status: null };
-}
-
-// What only an unusual gateway needs (a squatted endpoint, a gateway lost but for its command line)
-// is imported when it is needed: a plain `status` of a running gateway loads neither.
-export async function observe(paths: ProfilePaths): Promise<Observations> {
-  const { hello: helloResult, status } = await askGateway(controlTarget(paths));
+// What only a gateway that does not answer needs (the OS's word on the PID file, who squats the
+// endpoint, a gateway lost but for its command line) is imported when it is needed: a plain
+// `status` of a running gateway loads none of it, nor the process layer (test/e2e/lean-modules.test.ts).
+/** `asked`: the control endpoint's answer when the caller asked it already (status-command.ts does, while it loads the rest). */
+export async function observe(paths: ProfilePaths, asked: Promise<GatewayAnswer> = askStatus(controlTarget(paths))): Promise<Observations> {
+  const { hello: helloResult, status } = await asked;
   const owner = !helloResult.ok && helloResult.kind === 'unproven' ? (await import('./endpoint-owner.js')).explainUnproven(paths, helloResult.claim) : null;
   const pidFile = readPidFile(paths.pidFile);
-  const pidFileHolds = pidFile.kind === 'ok' && platform.matchesIdentity(pidFile.value);
+  const pidFileHolds = !helloResult.ok && pidFile.kind === 'ok' && (await import('../platform/index.js')).platform.matchesIdentity(pidFile.value);
   return {
-    paths, hello: helloResult, status, owner, pidFile, stateFile: readStateFile(paths.stateFile),
+    paths, hello: helloResult, status, owner, pidFile, pidFileHolds, stateFile: readStateFile(paths.stateFile),
     lifecycle: new LifecycleLog(paths.lifecycleLog),
     discovery: helloResult.ok || pidFileHolds ? null : (await import('./discover.js')).discoverMonitors(paths),
     channels: readChannelsFile(paths.dir),
@@ -145,7 +138,7 @@ function summarizeGateway(o: Observations, service: ServiceInfo, probes: readonl
     };
   }
   const record = o.pidFile.kind === 'ok' ? o.pidFile.value : null;
-  if (record !== null && platform.matchesIdentity(record)) {
+  if (record !== null && o.pidFileHolds) {
     // Alive and still the recorded process, but the control endpoint does not answer.
     return {
       ...base, running: false, pid: record.pid, state: 'wedged', instance: record.instance, startedAt: null,

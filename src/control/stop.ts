@@ -1,7 +1,7 @@
 // Stopping a gateway: ask it to drain over the control endpoint; if it cannot hear that, leave a
 // planned-stop marker; if it still does not go, SIGTERM then SIGKILL its process tree, checking
 // identity (pid + start time) before every signal. Each step taken is recorded in the result.
-import { readPidFile, removePidFileIfOwned } from '../runtime/identity.js';
+import { readPidFile, removePidFileIfOwned } from '../runtime/pid-file.js';
 import { LifecycleLog } from '../runtime/lifecycle-log.js';
 import { readPlannedStop, writePlannedStop } from '../runtime/planned-stop.js';
 import { killProcessTree, waitGone, waitUntil } from '../runtime/process-tree.js';

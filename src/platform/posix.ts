@@ -1,23 +1,14 @@
 // Process primitives for Linux (through /proc) and other POSIX systems (through ps).
-import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
 import {
   allProcStats, isZombie, listeningInodes, pidHoldingSocket, readArgv, readCommandLine, readEnvVar, readProcStat, startTimeFromTicks, type ProcStat,
 } from './linux-proc.js';
 import { ENV } from '../env.js';
+import { abstractEndpoint, fileEndpoint } from './control-endpoint.js';
 import { runBounded } from './spawn.js';
 import { sendSignal } from './signal.js';
-import { sameStart, type ControlEndpoint, type ExitHandle, type InstanceLock, type Platform, type PortOwner, type ProcessIdentity } from './types.js';
+import { sameStart, type ExitHandle, type InstanceLock, type Platform, type PortOwner, type ProcessIdentity } from './types.js';
 
-const { createHash } = process.getBuiltinModule('node:crypto');
-
-// sockaddr_un.sun_path holds 104 bytes on macOS and 108 on Linux, terminator included.
-const MAX_SOCKET_PATH = 100;
 const PS_TIMEOUT_MS = 5_000;
-
-function endpointHash(profileDir: string): string {
-  return createHash('sha256').update(`${userInfo().uid}\0${profileDir}`).digest('hex').slice(0, 24);
-}
 
 /** A detached POSIX monitor is in its own session: any of these is meant for it. */
 const POSIX_STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -32,18 +23,6 @@ const socketIsTheLock = (): InstanceLock => ({ release: () => {} });
 function polledExitHandle(os: Platform, identity: ProcessIdentity): ExitHandle | null {
   if (!os.matchesIdentity(identity)) return null;
   return { exited: () => !os.matchesIdentity(identity), close: () => {} };
-}
-
-/** Linux's abstract socket namespace: the kernel frees the name when the owner dies, so no stale file. */
-export function abstractEndpoint(profileDir: string): ControlEndpoint {
-  return { address: `\0gatehouse-${endpointHash(profileDir)}`, needsOwnershipCheck: false, file: null };
-}
-
-/** A socket file, next to the profile when the path is short enough, else in the temp dir. */
-export function fileEndpoint(profileDir: string): ControlEndpoint {
-  let file = join(profileDir, 'control.sock');
-  if (Buffer.byteLength(file) > MAX_SOCKET_PATH) file = join(tmpdir(), `gatehouse-${endpointHash(profileDir)}.sock`);
-  return { address: file, needsOwnershipCheck: true, file };
 }
 
 /** A live process's identity from its stat: start ticks, and the wall-clock time they mean now. */

@@ -1,7 +1,7 @@
 // Process primitives for Windows, through kernel32 (win32-kernel32.ts). Import this module only on
 // win32: every call goes to kernel32, which refuses to load elsewhere.
-import { join, resolve } from 'node:path';
-import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { pipeEndpoint, windowsObjectHash } from './control-endpoint.js';
 import { sendSignal } from './signal.js';
 import {
   NULL_HANDLE, PROCESS_QUERY_LIMITED_INFORMATION, PROCESS_TERMINATE, SYNCHRONIZE, WAIT_ABANDONED, WAIT_OBJECT_0, WAIT_TIMEOUT,
@@ -10,9 +10,7 @@ import {
 import { runBounded } from './spawn.js';
 import { callerInJob, spawnDetachedWin32, win32Error } from './win32-spawn.js';
 import { listWindowsProcesses } from './win32-processes.js';
-import type { ControlEndpoint, ExitHandle, Platform, ProcessIdentity } from './types.js';
-
-const { createHash } = process.getBuiltinModule('node:crypto');
+import type { ExitHandle, Platform, ProcessIdentity } from './types.js';
 
 const TASKKILL_TIMEOUT_MS = 10_000;
 /** Exit code given to a process we end with TerminateProcess (taskkill /F uses 1 too). */
@@ -20,12 +18,6 @@ const TERMINATED_EXIT_CODE = 1;
 
 /** What liveness and identity need; enough for another user's process where Windows allows it. */
 const QUERY_ACCESS = SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION;
-
-/** Names are global per machine: the user and the profile path (case-folded, as Windows paths are) key them. */
-function objectHash(profileDir: string): string {
-  const user = `${process.env.USERDOMAIN ?? ''}\\${userInfo().username}`.toLowerCase();
-  return createHash('sha256').update(`${user}\0${resolve(profileDir).toLowerCase()}`).digest('hex').slice(0, 24);
-}
 
 /** Open a process for querying; null when it does not exist (or, rarely, we may not look at it). */
 function openProcess(pid: number): number | null {
@@ -84,7 +76,7 @@ export interface NamedMutex {
 
 /** The single-instance lock's name for a profile: per user and profile, across sessions. */
 export function profileMutexName(profileDir: string): string {
-  return `Global\\gatehouse-${objectHash(profileDir)}`;
+  return `Global\\gatehouse-${windowsObjectHash(profileDir)}`;
 }
 
 /**
@@ -205,11 +197,7 @@ export const win32: Platform = {
     }
     return sendSignal(pid, signal);
   },
-  controlEndpoint(profileDir): ControlEndpoint {
-    // Any local user may open a named pipe, and Wine 8 lets a second server listen on the same name:
-    // the owner checks who answers, and the lock is the named mutex, not the pipe.
-    return { address: `\\\\.\\pipe\\gatehouse-${objectHash(profileDir)}`, needsOwnershipCheck: true, file: null };
-  },
+  controlEndpoint: pipeEndpoint,
   // Not implemented: GetExtendedTcpTable (iphlpapi) could tell; until then "unknown".
   findPortOwner: () => null,
   instanceLock: (profileDir) => acquireNamedMutex(profileMutexName(profileDir)),

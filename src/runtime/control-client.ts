@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { readToken } from '../gateway/token.js';
 import type { ProfilePaths } from '../paths.js';
-import { platform } from '../platform/index.js';
+import { controlEndpointFor } from '../platform/control-endpoint.js';
 import { clientProof, isNonce, newNonce, proofMatches, serverProof } from './control-auth.js';
 import {
   MAX_CONTROL_LINE_BYTES, type ControlCommand, type ControlReply, type HelloProof, type HelloReply, type RestartReply, type StatusReply, type StopReply,
@@ -13,6 +13,8 @@ import {
 const { connect } = process.getBuiltinModule('node:net');
 
 export const CONTROL_TIMEOUT_MS = 2_000;
+/** What `status` waits for each exchange: a gateway slower than this is reported as not answering (wedged). */
+export const STATUS_PROBE_TIMEOUT_MS = 1_500;
 
 export type ControlFailureKind =
   /** Nobody listens: no gateway holds the endpoint. */
@@ -45,7 +47,7 @@ export interface ControlTarget {
 
 /** The profile's endpoint and token, read now (the token may have been created a moment ago). */
 export function controlTarget(paths: ProfilePaths): ControlTarget {
-  return { address: platform.controlEndpoint(paths.dir).address, key: readToken(paths.token) };
+  return { address: controlEndpointFor(paths.dir).address, key: readToken(paths.token) };
 }
 
 /** A reply of the right shape, or null: an answer from something that is not a gateway. */
@@ -148,3 +150,21 @@ export const requestStop = (target: ControlTarget, stopTimeoutMs: number, reason
 
 export const requestRestart = (target: ControlTarget, full: boolean, reason: string, timeoutMs: number): Promise<ControlResult<RestartReply>> =>
   controlCall<RestartReply>(target, { cmd: 'restart', full, reason }, timeoutMs);
+
+/** A gateway's answer to `status`: its proven hello, and its status when it gave one. */
+export interface GatewayAnswer {
+  readonly hello: ControlResult<HelloReply>;
+  readonly status: ControlResult<StatusReply> | null;
+}
+
+/**
+ * One connection: the proven hello and then the status request on it (a status reply carries
+ * everything hello does). An endpoint that is absent, wedged or cannot prove the token fails the
+ * hello step, and that failure is the hello's answer; only a refused command costs a second call.
+ */
+export async function askStatus(target: ControlTarget, timeoutMs = STATUS_PROBE_TIMEOUT_MS): Promise<GatewayAnswer> {
+  const status = await requestStatus(target, timeoutMs);
+  if (status.ok) return { hello: status, status };
+  if (status.kind === 'rejected') return { hello: await hello(target, timeoutMs), status };
+  return { hello: status, status: null };
+}

@@ -4,7 +4,7 @@
 // control protocol.
 import { isSupervised } from '../env.js';
 import { VERSION } from '../version.js';
-import { writePidFile } from './identity.js';
+import { writePidFile } from './pid-file.js';
 import { previousLifeUnclean } from './lifecycle-log.js';
 import type { MonitorContext, MonitorIdentity } from './monitor-types.js';
 

@@ -13,7 +13,8 @@ import type { HelloReply, RestartReply, StatusReply, StopReply } from './protoco
 import { ENTRY_SCRIPT } from '../version.js';
 import { listenApi, type ApiListener } from './api-listener.js';
 import { startControlServer } from './control-server.js';
-import { removePidFileIfOwned, selfIdentity } from './identity.js';
+import { selfIdentity } from './identity.js';
+import { removePidFileIfOwned } from './pid-file.js';
 import type { MarkerWatcher } from './planned-stop.js';
 import type { GatewayState } from './state-file.js';
 import { WorkerStartError, WorkerSupervisor } from './supervisor.js';

@@ -88,7 +88,7 @@ export async function selectServiceStatus(hooks: GatewayHooks, host: ServiceHost
   if (host.platform === 'linux') {
     const { systemdServiceStatus, systemdUserDir } = await import('./systemd-status.js');
     const place = { unitDir: systemdUserDir(xdgConfigHome(host)), env: host.env, ...(host.run === undefined ? {} : { run: host.run }) };
-    return { ok: true, kind: 'systemd-user', status: async (profile) => systemdServiceStatus(place, profile) };
+    return { ok: true, kind: 'systemd-user', status: (profile) => systemdServiceStatus(place, profile) };
   }
   const selection = await selectService(hooks, host);
   if (!selection.ok) return selection;

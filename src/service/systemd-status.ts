@@ -1,10 +1,11 @@
 // What `gatehouse status` asks of the systemd user backend: the unit's name and file, and what the
 // manager says about it. Apart from the backend (systemd-user.ts, which answers its status() from
 // here) so that `status`, called in loops by scripts, loads neither the unit renderer and parser,
-// the quoting nor the watchdog timer; with no unit file it asks systemctl nothing.
+// the quoting nor the watchdog timer; with no unit file it asks systemctl nothing, and loads neither
+// the spawner nor with it the process layer (test/e2e/lean-modules.test.ts).
 import { join } from 'node:path';
 import { isErrnoException } from '../errors.js';
-import { runBounded, type RunOptions, type RunResult } from '../platform/spawn.js';
+import type { RunOptions, RunResult } from '../platform/spawn.js';
 import { failedRun } from './result.js';
 import { serviceBaseName } from './spec.js';
 import type { ServiceState, ServiceStatus } from './types.js';
@@ -48,13 +49,14 @@ export function readSystemdUnit(place: SystemdUnitPlace, profile: string): strin
   }
 }
 
-export function systemdServiceStatus(place: SystemdUnitPlace, profile: string): ServiceStatus {
+export async function systemdServiceStatus(place: SystemdUnitPlace, profile: string): Promise<ServiceStatus> {
   const name = systemdUnitName(profile);
   const unitPath = systemdUnitPath(place, profile);
   const installed = readSystemdUnit(place, profile) !== null;
   // Nothing to ask the manager about a unit we never wrote, and `status` stays a process lighter.
   if (!installed) return { kind: 'systemd-user', installed, enabled: false, state: 'not-installed', files: [], detail: `no unit file ${unitPath}` };
-  const result = (place.run ?? runBounded)('systemctl', ['--user', 'show', name, '--property=ActiveState,SubState,UnitFileState,MainPID'], { timeoutMs: SYSTEMCTL_QUERY_TIMEOUT_MS, env: place.env ?? process.env });
+  const run = place.run ?? (await import('../platform/spawn.js')).runBounded;
+  const result = run('systemctl', ['--user', 'show', name, '--property=ActiveState,SubState,UnitFileState,MainPID'], { timeoutMs: SYSTEMCTL_QUERY_TIMEOUT_MS, env: place.env ?? process.env });
   const props = new Map(result.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
   const active = props.get('ActiveState');
   const state: ServiceState = !result.ok || active === undefined ? 'unknown'

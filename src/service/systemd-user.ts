@@ -197,7 +197,7 @@ export function createSystemdUserBackend(options: SystemdUserOptions): ServiceBa
     stop: async (profile: string) => step('stop', ['stop', systemdUnitName(profile)], stopCallTimeoutMs(profile)) ?? ok('stopped'),
     restart: async (profile: string) => step('restart', ['restart', systemdUnitName(profile)], stopCallTimeoutMs(profile)) ?? ok('restarted'),
 
-    status: async (profile: string): Promise<ServiceStatus> => systemdServiceStatus({ ...options, run }, profile),
+    status: (profile: string): Promise<ServiceStatus> => systemdServiceStatus({ ...options, run }, profile),
 
     reachable: managerUnreachable,
 

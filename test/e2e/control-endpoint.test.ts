@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { TestHome, eventually, healthz } from './harness.js';
 import { platform } from '../../src/platform/index.js';
 import { readCommandLine } from '../../src/platform/linux-proc.js';
-import { abstractEndpoint } from '../../src/platform/posix.js';
+import { abstractEndpoint } from '../../src/platform/control-endpoint.js';
 import { MAX_CONTROL_CONNECTIONS } from '../../src/runtime/control-connections.js';
 
 const NOBODY = 65534;

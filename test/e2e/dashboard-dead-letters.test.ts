@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readPidFile } from '../../src/runtime/identity.js';
+import { readPidFile } from '../../src/runtime/pid-file.js';
 import { killProcessTree } from '../../src/runtime/process-tree.js';
 import { eventually, workerPid } from './harness.js';
 import { call, dashboardLink, DashboardSession } from './dashboard-client.js';

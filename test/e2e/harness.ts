@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
 import { ApiClient } from '../../src/control/api-client.js';
 import { profilePaths, type ProfilePaths } from '../../src/paths.js';
-import { readPidFile } from '../../src/runtime/identity.js';
+import { readPidFile } from '../../src/runtime/pid-file.js';
 import { killProcessTree } from '../../src/runtime/process-tree.js';
 import { readStateFile } from '../../src/runtime/state-file.js';
 import { platform } from '../../src/platform/index.js';

@@ -33,6 +33,12 @@ export const HEAVY: Readonly<Record<string, RegExp>> = {
 /** What the namespaces of node:process and node:util load (commander's ES imports of them do). */
 const NAMESPACE_GETTERS: readonly RegExp[] = [/^internal:internal\/process\/report$/, /^internal:internal\/util\/diff$/];
 
+/**
+ * The process layer (the platform implementations, the spawner, kernel32): what status needs only
+ * when the gateway does not answer (the OS's word on the PID file), and send never.
+ */
+const PROCESS_LAYER = /\/dist\/src\/platform\/(select|posix|win32[a-z0-9-]*|spawn|linux-proc|signal)\.js$/;
+
 /** The full CLI: commander, its program and every command's registration. */
 const FULL_CLI = /\/node_modules\/commander\/|\/dist\/src\/cli\/(program|commands-[a-z]+)\.js$/;
 
@@ -63,6 +69,8 @@ test('status, status --json and send load no zod, pino, SQLite, start or install
     assert.ok(urls.some((u) => u.endsWith(`/dist/src/cli/${args[0]}-command.js`)), `${args.join(' ')}: the recorder saw its entry`);
     assert.deepEqual(urls.filter((u) => FULL_CLI.test(u)), [], `${args.join(' ')} loaded the full CLI`);
     assert.deepEqual(urls.filter((u) => NAMESPACE_GETTERS.some((r) => r.test(u))), [], `${args.join(' ')} built the namespace of node:process or node:util`);
+    assert.deepEqual(urls.filter((u) => PROCESS_LAYER.test(u)), [], `${args.join(' ')} loaded the process layer for a gateway that answers`);
+    assert.ok(urls.some((u) => u.endsWith('/dist/src/platform/control-endpoint.js')), `${args.join(' ')}: the recorder saw the endpoint's name computed`);
   }
 });
 

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ancestorsOf, findGatewayMonitors } from '../../src/platform/discovery.js';
 import { platform } from '../../src/platform/index.js';
-import { readPidFile } from '../../src/runtime/identity.js';
+import { readPidFile } from '../../src/runtime/pid-file.js';
 import { TestHome, collect, eventually, healthz, isAlive } from './harness.js';
 
 /** dist/test/e2e -> the checkout. */

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readPidFile } from '../../src/runtime/identity.js';
+import { readPidFile } from '../../src/runtime/pid-file.js';
 import { collect, TestHome, type CliResult } from '../e2e/harness.js';
 import { AGENT_TS, BAD_TS, BROKEN_AGENT_JS, EMBED_TS, MANAGE_TS, tsconfig } from './consumer-sources.js';
 

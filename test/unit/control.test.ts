@@ -10,7 +10,7 @@ import { CONTROL_IDLE_TIMEOUT_MS, MAX_CONTROL_CONNECTIONS } from '../../src/runt
 import type { HelloReply, RestartReply, StatusReply, StopReply } from '../../src/runtime/protocol.js';
 import { startControlServer, type ControlHandlers } from '../../src/runtime/control-server.js';
 import { ERROR_CODES, GatehouseError } from '../../src/errors.js';
-import { abstractEndpoint, fileEndpoint } from '../../src/platform/posix.js';
+import { abstractEndpoint, fileEndpoint } from '../../src/platform/control-endpoint.js';
 import type { ControlEndpoint } from '../../src/platform/types.js';
 import { exited, isLinux, spawnNode, tempDir, waitFor } from './helpers.js';
 

@@ -3,9 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  checkIdentity, readPidFile, removePidFileIfOwned, selfIdentity, writePidFile, type PidRecord,
-} from '../../src/runtime/identity.js';
+import { checkIdentity, selfIdentity } from '../../src/runtime/identity.js';
+import { readPidFile, removePidFileIfOwned, writePidFile, type PidRecord } from '../../src/runtime/pid-file.js';
 import { linux } from '../../src/platform/posix.js';
 import { exited, IMPOSSIBLE_PID, isLinux, spawnSleeper, tempDir } from './helpers.js';
 

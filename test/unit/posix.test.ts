@@ -7,7 +7,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allProcStats, isZombie } from '../../src/platform/linux-proc.js';
-import { abstractEndpoint, fileEndpoint, linux } from '../../src/platform/posix.js';
+import { linux } from '../../src/platform/posix.js';
 import { exited, IMPOSSIBLE_PID, isLinux, killQuietly, spawnNode, spawnSleeper, waitFor } from './helpers.js';
 
 const linuxOnly = { skip: !isLinux };
@@ -88,32 +88,3 @@ test('findPortOwner names this process for a port it listens on', linuxOnly, asy
   assert.match(owner.command, /node/);
 });
 
-test('abstractEndpoint: a per-profile name in the abstract namespace, no file', () => {
-  const a = abstractEndpoint('/home/u/.local/share/gatehouse/profiles/default');
-  assert.match(a.address, /^\0gatehouse-[0-9a-f]{24}$/);
-  assert.equal(a.file, null);
-  assert.equal(a.needsOwnershipCheck, false);
-  assert.deepEqual(abstractEndpoint('/home/u/.local/share/gatehouse/profiles/default'), a, 'deterministic');
-  assert.notEqual(abstractEndpoint('/home/u/.local/share/gatehouse/profiles/other').address, a.address);
-});
-
-test('fileEndpoint: control.sock in the profile dir when short, a hashed temp file when too long', () => {
-  const short = fileEndpoint('/tmp/gh/profiles/default');
-  assert.deepEqual(short, { address: '/tmp/gh/profiles/default/control.sock', needsOwnershipCheck: true, file: '/tmp/gh/profiles/default/control.sock' });
-
-  const longDir = `/tmp/${'d'.repeat(120)}/profiles/default`;
-  const long = fileEndpoint(longDir);
-  assert.equal(long.address, long.file);
-  assert.equal(long.needsOwnershipCheck, true);
-  assert.match(long.address, /gatehouse-[0-9a-f]{24}\.sock$/);
-  assert.equal(long.address.startsWith(join(tmpdir(), 'gatehouse-')), true);
-  assert.ok(Buffer.byteLength(long.address) <= 100);
-  assert.equal(fileEndpoint(longDir).address, long.address, 'deterministic');
-  assert.notEqual(fileEndpoint(`${longDir}2`).address, long.address);
-
-  // The limit is in bytes: 63 characters here, but 108 bytes.
-  const wideDir = `/tmp/${'é'.repeat(45)}`;
-  assert.ok(join(wideDir, 'control.sock').length < 100);
-  const wide = fileEndpoint(wideDir);
-  assert.match(wide.address, /gatehouse-[0-9a-f]{24}\.sock$/);
-});
