@@ -1,9 +1,11 @@
 // `gatehouse send SESSION TEXT`, read without commander and the other commands' modules, as
 // `status` is (status-command.ts): scripts and bots call it once per message. A command line this
 // cannot read exactly (--help, a typo, a missing TEXT, a bad --timeout) goes to the full CLI,
-// which explains it; both run sendCommand.
+// which explains it; both run sendCommand. The message goes over the control endpoint
+// (control/send-message.ts); only --wait, and a gateway too old for that, use the HTTP API.
 import { EXIT } from '../exit-codes.js';
-import { DEFAULT_PROFILE, profilePaths } from '../paths.js';
+import { DEFAULT_PROFILE, profilePaths, type ProfilePaths } from '../paths.js';
+import type { ApiClient } from '../control/api-client.js';
 import { fail, say } from './output.js';
 import { runningApi } from './running-api.js';
 import { secondsToMs } from './start-command.js';
@@ -45,6 +47,53 @@ export function parseSendCommand(args: readonly string[]): SendCommandOptions | 
 
 export async function sendCommand(options: SendCommandOptions): Promise<void> {
   const paths = profilePaths(options.profile);
+  const { sendOverControl } = await import('../control/send-message.js');
+  const sent = await sendOverControl(paths, options.session, options.text);
+  switch (sent.kind) {
+    case 'unsupported': return sendOverHttp(paths, options);
+    case 'not-running':
+      fail('gatehouse is not running', 'start it with `gatehouse start`');
+      process.exitCode = EXIT.NOT_RUNNING;
+      return;
+    case 'unproven': {
+      // Loaded only here: it reads the PID file and the process's identity, which a send never needs otherwise.
+      const owner = (await import('../control/endpoint-owner.js')).explainUnproven(paths, sent.claim);
+      fail(`${owner.message}; the message was not sent`, owner.hint);
+      process.exitCode = EXIT.FAILURE;
+      return;
+    }
+    case 'refused':
+      fail(`the gateway refused the message (${sent.code}): ${sent.message}`);
+      process.exitCode = EXIT.FAILURE;
+      return;
+    case 'gave-up':
+      fail(`the gateway did not take the message (${sent.detail}); it was stored at most once`, '`gatehouse status` says why; send it again once it runs');
+      process.exitCode = EXIT.FAILURE;
+      return;
+    case 'accepted':
+      if (options.wait !== true) return say(sent.messageId);
+      if (sent.apiUrl === null) {
+        fail(`message ${sent.messageId} is accepted, but the gateway's API is not listening to wait for its reply`);
+        process.exitCode = EXIT.FAILURE;
+        return;
+      }
+      return waitForReply(new (await import('../control/api-client.js')).ApiClient(sent.apiUrl, sent.target.key as string), options, sent.messageId);
+  }
+}
+
+/** The reply to an accepted message, polled over the HTTP API (the token is the one the send proved). */
+async function waitForReply(client: ApiClient, options: SendCommandOptions, messageId: string): Promise<void> {
+  const reply = await client.waitForReply(options.session, messageId, options.timeout);
+  if (reply === null) {
+    fail(`no reply within ${options.timeout} ms (message ${messageId} is accepted and will be answered)`);
+    process.exitCode = EXIT.FAILURE;
+    return;
+  }
+  say(reply.text);
+}
+
+/** A gateway older than `send` on the control endpoint: the message goes over its HTTP API. */
+async function sendOverHttp(paths: ProfilePaths, options: SendCommandOptions): Promise<void> {
   const api = await runningApi(paths, 'the message was not sent');
   if (api === null) return;
   const { client, ApiError } = api;
@@ -57,15 +106,6 @@ export async function sendCommand(options: SendCommandOptions): Promise<void> {
     process.exitCode = EXIT.FAILURE;
     return;
   }
-  if (options.wait !== true) {
-    say(messageId);
-    return;
-  }
-  const reply = await client.waitForReply(options.session, messageId, options.timeout);
-  if (reply === null) {
-    fail(`no reply within ${options.timeout} ms (message ${messageId} is accepted and will be answered)`);
-    process.exitCode = EXIT.FAILURE;
-    return;
-  }
-  say(reply.text);
+  if (options.wait !== true) return say(messageId);
+  return waitForReply(client, options, messageId);
 }

@@ -4,7 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { METRICS_CONTENT_TYPE } from '../runtime/metrics-text.js';
 import { tokenMatches } from './token.js';
 import { NEW_CONTEXT_COMMAND, type Dispatcher } from './dispatcher.js';
-import { IDEMPOTENCY_KEY, IDEMPOTENCY_WINDOW_MS } from './idempotency.js';
+import { acceptMessage as acceptInput, checkIdempotencyKey, checkSessionId, checkText, type InputError } from './accept.js';
 import type { SessionStore, StoredMessage } from './store.js';
 import type { DashboardRoutes } from './dashboard/routes.js';
 import { classifyStoreError, type StoreHealth } from './store-errors.js';
@@ -13,8 +13,6 @@ const { createServer } = process.getBuiltinModule('node:http');
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const DISCARD_LIMIT_BYTES = 16 * 1024 * 1024;
-const MAX_TEXT_CHARS = 100_000;
-const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const RETRY_AFTER_S = '2';
 /** A full disk or a read-only file is not fixed in two seconds; a lock usually is (the busy wait was 5 s). */
 const STORE_RETRY_AFTER_S = '10';
@@ -83,6 +81,8 @@ export function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+const refused = (error: InputError): HttpError => new HttpError(error.tooLarge === true ? 413 : 400, error.code, error.message);
+
 function parseMessageBody(raw: string): string {
   let body: unknown;
   try {
@@ -91,19 +91,18 @@ function parseMessageBody(raw: string): string {
     throw new HttpError(400, 'bad_json', 'body is not valid JSON');
   }
   const text = typeof body === 'object' && body !== null ? (body as { text?: unknown }).text : undefined;
-  if (typeof text !== 'string' || text.length === 0) throw new HttpError(400, 'bad_request', 'expected {"text": "<non-empty string>"}');
-  if (text.length > MAX_TEXT_CHARS) throw new HttpError(413, 'too_large', `text over ${MAX_TEXT_CHARS} characters`);
-  return text;
+  const error = checkText(text);
+  if (error !== null) throw refused(error);
+  return text as string;
 }
 
 /** The Idempotency-Key header, validated; undefined when the client sent none. */
 function idempotencyKey(req: IncomingMessage): string | undefined {
   const raw = req.headers['idempotency-key'];
   if (raw === undefined) return undefined;
-  if (typeof raw !== 'string' || !IDEMPOTENCY_KEY.test(raw)) {
-    throw new HttpError(400, 'bad_idempotency_key', 'Idempotency-Key must be one header of 1-255 visible ASCII characters');
-  }
-  return raw;
+  const error = checkIdempotencyKey(raw);
+  if (error !== null) throw refused(error);
+  return raw as string;
 }
 
 function sendDraining(res: ServerResponse): void {
@@ -112,21 +111,13 @@ function sendDraining(res: ServerResponse): void {
 
 /** Accept a POSTed message: 202 once committed; the same key again answers with the first message. */
 function acceptMessage(res: ServerResponse, deps: ApiDeps, sessionId: string, text: string, key: string | undefined): void {
-  if (key === undefined) {
-    const message = deps.dispatcher.accept(sessionId, text);
-    if (message === null) return sendDraining(res);
-    deps.storeHealth?.succeeded();
-    send(res, 202, { messageId: message.id });
-    return;
+  const outcome = acceptInput(deps.dispatcher, deps.storeHealth, sessionId, text, key);
+  switch (outcome.kind) {
+    case 'draining': return sendDraining(res);
+    case 'key_reused': throw new HttpError(422, 'idempotency_key_reused', outcome.message);
+    case 'store': return send(res, 503, { error: { code: outcome.failure.code, message: outcome.failure.message } }, { 'retry-after': STORE_RETRY_AFTER_S });
+    case 'accepted': return send(res, 202, { messageId: outcome.messageId }, outcome.replayed ? { 'idempotent-replayed': 'true' } : {});
   }
-  const result = deps.dispatcher.acceptOnce(sessionId, text, key);
-  if (result === null) return sendDraining(res);
-  if (result.kind === 'key_reused') {
-    const hours = IDEMPOTENCY_WINDOW_MS / 3_600_000;
-    throw new HttpError(422, 'idempotency_key_reused', `this Idempotency-Key already names message ${result.messageId} of session ${sessionId}, which has a different text (keys hold for ${hours} h); send a new key for a new message`);
-  }
-  deps.storeHealth?.succeeded();
-  send(res, 202, { messageId: result.message.id }, result.kind === 'replayed' ? { 'idempotent-replayed': 'true' } : {});
 }
 
 function publicMessage(m: StoredMessage): Record<string, unknown> {
@@ -188,7 +179,8 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): 
   const match = /^\/v1\/sessions\/([^/]+)(\/messages|\/new)?$/.exec(url.pathname);
   if (match === null) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
   const sessionId = decodeSessionId(match[1] ?? '');
-  if (!SESSION_ID.test(sessionId)) throw new HttpError(400, 'bad_session_id', 'session ids are 1-128 of A-Z a-z 0-9 . _ : -');
+  const badSession = checkSessionId(sessionId);
+  if (badSession !== null) throw refused(badSession);
   if (match[2] !== undefined) {
     if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
     // /new is the chat command `/new` sent as a message: it takes its turn behind what is queued.

@@ -5,7 +5,7 @@
 // so idle ones cannot use up the monitor's descriptors.
 import type { Server, Socket } from 'node:net';
 import { hello } from './control-client.js';
-import { MAX_CONTROL_LINE_BYTES, type ControlReply, type HelloReply, type RestartReply, type StatusReply, type StopReply } from './protocol.js';
+import { MAX_CONTROL_LINE_BYTES, type ControlReply, type HelloReply, type RestartReply, type SendReply, type StatusReply, type StopReply } from './protocol.js';
 import { ERROR_CODES, GatehouseError, isErrnoException } from '../errors.js';
 import type { ControlEndpoint } from '../platform/index.js';
 import { clientProof, isNonce, newNonce, proofMatches, serverProof } from './control-auth.js';
@@ -19,9 +19,14 @@ export interface ControlHandlers {
   status(): Promise<StatusReply>;
   stop(timeoutMs: number | undefined, reason: string): StopReply;
   restart(full: boolean, reason: string): Promise<RestartReply>;
+  /** A message for the worker (absent where there is none to take it: a respawn watcher). */
+  send?(message: { session: string; text: string; key: string }): Promise<SendReply>;
 }
 
-type Request = { readonly cmd?: unknown; readonly nonce?: unknown; readonly auth?: unknown; readonly timeoutMs?: unknown; readonly reason?: unknown; readonly full?: unknown };
+type Request = {
+  readonly cmd?: unknown; readonly nonce?: unknown; readonly auth?: unknown; readonly timeoutMs?: unknown; readonly reason?: unknown; readonly full?: unknown;
+  readonly session?: unknown; readonly text?: unknown; readonly key?: unknown;
+};
 
 const refusal = (code: string, message: string): ControlReply => ({ ok: false, error: { code, message } });
 
@@ -37,8 +42,15 @@ async function dispatch(request: Request, handlers: ControlHandlers): Promise<Co
     case 'status': return { ok: true, data: await handlers.status() };
     case 'stop': return { ok: true, data: handlers.stop(typeof request.timeoutMs === 'number' ? request.timeoutMs : undefined, reason ?? 'control stop') };
     case 'restart': return { ok: true, data: await handlers.restart(request.full === true, reason ?? 'control restart') };
-    default: return refusal('unknown_command', `unknown command ${JSON.stringify(request.cmd)}`);
+    case 'send': {
+      if (handlers.send === undefined) break;
+      const { session, text, key } = request;
+      if (typeof session !== 'string' || typeof text !== 'string' || typeof key !== 'string') return refusal('bad_request', 'send needs "session", "text" and "key" strings');
+      return { ok: true, data: await handlers.send({ session, text, key }) };
+    }
+    default: break;
   }
+  return refusal('unknown_command', `unknown command ${JSON.stringify(request.cmd)}`);
 }
 
 /** The hello answer: who we are, our nonce, and the proof that we know the token. */

@@ -2,6 +2,7 @@
 import type { MonitorStats } from './monitor-metrics.js';
 import type { StoreFailure } from '../gateway/store-errors.js';
 import type { InputStamp } from './worker-inputs.js';
+import type { RelayedOutcome } from '../gateway/accept.js';
 
 /** stop: refuse new work (503) and exit; restart: keep serving the connections already held, each
  *  answered with `Connection: close`, while the new worker takes every new connection. */
@@ -15,7 +16,9 @@ export type MonitorToWorker =
   | { readonly type: 'resume' }
   | { readonly type: 'ping'; readonly id: number }
   /** The answer to a stats_request: the monitor's figures for /metrics. */
-  | { readonly type: 'stats'; readonly id: number; readonly stats: MonitorStats };
+  | { readonly type: 'stats'; readonly id: number; readonly stats: MonitorStats }
+  /** A message from the control endpoint's `send`: commit it as the HTTP API's POST would; `id` comes back in `accepted`. */
+  | { readonly type: 'accept'; readonly id: number; readonly session: string; readonly text: string; readonly key: string };
 
 export type WorkerToMonitor =
   /** Booted; inputs: the files it read its behaviour from, as they were then. */
@@ -30,7 +33,8 @@ export type WorkerToMonitor =
   /** A /metrics scrape: the worker asks for the monitor's figures. */
   | { readonly type: 'stats_request'; readonly id: number }
   /** The store began failing (read-only, full, locked) or recovered (null): for status. */
-  | { readonly type: 'store_health'; readonly failure: StoreFailure | null };
+  | { readonly type: 'store_health'; readonly failure: StoreFailure | null }
+  | { readonly type: 'accepted'; readonly id: number; readonly outcome: RelayedOutcome };
 
 export function isWorkerMessage(value: unknown): value is WorkerToMonitor {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';

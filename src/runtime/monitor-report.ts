@@ -3,9 +3,10 @@
 // that cannot speak the control protocol).
 import { isSupervised } from '../env.js';
 import { VERSION } from '../version.js';
-import type { HelloReply, StatusReply } from './protocol.js';
+import type { HelloReply, SendReply, StatusReply } from './protocol.js';
 import { writeStateFile, type GatewayState } from './state-file.js';
 import type { WorkerSupervisor } from './supervisor.js';
+import type { RelayOutcome } from './worker-handle.js';
 import type { MonitorContext, MonitorIdentity } from './monitor-types.js';
 
 /** What changes over the monitor's life: its state, why it is in it, and the API's address. */
@@ -38,6 +39,18 @@ export async function statusReply(hello: HelloReply, who: MonitorIdentity, apiUr
     breakerUntil: supervisor.breakerUntil === null ? null : new Date(supervisor.breakerUntil).toISOString(),
     store: supervisor.storeFailure,
   };
+}
+
+/** The control endpoint's answer to a `send`, from what the worker made of it. */
+export function sendReply(outcome: RelayOutcome, apiUrl: string | null): SendReply {
+  switch (outcome.kind) {
+    case 'accepted': return { outcome: 'accepted', messageId: outcome.messageId, replayed: outcome.replayed, apiUrl };
+    case 'draining': return { outcome: 'retry', code: 'draining', message: 'the gateway is stopping or handing over to a new worker' };
+    case 'store': return { outcome: 'retry', code: outcome.failure.code, message: outcome.failure.message };
+    case 'unavailable': return { outcome: 'retry', code: 'unavailable', message: outcome.reason };
+    case 'key_reused': return { outcome: 'refused', code: 'idempotency_key_reused', message: outcome.message };
+    case 'refused': return { outcome: 'refused', code: outcome.error.code, message: outcome.error.message };
+  }
 }
 
 function standbyStatus(supervisor: WorkerSupervisor): { pid: number; ready: boolean } | null {

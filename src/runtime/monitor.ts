@@ -22,7 +22,7 @@ import type { Alerts } from './alerts/index.js';
 import type { WorkerWatch } from './worker-watch.js';
 import { watchLauncher, watchMarker, watchSignals } from './monitor-doors.js';
 import { monitorAlerts, resolveGatewayBack, syncBreakerIncident, watchWorker } from './monitor-incidents.js';
-import { helloReply, statusReply, writeMonitorState } from './monitor-report.js';
+import { helloReply, sendReply, statusReply, writeMonitorState } from './monitor-report.js';
 import { restartGateway } from './monitor-restart.js';
 import { recordStart } from './monitor-start-record.js';
 import type { MonitorContext, MonitorIdentity } from './monitor-types.js';
@@ -110,6 +110,7 @@ export class Monitor {
         status: () => this.status(),
         stop: (timeoutMs, reason) => this.requestStop(timeoutMs, reason),
         restart: (full, reason) => this.restart(full, reason),
+        send: async (message) => sendReply(await this.supervisor.relay(message), this.api?.url ?? null),
       });
     } catch (error) {
       log.error(errorMessage(error));

@@ -9,7 +9,9 @@ import type { ProcessIdentity } from '../platform/index.js';
 export type ControlCommand =
   | { readonly cmd: 'status' }
   | { readonly cmd: 'stop'; readonly timeoutMs?: number; readonly reason?: string }
-  | { readonly cmd: 'restart'; readonly full?: boolean; readonly reason?: string };
+  | { readonly cmd: 'restart'; readonly full?: boolean; readonly reason?: string }
+  /** A message for a session, passed on to the worker: what POST /v1/sessions/{session}/messages does, with the key as its Idempotency-Key. */
+  | { readonly cmd: 'send'; readonly session: string; readonly text: string; readonly key: string };
 
 export type ControlRequest =
   | { readonly cmd: 'hello'; readonly nonce: string }
@@ -74,6 +76,16 @@ export type RestartReply =
   | { readonly kind: 'full'; readonly via: 'watcher' | 'service-manager' | 'host' }
   /** A full restart refused before anything stopped (a config.json that does not validate). */
   | { readonly kind: 'full-refused'; readonly reason: string };
+
+/**
+ * What became of a `send`. `retry`: nothing is known to be stored (no worker serves, it is stopping,
+ * its store refuses writes, or it died before it answered): send again with the same key, which
+ * makes it a replay if it was stored after all. `refused`: the input or the key's use is wrong, and
+ * sending again will not change that.
+ */
+export type SendReply =
+  | { readonly outcome: 'accepted'; readonly messageId: string; readonly replayed: boolean; readonly apiUrl: string | null }
+  | { readonly outcome: 'retry' | 'refused'; readonly code: string; readonly message: string };
 
 export interface StopReply {
   readonly accepted: boolean;

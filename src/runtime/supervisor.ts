@@ -12,7 +12,7 @@ import { RestartBackoff } from './backoff.js';
 import type { DrainMode } from './ipc.js';
 import type { WorkerExit } from './state-file.js';
 import { systemSupervisorClock, WorkerStartError, type DrainOutcome, type ReplaceOutcome, type SupervisorClock, type SupervisorOptions } from './supervisor-types.js';
-import { drainWorker, openWorker, pingWorker, spawnChildWorker, type WorkerHandle, type WorkerSpawner } from './worker-handle.js';
+import { drainWorker, openWorker, pingWorker, relayMessage, spawnChildWorker, type RelayOutcome, type WorkerHandle, type WorkerSpawner } from './worker-handle.js';
 import { ownUsage } from './metrics-text.js';
 import type { MonitorStats } from './monitor-metrics.js';
 import type { MonitorAnswerContext } from './no-worker-answer.js';
@@ -22,6 +22,8 @@ import { onWorkerMessage, type WorkerMessageTarget } from './supervisor-messages
 import { Standby } from './supervisor-standby.js';
 
 export const PING_TIMEOUT_MS = 1_000;
+/** A relayed message's commit may wait out a locked store (its busy timeout is 5 s); past this the sender retries with its key. */
+export const RELAY_TIMEOUT_MS = 10_000;
 export { MAX_PENDING_CONNECTIONS } from './supervisor-connections.js';
 export { DRAIN_EXIT_GRACE_MS } from './worker-handle.js';
 export { WorkerStartError, type DrainOutcome, type ReplaceOutcome, type SupervisorClock, type SupervisorOptions } from './supervisor-types.js';
@@ -141,6 +143,13 @@ export class WorkerSupervisor {
     if (worker === null) return { pid: null, responsive: false, latencyMs: null };
     const latencyMs = await pingWorker(worker, timeoutMs, this.clock);
     return { pid: worker.pid, responsive: latencyMs !== null, latencyMs };
+  }
+
+  /** Pass a message from the control endpoint's `send` to the serving worker; none serving: unavailable. */
+  relay(message: { session: string; text: string; key: string }, timeoutMs = RELAY_TIMEOUT_MS): Promise<RelayOutcome> {
+    const worker = this.current;
+    if (worker === null || !worker.ready) return Promise.resolve({ kind: 'unavailable', reason: 'no worker serves right now' });
+    return relayMessage(worker, message, timeoutMs, this.clock);
   }
 
   /** The monitor's figures for /metrics (the worker adds its own). */

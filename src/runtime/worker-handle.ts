@@ -14,6 +14,7 @@ import { relayToOwnOutput, type OutputCapture } from './worker-output.js';
 import type { WorkerExit } from './state-file.js';
 import type { InputStamp } from './worker-inputs.js';
 import type { SupervisorClock } from './supervisor-types.js';
+import type { RelayedOutcome } from '../gateway/accept.js';
 
 /** After its drain deadline, a worker gets this long to exit before it is killed. */
 export const DRAIN_EXIT_GRACE_MS = 5_000;
@@ -99,6 +100,8 @@ export interface WorkerHandle {
   inputs: readonly InputStamp[];
   /** Pings waiting for their pong, by id. */
   readonly pongs: Map<number, () => void>;
+  /** Relayed messages (the control endpoint's `send`) waiting for the worker's outcome, by id. */
+  readonly accepts: Map<number, (outcome: RelayOutcome) => void>;
   send(message: MonitorToWorker): void;
 }
 
@@ -118,6 +121,9 @@ export function openWorker(
     if (handle === null || handle.exit !== null) return;
     handle.exit = exit;
     settleReady(exit);
+    // Whether it committed them first is unknown: the sender retries with its key, which makes it a replay if so.
+    for (const answer of handle.accepts.values()) answer({ kind: 'unavailable', reason: `the worker exited (${exit.reason}) before it answered` });
+    handle.accepts.clear();
     onExit(handle, exit);
     settleExit(exit);
   };
@@ -137,7 +143,7 @@ export function openWorker(
   const process = spawner(spec, events);
   handle = {
     process, pid: process.pid, startTime: process.startTime, startedAt: clock.now(), servingSince: null,
-    ready: false, drained: null, inFlightAtDrain: null, unacked: new Map(), readyOrExit, exited, exit: null, pongs: new Map(), inputs: [],
+    ready: false, drained: null, inFlightAtDrain: null, unacked: new Map(), readyOrExit, exited, exit: null, pongs: new Map(), accepts: new Map(), inputs: [],
     send: (message) => process.send(message),
   };
   return handle;
@@ -160,6 +166,9 @@ function track(handle: WorkerHandle, message: WorkerToMonitor, becameReady: () =
   } else if (message.type === 'pong') {
     handle.pongs.get(message.id)?.();
     handle.pongs.delete(message.id);
+  } else if (message.type === 'accepted') {
+    handle.accepts.get(message.id)?.(message.outcome);
+    handle.accepts.delete(message.id);
   }
 }
 
@@ -173,6 +182,24 @@ export function pingWorker(worker: WorkerHandle, timeoutMs: number, clock: Super
     const cancel = clock.after(timeoutMs, () => { worker.pongs.delete(id); resolve(null); });
     worker.pongs.set(id, () => { cancel(); resolve(Math.round((performance.now() - started) * 10) / 10); });
     worker.send({ type: 'ping', id });
+  });
+}
+
+/** A relayed message's end: the worker's outcome, or no answer (it exited, or took too long). */
+export type RelayOutcome = RelayedOutcome | { readonly kind: 'unavailable'; readonly reason: string };
+
+let nextAccept = 1;
+
+/** Pass a message from the control endpoint's `send` to the worker, and wait (at most timeoutMs) for what it made of it. */
+export function relayMessage(worker: WorkerHandle, message: { session: string; text: string; key: string }, timeoutMs: number, clock: SupervisorClock): Promise<RelayOutcome> {
+  const id = nextAccept++;
+  return new Promise<RelayOutcome>((resolve) => {
+    const cancel = clock.after(timeoutMs, () => {
+      worker.accepts.delete(id);
+      resolve({ kind: 'unavailable', reason: `the worker did not answer within ${timeoutMs} ms` });
+    });
+    worker.accepts.set(id, (outcome) => { cancel(); resolve(outcome); });
+    worker.send({ type: 'accept', id, ...message });
   });
 }
 

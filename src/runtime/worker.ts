@@ -10,6 +10,7 @@ import { EXIT } from '../exit-codes.js';
 import { createAgent, type Agent } from '../gateway/agents/index.js';
 import type { GatewayConfig } from '../gateway/config.js';
 import { loadWorkerConfig } from '../gateway/config-plain.js';
+import { acceptRelayed } from '../gateway/accept.js';
 import { Dispatcher } from '../gateway/dispatcher.js';
 import { GatewayMetrics } from '../gateway/metrics.js';
 import { Alerts } from './alerts/index.js';
@@ -206,6 +207,9 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
         break;
       case 'drain':
         void drain(message.timeoutMs, message.mode);
+        break;
+      case 'accept':
+        void tell({ type: 'accepted', id: message.id, outcome: acceptRelayed(dispatcher, storeHealth, message.session, message.text, message.key) });
         break;
       case 'resume': {
         if (resumed) return; // exactly once per life

@@ -71,6 +71,8 @@ test('status, status --json and send load no zod, pino, SQLite, start or install
     assert.deepEqual(urls.filter((u) => NAMESPACE_GETTERS.some((r) => r.test(u))), [], `${args.join(' ')} built the namespace of node:process or node:util`);
     assert.deepEqual(urls.filter((u) => PROCESS_LAYER.test(u)), [], `${args.join(' ')} loaded the process layer for a gateway that answers`);
     assert.ok(urls.some((u) => u.endsWith('/dist/src/platform/control-endpoint.js')), `${args.join(' ')}: the recorder saw the endpoint's name computed`);
+    // A send goes over the control endpoint: no HTTP client (node:http is for --wait, and for gateways too old for it).
+    assert.deepEqual(urls.filter((u) => u === 'node:http' || u === 'internal:_http_client'), [], `${args.join(' ')} loaded an HTTP client`);
   }
 });
 

@@ -1,0 +1,47 @@
+// `gatehouse send` over the control endpoint (src/control/send-message.ts): the monitor passes the
+// message to its worker, which commits it under the CLI's key. Broken between the steps: a worker
+// that stops answering and is killed while a send waits on it; the send goes again under its key,
+// and the session holds the message once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { collect, eventually, isAlive, TestHome, workerPid } from './harness.js';
+
+test('send: one message over the control endpoint, its id printed; --wait prints the reply; bad input is refused and stores nothing', async (t) => {
+  const home = new TestHome();
+  t.after(() => home.cleanup());
+  home.writeConfig({});
+  await home.start();
+  const sent = await home.cli(['send', 'chat-1', 'hello']);
+  assert.equal(sent.code, 0, sent.stderr);
+  const id = sent.stdout.trim();
+  const users = home.messages().filter((m) => m.role === 'user');
+  assert.deepEqual(users.map((m) => [m.id, m.session_id, m.text]), [[id, 'chat-1', 'hello']]);
+  const waited = await home.cli(['send', 'chat-1', 'ping', '--wait']);
+  assert.equal(waited.code, 0, waited.stderr);
+  assert.equal(waited.stdout.trim(), 'echo: ping');
+  const refused = await home.cli(['send', 'not a session id', 'hello']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /refused the message \(bad_session_id\)/);
+  assert.equal(home.messages().filter((m) => m.role === 'user').length, 2, 'the refused message was not stored');
+});
+
+test('the serving worker stops answering and is killed while a send waits: sent again under its key, stored once', async (t) => {
+  const home = new TestHome();
+  t.after(() => home.cleanup());
+  home.writeConfig({});
+  await home.start();
+  const frozen = workerPid(home);
+  process.kill(frozen, 'SIGSTOP');
+  t.after(() => { if (isAlive(frozen)) process.kill(frozen, 'SIGKILL'); });
+  const send = collect(home.spawnCli(['send', 'chat-1', 'while frozen']), 60_000);
+  // The send waits on the frozen worker (or, had it not reached it yet, on whichever serves next).
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  process.kill(frozen, 'SIGKILL');
+  const result = await send;
+  assert.equal(result.code, 0, result.stderr);
+  const users = home.messages().filter((m) => m.role === 'user');
+  assert.deepEqual(users.map((m) => m.text), ['while frozen'], 'one message, however many tries it took');
+  assert.equal(users[0]!.id, result.stdout.trim());
+  await eventually('the new worker to answer it', () => home.messages().some((m) => m.reply_to === users[0]!.id));
+  assert.notEqual(workerPid(home), frozen);
+});
