@@ -1,30 +1,14 @@
-// What `status` says about autostart: the installed backend, and for `--deep` probes on its
-// definition (drift), what the manager says, and (Linux) linger. Never throws: a broken service
-// manager must not break `status`.
+// What `status --deep` says about autostart (service-status.ts says what a plain status does):
+// probes on the installed definition (drift), what the manager says, and (Linux) linger. Never
+// throws: a broken service manager must not break `status`.
 import { errorMessage } from '../errors.js';
 import type { ProfilePaths } from '../paths.js';
-import type { Selection, ServiceHost, StatusSelection } from '../service/select.js';
-import type { RenderedDefinition, ServiceState, ServiceStatus } from '../service/types.js';
+import type { Selection, ServiceHost } from '../service/select.js';
+import type { RenderedDefinition, ServiceStatus } from '../service/types.js';
 import type { Probe } from './probes.js';
-import { selectFor, selectStatusFor } from './service-select.js';
+import { selectFor } from './service-select.js';
 
 const { readFileSync } = process.getBuiltinModule('node:fs');
-
-export interface ServiceInfoDetail {
-  /** The backend this platform uses, installed or not; null where autostart is unavailable. */
-  readonly available: string | null;
-  readonly state: ServiceState;
-  readonly files: readonly string[];
-  /** What the manager said (systemctl show properties, launchctl print state...). */
-  readonly manager: string;
-}
-
-export interface ServiceInfoResult {
-  readonly kind: string | null;
-  readonly installed: boolean;
-  readonly enabled: boolean;
-  readonly detail?: ServiceInfoDetail;
-}
 
 async function serviceStatus(paths: ProfilePaths, host?: ServiceHost): Promise<{ status: ServiceStatus; selection: Selection } | { error: string }> {
   const selection = await selectFor(paths, host);
@@ -34,34 +18,6 @@ async function serviceStatus(paths: ProfilePaths, host?: ServiceHost): Promise<{
   } catch (error) {
     return { error: `cannot read the ${selection.service.kind} service: ${errorMessage(error)}` };
   }
-}
-
-/** The backend's status of the profile, without what only --deep needs of the backend. */
-async function statusOnly(paths: ProfilePaths, selection: StatusSelection): Promise<{ status: ServiceStatus } | { error: string }> {
-  if (!selection.ok) return { error: selection.reason };
-  try {
-    return { status: await selection.status(paths.profile) };
-  } catch (error) {
-    return { error: `cannot read the ${selection.kind} service: ${errorMessage(error)}` };
-  }
-}
-
-/** For `status` and `status --json`: `service: {kind, installed, enabled}` (kind null when none is installed). */
-export async function serviceInfo(paths: ProfilePaths, host?: ServiceHost): Promise<ServiceInfoResult> {
-  return serviceInfoOf(paths, await selectStatusFor(paths, host));
-}
-
-/** serviceInfo with the backend already chosen (selectStatusFor), so a caller can load it beforehand. */
-export async function serviceInfoOf(paths: ProfilePaths, selection: StatusSelection): Promise<ServiceInfoResult> {
-  const found = await statusOnly(paths, selection);
-  if ('error' in found) return { kind: null, installed: false, enabled: false, detail: { available: null, state: 'unknown', files: [], manager: found.error } };
-  const { status } = found;
-  return {
-    kind: status.installed ? status.kind : null,
-    installed: status.installed,
-    enabled: status.enabled,
-    detail: { available: status.kind, state: status.state, files: status.files, manager: status.detail },
-  };
 }
 
 /** Installed files that differ from what `gatehouse install` would write now (a hand edit or a changed setting). */

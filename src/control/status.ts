@@ -10,7 +10,8 @@ import type { Probe } from './probes.js';
 import { describeDiscovered, type Discovery } from './discovered.js';
 import type { SnapshotRead } from '../channels/telegram/status-read.js';
 import { readChannelsFile } from '../channels/status-file.js';
-import { channelProbes, withRunning, type ChannelStatus } from './channel-status.js';
+import type { ChannelStatus } from './channel-status.js';
+import { answeringSummary, withChannels } from './status-answering.js';
 import type { UnprovenOwner } from './endpoint-owner.js';
 import type { AlertsStatus } from './alert-probe.js';
 
@@ -100,13 +101,7 @@ function notRunningState(o: Observations): { state: ObservedState; reason: strin
 
 /** The status; `probes` (--deep: probes.ts deepProbes of the same observations) or null. */
 export function summarize(o: Observations, service: ServiceInfo, probes: readonly Probe[] | null): GatewayStatus {
-  const gateway = summarizeGateway(o, service, probes);
-  const channels = withRunning(o.channels, gateway.running);
-  return {
-    ...gateway,
-    channels: channels.ok ? channels.channels : [],
-    ...(probes !== null ? { probes: [...(gateway.probes ?? []), ...channelProbes(channels, gateway.running)] } : {}),
-  };
+  return withChannels(summarizeGateway(o, service, probes), o.channels, probes !== null);
 }
 
 function summarizeGateway(o: Observations, service: ServiceInfo, probes: readonly Probe[] | null): Omit<GatewayStatus, 'channels'> {
@@ -118,25 +113,7 @@ function summarizeGateway(o: Observations, service: ServiceInfo, probes: readonl
     if (owner.kind === 'token-mismatch') return { ...base, ...none, running: true, pid: owner.pid, state: 'running', instance: o.hello.claim?.instance ?? null };
     return { ...base, ...none, running: false, pid: null, state: 'blocked' };
   }
-  if (o.hello.ok) {
-    const s = o.status?.ok ? o.status.data : null;
-    const workerDown = s !== null && s.state === 'running' && !s.worker.responsive;
-    return {
-      ...base,
-      running: !workerDown,
-      pid: o.hello.data.pid,
-      state: workerDown ? 'wedged' : o.hello.data.state,
-      instance: o.hello.data.instance,
-      startedAt: s?.startedAt ?? null,
-      api: { url: s?.apiUrl ?? null },
-      worker: s === null ? null : { pid: s.worker.pid, responsive: s.worker.responsive },
-      standby: s?.standby ?? null,
-      restarts: s?.restarts ?? null,
-      reason: !workerDown ? null : s.breakerUntil !== null
-        ? `the worker keeps crashing (${s.lastCrash?.reason ?? 'unknown'}); the breaker holds respawns until ${s.breakerUntil}`
-        : 'the worker does not answer the monitor',
-    };
-  }
+  if (o.hello.ok) return answeringSummary(base, o.hello.data, o.status);
   const record = o.pidFile.kind === 'ok' ? o.pidFile.value : null;
   if (record !== null && o.pidFileHolds) {
     // Alive and still the recorded process, but the control endpoint does not answer.

@@ -71,6 +71,8 @@ test('status, status --json and send load no zod, pino, SQLite, start or install
     assert.deepEqual(urls.filter((u) => NAMESPACE_GETTERS.some((r) => r.test(u))), [], `${args.join(' ')} built the namespace of node:process or node:util`);
     assert.deepEqual(urls.filter((u) => PROCESS_LAYER.test(u)), [], `${args.join(' ')} loaded the process layer for a gateway that answers`);
     assert.ok(urls.some((u) => u.endsWith('/dist/src/platform/control-endpoint.js')), `${args.join(' ')}: the recorder saw the endpoint's name computed`);
+    // A gateway that answers is described by its answer: the PID file, state file and lifecycle log are not read.
+    assert.deepEqual(urls.filter((u) => /\/dist\/src\/(runtime\/(pid-file|state-file|lifecycle-log)|control\/(status|service-info))\.js$/.test(u)), [], `${args.join(' ')} loaded what only a gateway that does not answer needs`);
     // A send goes over the control endpoint: no HTTP client (node:http is for --wait, and for gateways too old for it).
     assert.deepEqual(urls.filter((u) => u === 'node:http' || u === 'internal:_http_client'), [], `${args.join(' ')} loaded an HTTP client`);
   }

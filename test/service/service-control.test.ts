@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installService, renderService, serviceDrainTimeoutMs, uninstallService } from '../../src/control/service-install.js';
-import { serviceInfo, serviceProbes } from '../../src/control/service-info.js';
+import { serviceProbes } from '../../src/control/service-info.js';
+import { serviceInfo } from '../../src/control/service-status.js';
 import { profilePaths } from '../../src/paths.js';
 import { SERVICE_DIR_ENV, type ServiceHost } from '../../src/service/select.js';
 import { parseSystemdUnit } from '../../src/service/systemd-unit.js';

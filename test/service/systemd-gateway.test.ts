@@ -81,7 +81,8 @@ function setup(manager: UserManager) {
   /** serviceInfo + serviceProbes as the user (root cannot reach the user's manager). */
   const inspect = (): { info: { kind: string | null; installed: boolean; enabled: boolean; detail: { state: string; manager: string } }; probes: Array<{ id: string; ok: boolean; detail: string }> } => {
     const script = `
-      const { serviceInfo, serviceProbes } = await import(${JSON.stringify(join(ROOT, 'dist/src/control/service-info.js'))});
+      const { serviceProbes } = await import(${JSON.stringify(join(ROOT, 'dist/src/control/service-info.js'))});
+      const { serviceInfo } = await import(${JSON.stringify(join(ROOT, 'dist/src/control/service-status.js'))});
       const { profilePaths } = await import(${JSON.stringify(join(ROOT, 'dist/src/paths.js'))});
       const paths = profilePaths(${JSON.stringify(PROFILE)});
       process.stdout.write(JSON.stringify({ info: await serviceInfo(paths), probes: await serviceProbes(paths) }));`;
