@@ -7,6 +7,11 @@
 // the users' messages and the bot's. Faults are injected per method: a status, a connection cut
 // before or after the request was acted on, or a request held until released. Every sendMessage
 // it accepted is recorded.
+// Update ids start over as Telegram's do after a week without updates (restartSequence, or the
+// idleRestartMs option), and an offset then is read the way the Bot API server (tdlib's TQueue)
+// reads it: one more than 10 past the queue's next id is "in the future", so it confirms nothing and
+// the answer starts at the head of the queue (an old offset loops on the new sequence's first
+// update, go-telegram-bot-api#156); one past the last update handed out confirms it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -52,7 +57,20 @@ export interface FakeOptions {
   readonly username?: string;
   /** Enforce Telegram's rate limits with 429s (default true). */
   readonly enforceLimits?: boolean;
+  /**
+   * The first update after this long without one (nothing left unconfirmed) starts a new sequence
+   * at a random id, as Telegram does after a week. Unset: ids stay sequential.
+   */
+  readonly idleRestartMs?: number;
+  /** The clock idleRestartMs is measured on (default Date.now). */
+  readonly now?: () => number;
 }
+
+/** tdlib's TQueue refuses an offset more than this past its next id ("Specified from_id is in the future"). */
+const FUTURE_SLACK = 10;
+/** tdlib's EventId::create_random: a random id below MAX_ID / 2 (MAX_ID 2e9), plus 10 + MAX_QUEUE_EVENTS (1e6). */
+const RANDOM_ID_SPAN = 1_000_000_000;
+const RANDOM_ID_BASE = 1_000_010;
 
 const CHAT_WINDOW_MS = 1_000;
 const CHAT_MAX_PER_WINDOW = 5;
@@ -68,6 +86,13 @@ export class FakeTelegram {
   private server: Server | null = null;
   url = '';
   private nextUpdateId = 5_000;
+  /** The first id of each sequence, the current one last. */
+  readonly sequenceStarts: number[] = [5_000];
+  /** getUpdates calls whose offset was past the queue (confirming nothing). */
+  futureOffsets = 0;
+  private lastUpdateAt: number | null = null;
+  private readonly idleRestartMs: number | undefined;
+  private readonly now: () => number;
   private pending: FakeUpdate[] = [];
   /** Every update users sent, by id (for replay). */
   private readonly history = new Map<number, FakeUpdate>();
@@ -100,6 +125,8 @@ export class FakeTelegram {
     this.botId = Number(options.token.split(':')[0]);
     this.username = options.username ?? 'fake_bot';
     this.enforceLimits = options.enforceLimits ?? true;
+    this.idleRestartMs = options.idleRestartMs;
+    this.now = options.now ?? Date.now;
   }
 
   async start(): Promise<void> {
@@ -119,6 +146,7 @@ export class FakeTelegram {
   /** A user writes to the bot. Returns the update id. */
   userSays(chatId: number, text: string | undefined, options: { fromId?: number; date?: number; threadId?: number; chatType?: string } = {}): number {
     this.knownChats.add(chatId);
+    this.restartIfIdle();
     const update: FakeUpdate = {
       update_id: this.nextUpdateId++,
       message: {
@@ -133,6 +161,27 @@ export class FakeTelegram {
     this.history.set(update.update_id, update);
     this.answerPoll();
     return update.update_id;
+  }
+
+  /**
+   * Telegram's update ids start over: "If there are no new updates for at least a week, then
+   * identifier of the next update will be chosen randomly instead of sequentially"
+   * (https://core.telegram.org/bots/api#getupdates). The next update gets firstId (default: a
+   * random id, drawn as tdlib draws it) and the ids count up from there. Telegram does it only to an
+   * empty queue, so an update still unconfirmed is refused. Returns firstId.
+   */
+  restartSequence(firstId: number = RANDOM_ID_BASE + Math.floor(this.random() * RANDOM_ID_SPAN)): number {
+    if (this.pending.length > 0) throw new Error(`Telegram starts its ids over only after a week without updates, and ${this.pending.length} are unconfirmed`);
+    this.nextUpdateId = firstId;
+    this.sequenceStarts.push(firstId);
+    return firstId;
+  }
+
+  private restartIfIdle(): void {
+    const now = this.now();
+    const idle = this.idleRestartMs !== undefined && this.lastUpdateAt !== null && now - this.lastUpdateAt >= this.idleRestartMs;
+    if (idle && this.pending.length === 0) this.restartSequence();
+    this.lastUpdateAt = now;
   }
 
   /**
@@ -285,8 +334,11 @@ export class FakeTelegram {
     if (this.foreignPoller) return reply(res, 409, { ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' });
     const offset = Number(params.offset ?? 0);
     this.offsets.push(offset);
-    // Confirmation: everything below the offset is forgotten, as Telegram does.
-    if (offset > 0) this.pending = this.pending.filter((u) => u.update_id >= offset);
+    // Confirmation: everything below the offset is forgotten, as Telegram does; an offset past the
+    // queue forgets nothing, and the answer starts at its head.
+    const future = offset > this.nextUpdateId + FUTURE_SLACK;
+    if (future) this.futureOffsets += 1;
+    else if (offset > 0) this.pending = this.pending.filter((u) => u.update_id >= offset);
     if (this.poll !== null) {
       // A second poller: Telegram ends the earlier request with 409.
       clearTimeout(this.poll.timer);

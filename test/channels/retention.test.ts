@@ -103,3 +103,23 @@ test('sent parts go after SENT_KEEP_MS unless a part of the same reply is still 
   assert.deepEqual(f.retention.pass(0, now + DEAD_KEEP_MS + DAY_MS), { updates: 0, sent: 0, dead: 1 });
   assert.deepEqual(statuses(f), ['reply:b:sent', 'reply:b:pending']);
 });
+
+test('once the update ids started over, the earlier sequence\'s answered rows go first whatever their ids, and the floor is the new sequence\'s', (t) => {
+  const f = fixture(t, 2);
+  record(f, 5_000, 5_009);
+  f.retention.pass(5_010);
+  assert.equal(f.tables.floor(), 5_008);
+  assert.equal(f.tables.startSequence(100), 1);
+  assert.equal(f.tables.nextOffset(), 100);
+  assert.equal(f.tables.floor(), 0, 'the old floor says nothing about the new ids');
+  assert.equal(f.tables.isRecorded(5_008), false, 'an old id is new in the new sequence');
+  record(f, 100, 103);
+  record(f, 5_008, 5_008); // the new sequence reaches an id the old one still holds
+  assert.equal(f.tables.nextOffset(), 5_009);
+  assert.equal(f.retention.pass(104).updates, 2 + 2, 'both old rows, and the new ones below 104 - 2');
+  assert.deepEqual(f.store.database.prepare('SELECT sequence, update_id FROM telegram_updates ORDER BY sequence, update_id').all().map((r) => `${String(r.sequence)}:${String(r.update_id)}`),
+    ['1:102', '1:103', '1:5008']);
+  assert.equal(f.tables.floor(), 102, 'raised by the new sequence alone');
+  assert.equal(f.tables.isRecorded(101), true);
+  assert.equal(channelSnapshots(f.store.database)[0]!.updates.total, 15, 'totals count both sequences');
+});

@@ -4,43 +4,8 @@
 // delivered exactly once, nothing left open.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { eventually, isAlive, type TestHome } from './harness.js';
-import { deliveredCounts, outbox, telegramGateway, updates } from './telegram-harness.js';
-import type { FakeTelegram } from '../channels/fake-telegram.js';
-
-async function startWithFault(home: TestHome, step: string, target: 'worker' | 'gateway'): Promise<{ marker: string; env: NodeJS.ProcessEnv }> {
-  const marker = join(home.home, `fault-${step}-${target}`);
-  const env = { GATEHOUSE_TEST_FAULT: `${step}:${target}:${marker}` };
-  const started = await home.cli(['start'], { env });
-  assert.equal(started.code, 0, started.stderr);
-  return { marker, env };
-}
-
-/** After the fault fired: wait for the worker's respawn, or start the killed gateway again. */
-async function comeBack(home: TestHome, marker: string, target: 'worker' | 'gateway', env: NodeJS.ProcessEnv): Promise<void> {
-  await eventually('the fault fired', () => existsSync(marker), 60_000);
-  if (target === 'worker') return;
-  const state = home.state();
-  const pid = state.kind === 'ok' ? state.value.pid : null;
-  if (pid !== null) await eventually('the monitor is gone', () => !isAlive(pid));
-  const again = await home.cli(['start'], { env });
-  assert.equal(again.code, 0, again.stderr);
-}
-
-async function assertExactlyOnce(fake: FakeTelegram, home: TestHome, expected: readonly string[]): Promise<void> {
-  // Telegram has the message before the gateway records its answer: wait for the record.
-  await eventually('the outbox settled', () => outbox(home).every((p) => p.status !== 'pending' && p.status !== 'sending'));
-  const counts = deliveredCounts(fake);
-  for (const text of expected) assert.equal(counts.get(text), 1, `${text} delivered ${counts.get(text) ?? 0} times`);
-  assert.equal(fake.sent.length, expected.length, `unexpected extra sends: ${fake.sent.map((m) => m.text.slice(0, 30)).join(' | ')}`);
-  const parts = outbox(home);
-  assert.ok(parts.every((p) => p.status === 'sent' && p.possible_duplicate === 0), JSON.stringify(parts.filter((p) => p.status !== 'sent' || p.possible_duplicate !== 0)));
-  assert.ok(updates(home).every((u) => u.answered === 1), 'every update answered');
-  assert.ok(home.messages().filter((m) => m.role === 'user').every((m) => m.status === 'done'), 'no message left open');
-  assert.equal(fake.unconfirmed, 0, 'every update confirmed to Telegram');
-}
+import { eventually } from './harness.js';
+import { assertExactlyOnce, comeBack, startWithFault, telegramGateway, updates } from './telegram-harness.js';
 
 for (const target of ['worker', 'gateway'] as const) {
   test(`SIGKILL of the ${target} between fetching updates and committing them: each answered once`, async (t) => {

@@ -1,11 +1,12 @@
 // Shared setup for the Telegram end-to-end tests: a fake Bot API, a profile whose config points
 // the channel at it, the token in a 0600 file, and readers for the channel's tables.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { TestContext } from 'node:test';
 import { FakeTelegram } from '../channels/fake-telegram.js';
-import { TestHome } from './harness.js';
+import { eventually, isAlive, TestHome } from './harness.js';
 
 /**
  * One token per test process: the channel allows one poller per bot token on the machine, and test
@@ -61,4 +62,38 @@ export function deliveredCounts(fake: FakeTelegram, chatId?: number): Map<string
   const counts = new Map<string, number>();
   for (const m of chatId === undefined ? fake.sent : fake.sentTo(chatId)) counts.set(`${m.chatId}|${m.text}`, (counts.get(`${m.chatId}|${m.text}`) ?? 0) + 1);
   return counts;
+}
+
+/** Start the gateway with GATEHOUSE_TEST_FAULT set: SIGKILL of the target at the step (src/channels/telegram/fault.ts). */
+export async function startWithFault(home: TestHome, step: string, target: 'worker' | 'gateway'): Promise<{ marker: string; env: NodeJS.ProcessEnv }> {
+  const marker = join(home.home, `fault-${step}-${target}`);
+  const env = { GATEHOUSE_TEST_FAULT: `${step}:${target}:${marker}` };
+  const started = await home.cli(['start'], { env });
+  assert.equal(started.code, 0, started.stderr);
+  return { marker, env };
+}
+
+/** After the fault fired: wait for the worker's respawn, or start the killed gateway again. */
+export async function comeBack(home: TestHome, marker: string, target: 'worker' | 'gateway', env: NodeJS.ProcessEnv): Promise<void> {
+  await eventually('the fault fired', () => existsSync(marker), 60_000);
+  if (target === 'worker') return;
+  const state = home.state();
+  const pid = state.kind === 'ok' ? state.value.pid : null;
+  if (pid !== null) await eventually('the monitor is gone', () => !isAlive(pid));
+  const again = await home.cli(['start'], { env });
+  assert.equal(again.code, 0, again.stderr);
+}
+
+/** Each expected text delivered once and nothing else, every part sent, every update answered and confirmed. */
+export async function assertExactlyOnce(fake: FakeTelegram, home: TestHome, expected: readonly string[]): Promise<void> {
+  // Telegram has the message before the gateway records its answer: wait for the record.
+  await eventually('the outbox settled', () => outbox(home).every((p) => p.status !== 'pending' && p.status !== 'sending'));
+  const counts = deliveredCounts(fake);
+  for (const text of expected) assert.equal(counts.get(text), 1, `${text} delivered ${counts.get(text) ?? 0} times`);
+  assert.equal(fake.sent.length, expected.length, `unexpected extra sends: ${fake.sent.map((m) => m.text.slice(0, 30)).join(' | ')}`);
+  const parts = outbox(home);
+  assert.ok(parts.every((p) => p.status === 'sent' && p.possible_duplicate === 0), JSON.stringify(parts.filter((p) => p.status !== 'sent' || p.possible_duplicate !== 0)));
+  assert.ok(updates(home).every((u) => u.answered === 1), 'every update answered');
+  assert.ok(home.messages().filter((m) => m.role === 'user').every((m) => m.status === 'done'), 'no message left open');
+  assert.equal(fake.unconfirmed, 0, 'every update confirmed to Telegram');
 }

@@ -225,6 +225,10 @@ export class TelegramChannel {
       case 'confirmed':
         this.prune(event.offset);
         return;
+      case 'sequence-restarted':
+        this.deps.log.info({ channel: this.deps.name, bot: `@${this.running?.username ?? '?'}`, offset: event.offset, updateId: event.updateId, sequence: event.sequence },
+          `telegram: update ids started over (update ${event.updateId} below offset ${event.offset}; Telegram picks new ids after a week without updates): polling on from there as sequence ${event.sequence}`);
+        return;
       case 'conflict':
       {
         const detail = `Telegram says another program polls this bot (409 Conflict: ${event.detail}); stop it (or delete its webhook); retrying every ${SLOW_RETRY_MS / 1000} s`;
@@ -255,7 +259,7 @@ export class TelegramChannel {
   private confirmRestarts(tables: TelegramTables): void {
     for (const request of tables.restartsToConfirm()) {
       this.deps.store.inTransaction(() => {
-        tables.addParts(`restarted:${request.updateId}`, request.chat, null, [`The gateway is back: worker pid ${process.pid} replaced pid ${request.byPid} (restart requested ${new Date(request.requestedAt).toISOString()}).`]);
+        tables.addParts(`restarted:${request.updateId}:${request.requestedAt}`, request.chat, null, [`The gateway is back: worker pid ${process.pid} replaced pid ${request.byPid} (restart requested ${new Date(request.requestedAt).toISOString()}).`]);
         tables.confirmRestart(request.updateId);
       });
     }

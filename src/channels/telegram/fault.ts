@@ -10,6 +10,8 @@ export const FAULT_ENV = 'GATEHOUSE_TEST_FAULT';
 export type FaultStep =
   /** getUpdates answered with updates; none committed yet. */
   | 'after-fetch'
+  /** Telegram's update ids started over and the new sequence is recorded; its first update not yet committed. */
+  | 'new-sequence'
   /** An update was committed; the next getUpdates (which confirms it to Telegram) not yet sent. */
   | 'after-commit'
   /** A reply was turned into outbox parts; nothing sent. */

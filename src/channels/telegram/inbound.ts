@@ -1,6 +1,6 @@
-// One update in, one transaction: the update's row in telegram_updates and, for a chat message,
-// its session message are committed together (or neither is), so the next getUpdates, whose
-// offset is derived from telegram_updates, confirms to Telegram only what is durable here.
+// One update in, one transaction: the update's row in telegram_updates (with the offset one past
+// it) and, for a chat message, its session message are committed together (or neither is), so the
+// next getUpdates confirms to Telegram only what is durable here.
 // Every update leaves a row, whatever became of it: accepted, a command, an unknown sender, too
 // old to answer (the catch-up policy), or ignored.
 import type { Logger } from '../../runtime/json-log.js';
@@ -34,7 +34,7 @@ function describeSender(update: TgUpdate): string {
 function recordOnly(deps: InboundDeps, record: UpdateRecord, answer: readonly string[] = []): void {
   deps.store.inTransaction(() => {
     deps.tables.recordUpdate(record);
-    if (answer.length > 0 && record.chat !== null) deps.tables.addParts(`update:${record.updateId}`, record.chat, record.tgMessageId, answer);
+    if (answer.length > 0 && record.chat !== null) deps.tables.addParts(deps.tables.updateSource(record.updateId), record.chat, record.tgMessageId, answer);
   });
 }
 
@@ -70,7 +70,7 @@ export function commitUpdate(deps: InboundDeps, update: TgUpdate, now: number = 
     return runCommand(deps.commands, command, chat, (effects) => {
       deps.store.inTransaction(() => {
         tables.recordUpdate({ ...seen, outcome: 'command', detail: message.text!.slice(0, 100) });
-        tables.addParts(`update:${update.update_id}`, chat, message.message_id, effects.parts);
+        tables.addParts(tables.updateSource(update.update_id), chat, message.message_id, effects.parts);
         if (effects.restart) tables.recordRestartRequest(update.update_id, chat);
       });
     });

@@ -44,7 +44,7 @@ export function materialize(store: SessionStore, tables: TelegramTables): Materi
     const texts = parts;
     store.inTransaction(() => {
       tables.addParts(source, row.chat, row.tgMessageId, texts);
-      tables.markAnswered(row.updateId);
+      tables.markAnswered(row.updateId, row.sequence);
     });
     added += texts.length;
     faultPoint('after-outbox');

@@ -9,12 +9,15 @@
 // the ledger's floor past them, in the same transaction: an update below the floor counts as
 // committed even without its row, so exactly-once does not rest on Telegram's word or on the
 // margin. A row whose message is not answered yet (its reply not yet in the outbox) is never
-// removed: the outbox pass still needs it.
+// removed: the outbox pass still needs it. Once Telegram's ids started over (a new sequence, see
+// tables.ts), the rows of the earlier sequences guard nothing (Telegram forgot that queue), so their
+// answered rows go first, whatever their ids, and the floor is the current sequence's alone.
 // Sent parts are kept SENT_KEEP_MS (the dashboard charts 6 h of deliveries), dead letters
 // DEAD_KEEP_MS (long enough for someone to look, retry or discard them). Removed rows are counted
 // in telegram_pruned, so status totals stay totals. Each pass removes at most PRUNE_BATCH rows per
 // table, one short transaction each, and opens none when nothing is due.
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import { currentSequence } from './tables.js';
 
 /** At most this many rows per table and pass: twice a full getUpdates batch, so removal keeps up with arrival. */
 export const PRUNE_BATCH = 200;
@@ -55,15 +58,20 @@ export class Retention {
     return this.db.prepare(`${sql} LIMIT 1`).get(...params) !== undefined;
   }
 
-  /** Answered ledger rows below `below`, oldest first; the floor moves past what goes. */
+  /** Answered ledger rows of earlier sequences, then of this one below `below`, oldest first; the floor moves past what goes of this one. */
   private pruneLedger(below: number): number {
-    const where = 'FROM telegram_updates WHERE bot = ? AND update_id < ? AND answered = 1';
-    if (!this.due(`SELECT 1 ${where}`, this.bot, below)) return 0;
+    const sequence = currentSequence(this.db, this.bot);
+    const where = 'FROM telegram_updates WHERE bot = ? AND answered = 1 AND (sequence < ? OR update_id < ?)';
+    if (!this.due(`SELECT 1 ${where}`, this.bot, sequence, below)) return 0;
     return this.inTransaction(() => {
-      const gone = this.all(`DELETE FROM telegram_updates WHERE bot = ? AND update_id IN (SELECT update_id ${where} ORDER BY update_id LIMIT ?) RETURNING update_id, outcome`,
-        this.bot, this.bot, below, PRUNE_BATCH);
-      const top = Math.max(...gone.map((r) => Number(r.update_id)));
-      this.db.prepare('INSERT INTO telegram_ledger_floor (bot, below) VALUES (?, ?) ON CONFLICT (bot) DO UPDATE SET below = MAX(below, excluded.below)').run(this.bot, top + 1);
+      const gone = this.all(`DELETE FROM telegram_updates WHERE bot = ? AND (sequence, update_id) IN (SELECT sequence, update_id ${where} ORDER BY sequence, update_id LIMIT ?)
+        RETURNING sequence, update_id, outcome`, this.bot, this.bot, sequence, below, PRUNE_BATCH);
+      const current = gone.filter((r) => Number(r.sequence) === sequence).map((r) => Number(r.update_id));
+      if (current.length > 0) {
+        this.db.prepare(`INSERT INTO telegram_ledger_floor (bot, below, sequence) VALUES (?, ?, ?) ON CONFLICT (bot) DO UPDATE
+          SET below = CASE WHEN sequence = excluded.sequence THEN MAX(below, excluded.below) ELSE excluded.below END, sequence = excluded.sequence`)
+          .run(this.bot, Math.max(...current) + 1, sequence);
+      }
       this.count(gone.map((r) => `update:${String(r.outcome)}`));
       return gone.length;
     });

@@ -1,15 +1,21 @@
 // The Telegram channel's tables, in the session store's database (same connection, same
 // transactions; the `messages` table is not touched). telegram_updates is the inbound ledger: one
-// row per (bot, update_id), written in the transaction that commits the update's session message,
-// so a redelivered update is a no-op and the next offset is derived from it. telegram_outbox holds
-// one row per reply part; a part moves pending -> sending -> sent, or to dead / unknown. Old rows of
-// both are removed by retention.ts, which leaves a floor and counts behind.
+// row per (bot, sequence, update_id), written in the transaction that commits the update's session
+// message, so a redelivered update is a no-op. The same transaction records the offset of the next
+// getUpdates in telegram_offset (one past that update), so the offset is what was received, never
+// derived from the ledger: Telegram starts its update ids over at a random value after a week
+// without updates, and a MAX(update_id) from the old sequence would never confirm the new one
+// (go-telegram-bot-api#156). `sequence` counts those restarts, so the new ids never meet the old
+// rows. telegram_outbox holds one row per reply part; a part moves pending -> sending -> sent, or to
+// dead / unknown. Old rows of both are removed by retention.ts, which leaves a floor and counts behind.
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { ChatRef } from './types.js';
+import { migrateToSequences } from './ledger-migration.js';
+import type { ChatRef, TgUpdate } from './types.js';
 
-const SCHEMA = `
+const LEDGER_SCHEMA = `
 CREATE TABLE IF NOT EXISTS telegram_updates (
   bot TEXT NOT NULL,
+  sequence INTEGER NOT NULL DEFAULT 0,
   update_id INTEGER NOT NULL,
   outcome TEXT NOT NULL,
   chat_id INTEGER,
@@ -20,9 +26,12 @@ CREATE TABLE IF NOT EXISTS telegram_updates (
   update_date INTEGER,
   committed_at INTEGER NOT NULL,
   answered INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (bot, update_id)
+  PRIMARY KEY (bot, sequence, update_id)
 );
 CREATE INDEX IF NOT EXISTS telegram_updates_unanswered ON telegram_updates (bot) WHERE answered = 0 AND message_id IS NOT NULL;
+`;
+
+const SCHEMA = `${LEDGER_SCHEMA}
 CREATE TABLE IF NOT EXISTS telegram_outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   bot TEXT NOT NULL,
@@ -48,11 +57,21 @@ CREATE TABLE IF NOT EXISTS telegram_outbox (
 CREATE INDEX IF NOT EXISTS telegram_outbox_open ON telegram_outbox (bot, seq) WHERE status IN ('pending', 'sending');
 CREATE INDEX IF NOT EXISTS telegram_outbox_sent ON telegram_outbox (bot, sent_at) WHERE status = 'sent';
 CREATE INDEX IF NOT EXISTS telegram_outbox_dead ON telegram_outbox (bot, updated_at) WHERE status IN ('dead', 'unknown');
--- What retention.ts removed. below: every update id under it was handled, and its ledger row may
--- be gone (a row still unanswered is never removed); an update under it is a duplicate, row or not.
+-- The offset of the next getUpdates (one past the last update received, written with its ledger
+-- row) and the sequence of update ids it belongs to (0, then one more each time Telegram's ids
+-- started over).
+CREATE TABLE IF NOT EXISTS telegram_offset (
+  bot TEXT PRIMARY KEY,
+  next INTEGER NOT NULL,
+  sequence INTEGER NOT NULL DEFAULT 0
+);
+-- What retention.ts removed. below: every update id of that sequence under it was handled, and its
+-- ledger row may be gone (a row still unanswered is never removed); an update under it is a
+-- duplicate, row or not, while its ids are that sequence's.
 CREATE TABLE IF NOT EXISTS telegram_ledger_floor (
   bot TEXT PRIMARY KEY,
-  below INTEGER NOT NULL
+  below INTEGER NOT NULL,
+  sequence INTEGER NOT NULL DEFAULT 0
 );
 -- Counts of the removed rows (what: update:<outcome>, part:sent, part:possible_duplicate), so the
 -- totals in status stay totals.
@@ -119,6 +138,7 @@ export interface OutboxPart {
 
 export interface Unanswered {
   readonly updateId: number;
+  readonly sequence: number;
   readonly chat: ChatRef;
   readonly tgMessageId: number | null;
   readonly messageId: string;
@@ -130,6 +150,13 @@ export interface Unanswered {
 
 export function ensureSchema(db: DatabaseSync): void {
   db.exec(SCHEMA);
+  migrateToSequences(db, LEDGER_SCHEMA);
+}
+
+/** The sequence of update ids the bot's ledger is in now (0 until Telegram's ids first started over). */
+export function currentSequence(db: DatabaseSync, bot: string): number {
+  const row = db.prepare('SELECT sequence FROM telegram_offset WHERE bot = ?').get(bot) as { sequence: number } | undefined;
+  return row === undefined ? 0 : Number(row.sequence);
 }
 
 const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -139,30 +166,65 @@ export class TelegramTables {
     ensureSchema(db);
   }
 
-  /** The offset for the next getUpdates: one past the last committed update (0: none yet). */
+  /** The offset for the next getUpdates: one past the last update received (0: none yet). */
   nextOffset(): number {
-    const row = this.db.prepare('SELECT MAX(update_id) AS last FROM telegram_updates WHERE bot = ?').get(this.bot) as { last: number | null };
-    // Retention keeps the newest rows, so the floor never decides; it is the bound should they go.
-    return Math.max(row.last === null ? 0 : Number(row.last) + 1, this.floor());
+    const row = this.db.prepare('SELECT next FROM telegram_offset WHERE bot = ?').get(this.bot) as { next: number } | undefined;
+    return row === undefined ? 0 : Number(row.next);
   }
 
-  /** Every update id below this was handled (its ledger row may have been pruned); 0: none pruned. */
+  sequence(): number {
+    return currentSequence(this.db, this.bot);
+  }
+
+  /**
+   * Telegram's update ids started over at firstId: a new sequence, whose ids may repeat the old
+   * ones. One statement, so it holds alone: the offset becomes firstId (nothing of the new sequence
+   * is taken yet) and the next getUpdates hands firstId out again should its commit not happen.
+   * Returns the new sequence.
+   */
+  startSequence(firstId: number): number {
+    const row = this.db.prepare(`INSERT INTO telegram_offset (bot, next, sequence) VALUES (?, ?, 1)
+      ON CONFLICT (bot) DO UPDATE SET next = excluded.next, sequence = sequence + 1 RETURNING sequence`).get(this.bot, firstId) as { sequence: number };
+    return Number(row.sequence);
+  }
+
+  /** Every update id of the current sequence below this was handled (its ledger row may have been pruned); 0: none pruned. */
   floor(): number {
-    const row = this.db.prepare('SELECT below FROM telegram_ledger_floor WHERE bot = ?').get(this.bot) as { below: number } | undefined;
-    return row === undefined ? 0 : Number(row.below);
+    const row = this.db.prepare('SELECT below, sequence FROM telegram_ledger_floor WHERE bot = ?').get(this.bot) as { below: number; sequence: number } | undefined;
+    return row === undefined || Number(row.sequence) !== this.sequence() ? 0 : Number(row.below);
   }
 
-  /** Committed before: its row is there, or it is below the floor of what retention removed. */
+  /** Committed before, in the current sequence: its row is there, or it is below the floor of what retention removed. */
   isRecorded(updateId: number): boolean {
-    return updateId < this.floor() || this.db.prepare('SELECT 1 FROM telegram_updates WHERE bot = ? AND update_id = ?').get(this.bot, updateId) !== undefined;
+    return updateId < this.floor() || this.db.prepare('SELECT 1 FROM telegram_updates WHERE bot = ? AND sequence = ? AND update_id = ?').get(this.bot, this.sequence(), updateId) !== undefined;
   }
 
-  /** Inside the caller's transaction. The primary key refuses a second row for the same update. */
+  /** The ledger holds this very message (same update id, chat and message id) in the current sequence: Telegram handed it out again. */
+  holds(update: TgUpdate): boolean {
+    const message = update.message;
+    if (message === undefined) return false;
+    return this.db.prepare('SELECT 1 FROM telegram_updates WHERE bot = ? AND sequence = ? AND update_id = ? AND chat_id = ? AND tg_message_id = ?')
+      .get(this.bot, this.sequence(), update.update_id, message.chat.id, message.message_id) !== undefined;
+  }
+
+  /** The outbox source of an update's own answer (a command's, a notice); the sequence keeps a repeated id apart. */
+  updateSource(updateId: number): string {
+    const sequence = this.sequence();
+    return sequence === 0 ? `update:${updateId}` : `update:${sequence}:${updateId}`;
+  }
+
+  /**
+   * Inside the caller's transaction. The primary key refuses a second row for the same update. The
+   * offset moves to one past it, down as well as up: it is what Telegram handed out last.
+   */
   recordUpdate(r: UpdateRecord): void {
-    this.db.prepare(`INSERT INTO telegram_updates (bot, update_id, outcome, chat_id, thread_id, tg_message_id, message_id, detail, update_date, committed_at, answered)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      r.bot, r.updateId, r.outcome, r.chat?.chatId ?? null, r.chat?.threadId ?? null, r.tgMessageId, r.messageId, r.detail, r.updateDate, Date.now(), r.messageId === null ? 1 : 0,
+    const sequence = this.sequence();
+    this.db.prepare(`INSERT INTO telegram_updates (bot, sequence, update_id, outcome, chat_id, thread_id, tg_message_id, message_id, detail, update_date, committed_at, answered)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      r.bot, sequence, r.updateId, r.outcome, r.chat?.chatId ?? null, r.chat?.threadId ?? null, r.tgMessageId, r.messageId, r.detail, r.updateDate, Date.now(), r.messageId === null ? 1 : 0,
     );
+    this.db.prepare('INSERT INTO telegram_offset (bot, next, sequence) VALUES (?, ?, ?) ON CONFLICT (bot) DO UPDATE SET next = excluded.next')
+      .run(this.bot, r.updateId + 1, sequence);
   }
 
   /** Inside the caller's transaction. Idempotent: parts of a source already there are kept as they are. */
@@ -175,11 +237,11 @@ export class TelegramTables {
 
   /** Updates that became session messages whose reply has not yet been turned into outbox parts. */
   unanswered(): Unanswered[] {
-    const rows = this.db.prepare(`SELECT u.update_id, u.chat_id, u.thread_id, u.tg_message_id, u.message_id, m.status, m.error, r.id AS reply_id, r.text AS reply_text
+    const rows = this.db.prepare(`SELECT u.update_id, u.sequence, u.chat_id, u.thread_id, u.tg_message_id, u.message_id, m.status, m.error, r.id AS reply_id, r.text AS reply_text
       FROM telegram_updates u JOIN messages m ON m.id = u.message_id LEFT JOIN messages r ON r.reply_to = u.message_id
-      WHERE u.bot = ? AND u.answered = 0 AND u.message_id IS NOT NULL ORDER BY u.update_id`).all(this.bot) as Array<Record<string, SQLInputValue>>;
+      WHERE u.bot = ? AND u.answered = 0 AND u.message_id IS NOT NULL ORDER BY u.sequence, u.update_id`).all(this.bot) as Array<Record<string, SQLInputValue>>;
     return rows.map((r) => ({
-      updateId: Number(r.update_id), chat: { chatId: Number(r.chat_id), threadId: n(r.thread_id) }, tgMessageId: n(r.tg_message_id),
+      updateId: Number(r.update_id), sequence: Number(r.sequence), chat: { chatId: Number(r.chat_id), threadId: n(r.thread_id) }, tgMessageId: n(r.tg_message_id),
       messageId: String(r.message_id), status: String(r.status), error: r.error === null ? null : String(r.error),
       replyId: r.reply_id === null ? null : String(r.reply_id), replyText: r.reply_text === null ? null : String(r.reply_text),
     }));
@@ -189,8 +251,8 @@ export class TelegramTables {
     return Number((this.db.prepare('SELECT COUNT(*) AS c FROM telegram_updates WHERE bot = ? AND answered = 0 AND message_id IS NOT NULL').get(this.bot) as { c: number }).c);
   }
 
-  markAnswered(updateId: number): void {
-    this.db.prepare('UPDATE telegram_updates SET answered = 1 WHERE bot = ? AND update_id = ?').run(this.bot, updateId);
+  markAnswered(updateId: number, sequence: number = this.sequence()): void {
+    this.db.prepare('UPDATE telegram_updates SET answered = 1 WHERE bot = ? AND sequence = ? AND update_id = ?').run(this.bot, sequence, updateId);
   }
 
   /** Chats with a part to deliver that is due by `at`. */
@@ -261,8 +323,11 @@ export class TelegramTables {
     return (this.db.prepare("SELECT seq FROM telegram_outbox WHERE bot = ? AND status = 'sending' ORDER BY seq").all(this.bot) as Array<{ seq: number }>).map((r) => Number(r.seq));
   }
 
+  /** An update id of an earlier sequence may come again: its request (long confirmed) gives way. */
   recordRestartRequest(updateId: number, chat: ChatRef): void {
-    this.db.prepare('INSERT INTO telegram_restarts (update_id, bot, chat_id, thread_id, requested_by_pid, requested_at) VALUES (?, ?, ?, ?, ?, ?)')
+    this.db.prepare(`INSERT INTO telegram_restarts (update_id, bot, chat_id, thread_id, requested_by_pid, requested_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (bot, update_id) DO UPDATE SET chat_id = excluded.chat_id, thread_id = excluded.thread_id, requested_by_pid = excluded.requested_by_pid,
+        requested_at = excluded.requested_at, confirmed_at = NULL`)
       .run(updateId, this.bot, chat.chatId, chat.threadId, process.pid, Date.now());
   }
 
