@@ -38,7 +38,7 @@ fi
 cd "$ROOT" || exit 1
 if [ "$BUILD" = 1 ]; then
   banner "Windows suite: building"
-  node_modules/.bin/tsc -p tsconfig.json || { banner "FAILED: tsc"; exit 1; }
+  { node_modules/.bin/tsc -p tsconfig.json && node scripts/bundle-cli.js; } || { banner "FAILED: the build (tsc, bundle)"; exit 1; }
 fi
 ls dist/test/win32/*.test.js >/dev/null 2>&1 || { banner "FAILED: no compiled tests in dist/test/win32"; exit 1; }
 

@@ -22,13 +22,14 @@ async function fastPath(args: readonly string[]): Promise<(() => Promise<void>) 
       const options = parseStartCommand(args);
       return options === null ? null : () => startCommand(options);
     }
+    // One bundled module (fast-commands.ts says why).
     case 'status': {
-      const { parseStatusCommand, statusCommand } = await import('./status-command.js');
+      const { parseStatusCommand, statusCommand } = await import('./fast-commands.js');
       const options = parseStatusCommand(args);
       return options === null ? null : () => statusCommand(options);
     }
     case 'send': {
-      const { parseSendCommand, sendCommand } = await import('./send-command.js');
+      const { parseSendCommand, sendCommand } = await import('./fast-commands.js');
       const options = parseSendCommand(args);
       return options === null ? null : () => sendCommand(options);
     }

@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TestHome } from './harness.js';
 
 const RECORDER = fileURLToPath(new URL('../fixtures/record-modules.js', import.meta.url));
@@ -50,6 +50,17 @@ export function recordedBy(dir: string): Map<number, string[]> {
   return new Map(readdirSync(dir).map((f) => [Number(f.replace(/\.txt$/, '')), readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l !== '')]));
 }
 
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The modules bundled into dist/src/cli/fast-commands.js (scripts/bundle-cli.js lists them), as file URLs. */
+function bundledModules(): string[] {
+  const listed = JSON.parse(readFileSync(join(ROOT, 'dist/src/cli/fast-commands.inputs.json'), 'utf8')) as string[];
+  return listed.map((file) => pathToFileURL(join(ROOT, file)).href);
+}
+
+/** What the CLI loads as modules of its own before the bundle: the entry and the compile cache. */
+const BEFORE_THE_BUNDLE = /\/dist\/src\/(cli\/main|compile-cache|platform\/user-dirs)\.js$/;
+
 test('status, status --json and send load no zod, pino, SQLite, start or install code, nor commander', { skip }, async (t) => {
   const home = new TestHome();
   t.after(() => home.cleanup());
@@ -62,7 +73,12 @@ test('status, status --json and send load no zod, pino, SQLite, start or install
     assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
     const lists = [...recordedBy(dir).values()];
     assert.equal(lists.length, 1, `${args.join(' ')}: one process recorded`);
-    const urls = lists[0]!;
+    const loaded = lists[0]!;
+    // One module of the fast path's own: the bundle (or, built by tsc alone, its parts).
+    const ours = loaded.filter((u) => u.includes('/dist/src/') && !BEFORE_THE_BUNDLE.test(u));
+    assert.deepEqual(ours.map((u) => u.slice(u.indexOf('/dist/src/'))), ['/dist/src/cli/fast-commands.js'], `${args.join(' ')}: the fast path is one bundled module`);
+    // What the bundle holds counts as loaded for every check below.
+    const urls = [...loaded, ...bundledModules()];
     assert.ok(urls.some((u) => u.endsWith('/dist/src/runtime/control-client.js')), `${args.join(' ')}: the recorder saw the CLI's modules`);
     assert.ok(urls.includes('internal:net'), `${args.join(' ')}: the recorder saw Node's internal modules`);
     assert.deepEqual(heavyIn(urls), [], `${args.join(' ')} loaded heavy modules`);
