@@ -6,7 +6,7 @@
 // makes it a replay if the first one was stored: at most one message, for as long as the retries run.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { controlTarget, requestSend, type ControlResult, type ControlTarget } from '../runtime/control-client.js';
-import type { HelloReply, SendReply } from '../runtime/protocol.js';
+import { MAX_CONTROL_LINE_BYTES, type HelloReply, type SendReply } from '../runtime/protocol.js';
 import type { ProfilePaths } from '../paths.js';
 
 const { randomUUID } = process.getBuiltinModule('node:crypto');
@@ -24,7 +24,11 @@ export type SendOutcome =
   | { readonly kind: 'not-running' }
   /** Something answers that cannot prove the token: nothing was sent to it. */
   | { readonly kind: 'unproven'; readonly claim: HelloReply | undefined }
-  /** A gateway from before `send` came to the control endpoint: the caller sends over HTTP. */
+  /**
+   * The control endpoint cannot carry this message: a gateway from before `send` came to it, or a
+   * text longer than one control line (MAX_CONTROL_LINE_BYTES; the API takes 100,000 characters).
+   * The caller sends over HTTP.
+   */
   | { readonly kind: 'unsupported' }
   /** The gateway will not take this message (bad input, a key reused for another text). */
   | { readonly kind: 'refused'; readonly code: string; readonly message: string }
@@ -51,8 +55,12 @@ function settle(answer: ControlResult<SendReply>, target: ControlTarget, first: 
   return { retry: `${answer.kind}: ${answer.detail}` };
 }
 
+/** Room for the rest of the line (the command, the proof, the JSON around them) besides session, text and key. */
+const LINE_OVERHEAD_BYTES = 256;
+
 export async function sendOverControl(paths: ProfilePaths, session: string, text: string, options: SendOptions = {}): Promise<SendOutcome> {
   const key = options.key ?? randomUUID();
+  if (Buffer.byteLength(JSON.stringify({ session, text, key })) + LINE_OVERHEAD_BYTES > MAX_CONTROL_LINE_BYTES) return { kind: 'unsupported' };
   const deadline = Date.now() + (options.retryForMs ?? SEND_RETRY_FOR_MS);
   for (let attempt = 0; ; attempt += 1) {
     // The token is read at every try: a full restart may have replaced an unusable one.

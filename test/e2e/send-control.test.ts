@@ -23,6 +23,11 @@ test('send: one message over the control endpoint, its id printed; --wait prints
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /refused the message \(bad_session_id\)/);
   assert.equal(home.messages().filter((m) => m.role === 'user').length, 2, 'the refused message was not stored');
+  // Longer than a control line: over the HTTP API, which takes up to 100,000 characters.
+  const long = 'y'.repeat(90_000);
+  const sentLong = await home.cli(['send', 'chat-1', long]);
+  assert.equal(sentLong.code, 0, sentLong.stderr);
+  assert.deepEqual(home.messages().filter((m) => m.id === sentLong.stdout.trim()).map((m) => m.text.length), [90_000]);
 });
 
 test('the serving worker stops answering and is killed while a send waits: sent again under its key, stored once', async (t) => {

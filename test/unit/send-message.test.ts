@@ -9,7 +9,7 @@ import { sendOverControl } from '../../src/control/send-message.js';
 import { profilePaths, type ProfilePaths } from '../../src/paths.js';
 import { controlEndpointFor } from '../../src/platform/control-endpoint.js';
 import { startControlServer, type ControlHandlers } from '../../src/runtime/control-server.js';
-import type { HelloReply, SendReply } from '../../src/runtime/protocol.js';
+import { MAX_CONTROL_LINE_BYTES, type HelloReply, type SendReply } from '../../src/runtime/protocol.js';
 import { tempDir } from './helpers.js';
 
 const TOKEN = 'send-test-token-0123456789abcdef';
@@ -104,6 +104,18 @@ test('a gateway from before send came to the control endpoint: unsupported, noth
   await serve(t, paths, gateway, false);
   assert.deepEqual(await sendOverControl(paths, 'chat-1', 'hello'), { kind: 'unsupported' });
   assert.equal(gateway.keys.length, 0);
+});
+
+test('a text longer than a control line goes over HTTP: unsupported, nothing sent over the endpoint', async (t) => {
+  const paths = profile(t);
+  const gateway = new FakeGateway();
+  await serve(t, paths, gateway);
+  assert.deepEqual(await sendOverControl(paths, 'chat-1', 'x'.repeat(MAX_CONTROL_LINE_BYTES)), { kind: 'unsupported' });
+  // Multi-byte text counts in bytes: 30,000 characters of three bytes each do not fit either.
+  assert.deepEqual(await sendOverControl(paths, 'chat-1', '€'.repeat(30_000)), { kind: 'unsupported' });
+  assert.equal(gateway.keys.length, 0);
+  const fits = await sendOverControl(paths, 'chat-1', 'x'.repeat(MAX_CONTROL_LINE_BYTES - 1_000));
+  assert.equal(fits.kind, 'accepted');
 });
 
 test('nobody listens: not running, at once; an endpoint that cannot prove the token is told nothing', async (t) => {
