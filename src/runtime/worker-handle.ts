@@ -2,7 +2,6 @@
 // process itself comes from a WorkerSpawner (the real child here; a test's in-process fake), so the
 // bookkeeping below (ready, acknowledged connections, drain progress) is the same for both.
 import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { describeExit } from '../exit-codes.js';
 import { platform } from '../platform/index.js';
 import { spawnWorkerProcess } from '../platform/spawn.js';
@@ -177,10 +176,11 @@ let nextPing = 1;
 /** How long the worker took to answer a ping (ms, one decimal), or null when it did not within timeoutMs. */
 export function pingWorker(worker: WorkerHandle, timeoutMs: number, clock: SupervisorClock): Promise<number | null> {
   const id = nextPing++;
-  const started = performance.now();
+  // process.hrtime, not performance.now(): node:perf_hooks loads eleven internal modules into the monitor.
+  const started = process.hrtime.bigint();
   return new Promise<number | null>((resolve) => {
     const cancel = clock.after(timeoutMs, () => { worker.pongs.delete(id); resolve(null); });
-    worker.pongs.set(id, () => { cancel(); resolve(Math.round((performance.now() - started) * 10) / 10); });
+    worker.pongs.set(id, () => { cancel(); resolve(Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10); });
     worker.send({ type: 'ping', id });
   });
 }

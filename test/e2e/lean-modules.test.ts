@@ -118,6 +118,9 @@ test('the monitor loads no zod, pino, SQLite, gateway application or CLI code (n
   // A plain config.json is read without zod (gateway/config-plain.ts), and the worker logs as the monitor does, without pino.
   assert.deepEqual(heavyIn(worker, ['zod', 'pino']), [], 'the worker loaded the validation library or pino for a plain config');
   assert.deepEqual(heavyIn(monitor), [], 'the monitor loaded heavy modules');
+  // It runs all day: no HTTP stack until an alert is sent (it answers without a worker in raw
+  // HTTP/1.1), no perf_hooks for a ping's latency.
+  assert.deepEqual(monitor.filter((u) => /^(node:|internal:)(http|_http_[a-z]+|internal\/http|perf_hooks)$/.test(u)), [], 'the monitor loaded the HTTP stack or perf_hooks');
   assert.deepEqual(monitor.filter((u) => NAMESPACE_GETTERS.some((r) => r.test(u))), [], 'the monitor built the namespace of node:process or node:util');
   const cli = monitor.filter((u) => /\/dist\/src\/control\/(start|stop|status|service-[a-z]+)\.js$/.test(u));
   assert.deepEqual(cli, [], 'the monitor loaded CLI-side control code');

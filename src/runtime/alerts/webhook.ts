@@ -7,7 +7,6 @@ import type { AlertsConfig } from './config.js';
 import type { AlertEvent } from './outbox.js';
 
 const { readFileSync } = process.getBuiltinModule('node:fs');
-const { request: httpRequest } = process.getBuiltinModule('node:http');
 
 /** A receiver that takes longer than this to answer has not taken the alert. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -62,14 +61,15 @@ export function webhookOrigin(url: string): string {
 export type PostOutcome = { readonly ok: true; readonly status: number } | { readonly ok: false; readonly status: number | null; readonly error: string };
 
 /**
- * POST the body; ok for a 2xx answer. Errors name the origin, never the whole URL. node:https (TLS)
- * is loaded on the first https POST: this module is in the monitor's graph, and TLS is tens of
- * milliseconds of its boot, before the worker even starts, for alerts that may never be sent.
+ * POST the body; ok for a 2xx answer. Errors name the origin, never the whole URL. node:http is
+ * loaded on the first POST and node:https (TLS) on the first https one: this module is in the
+ * monitor's graph, and the HTTP client is memory the monitor holds all day (TLS also tens of
+ * milliseconds of its boot) for alerts that may never be sent.
  */
 export async function postJson(url: string, body: unknown, timeoutMs = WEBHOOK_TIMEOUT_MS): Promise<PostOutcome> {
   const payload = Buffer.from(JSON.stringify(body));
   const target = new URL(url);
-  const send = target.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
+  const send = target.protocol === 'https:' ? (await import('node:https')).request : process.getBuiltinModule('node:http').request;
   return new Promise((resolve) => {
     const req = send(target, {
       method: 'POST', timeout: timeoutMs, agent: false,
