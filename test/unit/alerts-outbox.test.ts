@@ -56,6 +56,16 @@ test('claims: oldest first, one sender per alert; a dead sender\'s claims go bac
   assert.equal(queuedCount(dir), 1);
 });
 
+test('claims come out in the order the alerts were queued, also many in one millisecond', (t) => {
+  const dir = profileDir(t);
+  // Names that sort the other way round, queued faster than the clock ticks.
+  const incidents = Array.from({ length: 40 }, (_, i) => `incident-${String(99 - i).padStart(2, '0')}`);
+  for (const incident of incidents) openIncident(dir, 'p', incident, raise);
+  const claimed: string[] = [];
+  for (let next = claimNext(dir, '111-1'); next !== null; next = claimNext(dir, '111-1')) claimed.push(next.event.incident);
+  assert.deepEqual(claimed, incidents);
+});
+
 test('the worker watch: wedged once after the threshold of silence, answering once it answers', async () => {
   let now = 0;
   let responsive = true;

@@ -68,10 +68,17 @@ export function newEvent(profile: string, incident: string, state: AlertState, r
   return { id: `al_${randomUUID()}`, state, incident, severity: raise.severity, title: raise.title, message: raise.message, profile, host: hostname(), at: new Date().toISOString() };
 }
 
-/** Put an alert in the queue (a private file, written atomically). */
+/** Alerts this process queued: orders two queued in the same millisecond (their ids are random). */
+let queuedHere = 0;
+
+/**
+ * Put an alert in the queue (a private file, written atomically). Its name sorts by when it was
+ * queued: the millisecond, then this process's count (senders take the oldest first).
+ */
 export function enqueue(profileDir: string, event: AlertEvent): void {
   const { queue } = ensureDirs(profileDir);
-  writeJsonFile(join(queue, `${Date.now().toString().padStart(15, '0')}-${event.id}.json`), event);
+  queuedHere += 1;
+  writeJsonFile(join(queue, `${Date.now().toString().padStart(15, '0')}-${queuedHere.toString().padStart(9, '0')}-${event.id}.json`), event);
 }
 
 /**
