@@ -76,7 +76,7 @@ test('status, status --json and send load no zod, pino, SQLite, start or install
     const loaded = lists[0]!;
     // One module of the fast path's own: the bundle (or, built by tsc alone, its parts).
     const ours = loaded.filter((u) => u.includes('/dist/src/') && !BEFORE_THE_BUNDLE.test(u));
-    assert.deepEqual(ours.map((u) => u.slice(u.indexOf('/dist/src/'))), ['/dist/src/cli/fast-commands.js'], `${args.join(' ')}: the fast path is one bundled module`);
+    assert.deepEqual(ours.map((u) => u.slice(u.indexOf('/dist/src/'))), ['/dist/src/cli/fast-commands.js'], `${args.join(' ')}: the fast path is one bundled module (built by \`npm run build\`; tsc alone leaves it unbundled)`);
     // What the bundle holds counts as loaded for every check below.
     const urls = [...loaded, ...bundledModules()];
     assert.ok(urls.some((u) => u.endsWith('/dist/src/runtime/control-client.js')), `${args.join(' ')}: the recorder saw the CLI's modules`);
