@@ -5,9 +5,8 @@
 // cannot read exactly (--help, a typo, an unknown option) goes to the full CLI, which explains it.
 import { resolve } from 'node:path';
 import { currentRole, ENV } from '../env.js';
-import { DEFAULT_PROFILE, profilePaths } from '../paths.js';
-
-const { parseArgs } = process.getBuiltinModule('node:util');
+import { profilePaths } from '../paths.js';
+import { readCommandLine } from './fast-args.js';
 
 export interface RunCommandOptions {
   readonly profile: string;
@@ -17,22 +16,10 @@ export interface RunCommandOptions {
 
 /** `run [-p|--profile NAME] [--home DIR] [--replace]`, or null for anything else. */
 export function parseRunCommand(args: readonly string[]): RunCommandOptions | null {
-  if (args[0] !== 'run') return null;
-  try {
-    const { values } = parseArgs({
-      args: args.slice(1),
-      options: { profile: { type: 'string', short: 'p' }, home: { type: 'string' }, replace: { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
-    });
-    return {
-      profile: values.profile ?? DEFAULT_PROFILE,
-      ...(values.home !== undefined ? { home: values.home } : {}),
-      ...(values.replace !== undefined ? { replace: values.replace } : {}),
-    };
-  } catch {
-    return null;
-  }
+  return readCommandLine(args, { name: 'run', options: { home: { type: 'string' }, replace: { type: 'boolean' } } }, (values) => ({
+    ...(values.home !== undefined ? { home: values.home } : {}),
+    ...(values.replace !== undefined ? { replace: values.replace } : {}),
+  }));
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<void> {

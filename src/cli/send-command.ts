@@ -4,13 +4,12 @@
 // which explains it; both run sendCommand. The message goes over the control endpoint
 // (control/send-message.ts); only --wait, and a gateway too old for that, use the HTTP API.
 import { EXIT } from '../exit-codes.js';
-import { DEFAULT_PROFILE, profilePaths, type ProfilePaths } from '../paths.js';
+import { profilePaths, type ProfilePaths } from '../paths.js';
 import type { ApiClient } from '../control/api-client.js';
+import { readCommandLine } from './fast-args.js';
 import { fail, say } from './output.js';
 import { runningApi } from './running-api.js';
 import { secondsToMs } from './start-command.js';
-
-const { parseArgs } = process.getBuiltinModule('node:util');
 
 /** How long `--wait` waits for the reply when --timeout does not say. */
 export const DEFAULT_WAIT_MS = 120_000;
@@ -26,23 +25,11 @@ export interface SendCommandOptions {
 
 /** `send SESSION TEXT [-p|--profile NAME] [--wait] [--timeout S]`, or null for anything else. */
 export function parseSendCommand(args: readonly string[]): SendCommandOptions | null {
-  // `--` ends the options for commander and parseArgs alike, but what follows it is left to the full CLI.
-  if (args[0] !== 'send' || args.includes('--')) return null;
-  try {
-    const { values, positionals } = parseArgs({
-      args: args.slice(1),
-      options: { profile: { type: 'string', short: 'p' }, wait: { type: 'boolean' }, timeout: { type: 'string' } },
-      strict: true,
-      allowPositionals: true,
-    });
-    if (positionals.length !== 2) return null;
+  return readCommandLine(args, { name: 'send', options: { wait: { type: 'boolean' }, timeout: { type: 'string' } }, positionals: 2 }, (values, positionals) => {
     const timeout = values.timeout === undefined ? DEFAULT_WAIT_MS : secondsToMs(values.timeout);
-    if (timeout === null) return null;
     const [session, text] = positionals as [string, string];
-    return { profile: values.profile ?? DEFAULT_PROFILE, session, text, timeout, ...(values.wait === true ? { wait: true } : {}) };
-  } catch {
-    return null;
-  }
+    return timeout === null ? null : { session, text, timeout, ...(values.wait === true ? { wait: true } : {}) };
+  });
 }
 
 export async function sendCommand(options: SendCommandOptions): Promise<void> {

@@ -4,9 +4,8 @@
 // command line this cannot read exactly (--help, a typo, a bad --timeout) goes to the full CLI,
 // which explains it; both run startCommand.
 import { DEFAULT_START_TIMEOUT_MS } from '../control/start-defaults.js';
-import { DEFAULT_PROFILE, profilePaths } from '../paths.js';
-
-const { parseArgs } = process.getBuiltinModule('node:util');
+import { profilePaths } from '../paths.js';
+import { readCommandLine } from './fast-args.js';
 
 export interface StartCommandOptions {
   readonly profile: string;
@@ -23,20 +22,10 @@ export function secondsToMs(value: string): number | null {
 
 /** `start [-p|--profile NAME] [--timeout S] [--json]`, or null for anything else. */
 export function parseStartCommand(args: readonly string[]): StartCommandOptions | null {
-  if (args[0] !== 'start') return null;
-  try {
-    const { values } = parseArgs({
-      args: args.slice(1),
-      options: { profile: { type: 'string', short: 'p' }, timeout: { type: 'string' }, json: { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
-    });
+  return readCommandLine(args, { name: 'start', options: { timeout: { type: 'string' }, json: { type: 'boolean' } } }, (values) => {
     const timeout = values.timeout === undefined ? DEFAULT_START_TIMEOUT_MS : secondsToMs(values.timeout);
-    if (timeout === null) return null;
-    return { profile: values.profile ?? DEFAULT_PROFILE, timeout, ...(values.json === true ? { json: true } : {}) };
-  } catch {
-    return null;
-  }
+    return timeout === null ? null : { timeout, ...(values.json === true ? { json: true } : {}) };
+  });
 }
 
 export async function startCommand(options: StartCommandOptions): Promise<void> {

@@ -5,10 +5,9 @@
 import { describeChannel } from '../control/channel-status.js';
 import type { GatewayStatus } from '../control/status.js';
 import { EXIT } from '../exit-codes.js';
-import { DEFAULT_PROFILE, profilePaths } from '../paths.js';
+import { profilePaths } from '../paths.js';
+import { readCommandLine } from './fast-args.js';
 import { dim, failed, pass, printJson, say } from './output.js';
-
-const { parseArgs } = process.getBuiltinModule('node:util');
 
 export interface StatusCommandOptions {
   readonly profile: string;
@@ -18,22 +17,10 @@ export interface StatusCommandOptions {
 
 /** `status [-p|--profile NAME] [--deep] [--json]`, or null for anything else. */
 export function parseStatusCommand(args: readonly string[]): StatusCommandOptions | null {
-  if (args[0] !== 'status') return null;
-  try {
-    const { values } = parseArgs({
-      args: args.slice(1),
-      options: { profile: { type: 'string', short: 'p' }, deep: { type: 'boolean' }, json: { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
-    });
-    return {
-      profile: values.profile ?? DEFAULT_PROFILE,
-      ...(values.deep === true ? { deep: true } : {}),
-      ...(values.json === true ? { json: true } : {}),
-    };
-  } catch {
-    return null;
-  }
+  return readCommandLine(args, { name: 'status', options: { deep: { type: 'boolean' }, json: { type: 'boolean' } } }, (values) => ({
+    ...(values.deep === true ? { deep: true } : {}),
+    ...(values.json === true ? { json: true } : {}),
+  }));
 }
 
 export function statusExitCode(status: GatewayStatus): number {

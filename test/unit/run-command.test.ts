@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { parseRunCommand } from '../../src/cli/run-command.js';
 import { CLI } from '../e2e/harness.js';
+import { assertReadAsCommander } from './commander-reads.js';
 
 test('parseRunCommand reads run, its profile, home and --replace in every spelling commander takes', () => {
   assert.deepEqual(parseRunCommand(['run']), { profile: 'default' });
@@ -26,4 +27,10 @@ test('the full CLI still explains run: --help prints its options, an unknown opt
   const bogus = spawnSync(process.execPath, [CLI, 'run', '--bogus'], { encoding: 'utf8' });
   assert.equal(bogus.status, 2, bogus.stderr);
   assert.match(bogus.stderr, /unknown option '--bogus'/);
+});
+
+test('what the fast path reads, commander reads the same', async () => {
+  const read: ReadonlyArray<readonly string[]> = [['run'], ['run', '--replace'], ['run', '-p', 'work', '--home', '/h', '--replace'], ['run', '--profile=work', '--home=/h'], ['run', '-pwork'],
+    ['run', '--home', 'a', '--home', 'b'], ['run', '--replace', '--replace'], ['run', '--']];
+  await assertReadAsCommander(parseRunCommand, read);
 });

@@ -52,3 +52,10 @@ test('anything else goes to the full CLI, which explains it', () => {
   assert.equal(badTimeout.status, 2, badTimeout.stderr);
   assert.match(badTimeout.stderr, /expected a number of seconds/);
 });
+
+test('a `--` anywhere, after the arguments too, is left to the full CLI, which reads what follows it as arguments', async () => {
+  for (const args of [['send', 'a', 'b', '--'], ['send', 'a', '--', 'b'], ['send', '--wait', '--', 'a', 'b']]) {
+    assert.equal(parseSendCommand(args), null, args.join(' '));
+    assert.equal((await commanderReads(args)).text, 'b', args.join(' '));
+  }
+});

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseStartCommand, secondsToMs } from '../../src/cli/start-command.js';
 import { DEFAULT_START_TIMEOUT_MS } from '../../src/control/start-defaults.js';
+import { assertReadAsCommander } from './commander-reads.js';
 
 test('start command lines read without commander', () => {
   assert.deepEqual(parseStartCommand(['start']), { profile: 'default', timeout: DEFAULT_START_TIMEOUT_MS });
@@ -17,4 +18,10 @@ test('anything else goes to the full CLI, which explains it', () => {
   }
   assert.equal(secondsToMs('1e400'), null);
   assert.equal(secondsToMs('0.0004'), 0);
+});
+
+test('what the fast path reads, commander reads the same', async () => {
+  const read: ReadonlyArray<readonly string[]> = [['start'], ['start', '--json'], ['start', '-p', 'work', '--timeout', '2.5', '--json'], ['start', '--profile=bots', '--timeout=0'], ['start', '-pwork'],
+    ['start', '--timeout', '1', '--timeout', '2'], ['start', '--timeout', '1e3'], ['start', '--']];
+  await assertReadAsCommander(parseStartCommand, read);
 });

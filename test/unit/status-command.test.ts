@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { buildProgram } from '../../src/cli/program.js';
 import { parseStatusCommand } from '../../src/cli/status-command.js';
 import { CLI } from '../e2e/harness.js';
+import { assertReadAsCommander } from './commander-reads.js';
 
 /** What commander makes of `args` for the status command, its action left out. */
 async function commanderReads(args: readonly string[]): Promise<Record<string, unknown>> {
@@ -53,4 +54,8 @@ test('anything else goes to the full CLI, which explains it', () => {
   const typo = spawnSync(process.execPath, [CLI, 'status', '--jsno'], { encoding: 'utf8' });
   assert.equal(typo.status, 2, typo.stderr);
   assert.match(typo.stderr, /unknown option '--jsno'/);
+});
+
+test('a `--` that ends the options with nothing after it is read, as commander reads it', async () => {
+  await assertReadAsCommander(parseStatusCommand, [['status', '--'], ['status', '--json', '--']]);
 });
