@@ -7,7 +7,7 @@ import type { Logger } from '../runtime/json-log.js';
 import { backoffDelayMs, type Pacing } from '../runtime/backoff.js';
 import type { Agent } from './agents/index.js';
 import { Slots } from './slots.js';
-import { classifyStoreError } from './store-errors.js';
+import { classifyStoreError, type StoreFailure } from './store-errors.js';
 import type { AddOnceResult, SessionStore, StoredMessage } from './store.js';
 
 /** The reply to `/new`. */
@@ -132,6 +132,25 @@ export class Dispatcher {
   }
 
   /**
+   * resumeOpen, waited out at STORE_RETRY while the store cannot take the resume marks (a full
+   * disk, say, when the worker that held an answer was killed): before, one refused try left the
+   * earlier life's messages unanswered until the next boot. The first try runs before this returns
+   * its promise. Null when a stop came first: the messages stay open for the next boot.
+   */
+  async resumeOpenOnceWritable(onRefused: (failure: StoreFailure) => void): Promise<{ resumed: number; failed: number } | null> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return this.resumeOpen();
+      } catch (error) {
+        const failure = classifyStoreError(error);
+        if (failure === null) throw error;
+        onRefused(failure);
+        if (!(await this.waitOut(failures, this.aborter.signal)) || !this.accepting) return null;
+      }
+    }
+  }
+
+  /**
    * Let running work finish until timeoutMs, then mark the rest resume_pending. A stop refuses new
    * messages meanwhile; a restart keeps accepting the few that still arrive on held connections.
    */
@@ -150,9 +169,24 @@ export class Dispatcher {
     this.accepting = false;
     if (outcome === 'timeout') {
       this.aborter.abort(new Error('drain deadline reached'));
-      this.store.markResumePending(left);
+      this.markLeftToNextBoot(left);
     }
     return { completed: [...atStart].filter((id) => !this.open.has(id)).length, resumePending: left.length, timedOut: outcome === 'timeout' };
+  }
+
+  /**
+   * Mark what the drain deadline cut resume_pending. A store that refuses the mark (a full disk
+   * holding an answer) leaves them open as they are, which the next boot resumes just the same;
+   * before, the refusal escaped and the worker died mid-stop, its drain unreported.
+   */
+  private markLeftToNextBoot(ids: readonly string[]): void {
+    try {
+      this.store.markResumePending(ids);
+    } catch (error) {
+      const storage = classifyStoreError(error);
+      if (storage === null) throw error;
+      this.log.error({ code: storage.code, messages: ids.length }, `could not mark the unfinished messages resume_pending; they stay open and the next boot resumes them: ${storage.message}`);
+    }
   }
 
   private enqueue(message: StoredMessage): void {

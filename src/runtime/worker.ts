@@ -19,7 +19,7 @@ import { createApiServer } from '../gateway/http-api.js';
 import { DashboardRoutes } from '../gateway/dashboard/routes.js';
 import { StatusProbe } from '../gateway/dashboard/status-probe.js';
 import { SessionStore } from '../gateway/store.js';
-import { StoreHealth, classifyStoreError } from '../gateway/store-errors.js';
+import { StoreHealth } from '../gateway/store-errors.js';
 import { readToken } from '../gateway/token.js';
 import type { ProfilePaths } from '../paths.js';
 import { platform } from '../platform/index.js';
@@ -214,20 +214,17 @@ export async function runWorker(paths: ProfilePaths): Promise<never> {
       case 'resume': {
         if (resumed) return; // exactly once per life
         resumed = true;
-        let counts: { resumed: number; failed: number };
-        try {
-          counts = dispatcher.resumeOpen();
-        } catch (error) {
-          // A read-only or full store cannot take the resume marks: say so, keep serving reads and 503s.
-          const failure = classifyStoreError(error);
-          if (failure === null) throw error;
-          storeHealth.failed(failure);
-          counts = { resumed: 0, failed: 0 };
-        }
-        if (counts.resumed + counts.failed > 0) log.info(counts, 'resuming messages an earlier worker left unanswered');
+        // A read-only or full store cannot take the resume marks: say so, keep serving reads and
+        // 503s, and resume once it takes them. The first try is made before the channels start.
+        let refused = false;
+        void dispatcher.resumeOpenOnceWritable((failure) => { refused = true; storeHealth.failed(failure); }).then((counts) => {
+          if (counts === null) return;
+          if (refused) storeHealth.succeeded();
+          if (counts.resumed + counts.failed > 0) log.info(counts, 'resuming messages an earlier worker left unanswered');
+          void tell({ type: 'resumed', ...counts });
+        });
         // Only now is no other worker alive: one poller and one sender per bot at any time.
         channels.start();
-        void tell({ type: 'resumed', ...counts });
         break;
       }
     }

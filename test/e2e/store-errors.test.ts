@@ -4,11 +4,11 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { TestHome, eventually, isAlive, workerPid } from './harness.js';
+import { needsTmpfs, smallDisk } from './small-disk.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -89,41 +89,6 @@ test('a read-only database (immutable file): the gateway starts, POSTs answer 50
   await expectRecovered(home);
 });
 
-/** The profile's database on a 2 MB tmpfs of its own (call after writeConfig); null (test skipped) where none can be mounted. */
-async function smallDisk(t: TestContext, home: TestHome): Promise<{ fill(): void; free(): void; watch(pid: number): void } | null> {
-  const mountPoint = mkdtempSync(join(tmpdir(), 'gatehouse-full-'));
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', mountPoint], { encoding: 'utf8' });
-  const gateway: number[] = [];
-  t.after(async () => {
-    await home.cleanup(); // the gateway holds the database open: gone before the unmount
-    await eventually('the gateway to be gone before the unmount', () => gateway.every((pid) => !isAlive(pid)), 10_000);
-    if (mounted.status === 0) {
-      // A process that was just killed may still hold the file for a moment: retry, then detach it lazily.
-      await eventually('the tmpfs to unmount', () => spawnSync('umount', [mountPoint]).status === 0, 10_000).catch(() => spawnSync('umount', ['-l', mountPoint]));
-    }
-    rmSync(mountPoint, { recursive: true, force: true });
-  });
-  if (mounted.status !== 0) {
-    t.skip(`cannot mount a tmpfs here: ${mounted.stderr.trim()}`);
-    return null;
-  }
-  // Only the database is on the small file system (SQLite follows the link; -wal and -shm go beside it).
-  symlinkSync(join(mountPoint, 'sessions.db'), home.paths().database);
-  const filler = join(mountPoint, 'filler');
-  return {
-    fill: () => {
-      try {
-        for (;;) appendFileSync(filler, Buffer.alloc(64 * 1024));
-      } catch (error) {
-        assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
-      }
-    },
-    free: () => rmSync(filler),
-    watch: (pid) => { gateway.push(pid); },
-  };
-}
-
-const needsTmpfs = { skip: process.platform !== 'linux' ? 'tmpfs is Linux' : !isRoot ? 'needs root to mount a small tmpfs' : false };
 
 test('a full disk under the database: 503 store_full, shown by status, then writes again once space is freed', needsTmpfs, async (t) => {
   const home = new TestHome();
