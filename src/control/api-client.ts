@@ -1,18 +1,19 @@
 // A small client of the gateway's HTTP API, for `send` and for tests. A send carries an
 // Idempotency-Key, fresh per call, and retries with that same key when it cannot know whether its
 // POST committed (refused, reset, no answer, 503): the gateway stores the message once either way.
+// node:http is taken at the first request: `send` over the control endpoint (send-message.ts) shares
+// this module's retry policy and never makes one.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelayMs, type Pacing } from '../runtime/backoff.js';
 
 const { randomUUID } = process.getBuiltinModule('node:crypto');
-const { request: httpRequest } = process.getBuiltinModule('node:http');
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const REPLY_POLL_MS = 100;
-/** A send keeps retrying for this long (a restart or a respawn is over well within it). */
+/** A send keeps retrying for this long (a restart or a respawn is over well within it), whatever carries it. */
 export const SEND_RETRY_FOR_MS = 30_000;
-/** The first retry waits this long, doubling up to SEND_RETRY_MAX_DELAY_MS. */
-const SEND_RETRY_DELAY_MS = 200;
-const SEND_RETRY_MAX_DELAY_MS = 2_000;
+/** A send's retries: 200 ms doubling up to 2 s. */
+export const SEND_RETRY: Pacing = { baseMs: 200, maxMs: 2_000 };
 /** Connection errors after which the POST may or may not have committed: retried with the same key. */
 const RETRIABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 
@@ -49,7 +50,7 @@ export class ApiClient {
   private request<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise<T>((resolve, reject) => {
-      const req = httpRequest(`${this.baseUrl}${path}`, {
+      const req = process.getBuiltinModule('node:http').request(`${this.baseUrl}${path}`, {
         method,
         timeout: REQUEST_TIMEOUT_MS,
         headers: {
@@ -89,7 +90,7 @@ export class ApiClient {
         return messageId;
       } catch (error) {
         if (!retriable(error) || Date.now() >= deadline) throw error;
-        await sleep(Math.min(SEND_RETRY_MAX_DELAY_MS, SEND_RETRY_DELAY_MS * 2 ** attempt));
+        await sleep(backoffDelayMs(attempt + 1, SEND_RETRY));
       }
     }
   }

@@ -3,18 +3,17 @@
 // key as its Idempotency-Key). No HTTP client is loaded, and no second connection made. Whenever
 // the outcome is unknown (no worker serves, it is stopping, its store refuses, it died before it
 // answered, the monitor is restarting), the same message goes again under the same key, which
-// makes it a replay if the first one was stored: at most one message, for as long as the retries run.
+// makes it a replay if the first one was stored: at most one message, for as long as the retries run
+// (the HTTP client's policy, api-client.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelayMs } from '../runtime/backoff.js';
+import { SEND_RETRY, SEND_RETRY_FOR_MS } from './api-client.js';
 import { controlTarget, requestSend, type ControlResult, type ControlTarget } from '../runtime/control-client.js';
 import { MAX_CONTROL_LINE_BYTES, type HelloReply, type SendReply } from '../runtime/protocol.js';
 import type { ProfilePaths } from '../paths.js';
 
 const { randomUUID } = process.getBuiltinModule('node:crypto');
 
-/** Retries run this long (a restart or a respawn is over well within it), as the HTTP client's do. */
-export const SEND_RETRY_FOR_MS = 30_000;
-const SEND_RETRY_DELAY_MS = 200;
-const SEND_RETRY_MAX_DELAY_MS = 2_000;
 /** One exchange: longer than the monitor waits for its worker (RELAY_TIMEOUT_MS), so the monitor's answer comes first. */
 const SEND_EXCHANGE_TIMEOUT_MS = 15_000;
 
@@ -68,6 +67,6 @@ export async function sendOverControl(paths: ProfilePaths, session: string, text
     const settled = settle(await requestSend(target, { session, text, key }, SEND_EXCHANGE_TIMEOUT_MS), target, attempt === 0);
     if (!('retry' in settled)) return settled;
     if (Date.now() >= deadline) return { kind: 'gave-up', detail: settled.retry };
-    await sleep(Math.min(SEND_RETRY_MAX_DELAY_MS, SEND_RETRY_DELAY_MS * 2 ** attempt));
+    await sleep(backoffDelayMs(attempt + 1, SEND_RETRY));
   }
 }
