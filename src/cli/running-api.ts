@@ -4,6 +4,7 @@
 import { EXIT } from '../exit-codes.js';
 import type { ApiClient } from '../control/api-client.js';
 import type { ProfilePaths } from '../paths.js';
+import type { HelloReply } from '../runtime/protocol.js';
 import { fail } from './output.js';
 
 export interface RunningApi {
@@ -20,18 +21,24 @@ export async function runningApi(paths: ProfilePaths, notDone: string): Promise<
   // The HTTP client (node:http) is loaded while the gateway answers.
   const { ApiClient, ApiError } = await import('../control/api-client.js');
   const status = await asked;
-  if (!status.ok && status.kind === 'unproven') {
-    // Loaded only here: it reads the PID file and the process's identity, which a send never needs otherwise.
-    const owner = (await import('../control/endpoint-owner.js')).explainUnproven(paths, status.claim);
-    fail(`${owner.message}; ${notDone}`, owner.hint);
-    process.exitCode = EXIT.FAILURE;
-    return null;
-  }
-  if (!status.ok || status.data.apiUrl === null) {
-    fail('gatehouse is not running', 'start it with `gatehouse start`');
-    process.exitCode = EXIT.NOT_RUNNING;
-    return null;
-  }
+  if (!status.ok && status.kind === 'unproven') return sayUnproven(paths, status.claim, notDone);
+  if (!status.ok || status.data.apiUrl === null) return sayNotRunning();
   const token = target.key as string; // proven by the status exchange
   return { client: new ApiClient(status.data.apiUrl, token), apiUrl: status.data.apiUrl, ApiError };
+}
+
+/** Nothing answers on the control endpoint: said, exit code set. */
+export function sayNotRunning(): null {
+  fail('gatehouse is not running', 'start it with `gatehouse start`');
+  process.exitCode = EXIT.NOT_RUNNING;
+  return null;
+}
+
+/** Something answers that cannot prove the token: who it is, as far as can be told, said; exit code set. */
+export async function sayUnproven(paths: ProfilePaths, claim: HelloReply | undefined, notDone: string): Promise<null> {
+  // Loaded only here: it reads the PID file and the process's identity, which a send never needs otherwise.
+  const owner = (await import('../control/endpoint-owner.js')).explainUnproven(paths, claim);
+  fail(`${owner.message}; ${notDone}`, owner.hint);
+  process.exitCode = EXIT.FAILURE;
+  return null;
 }

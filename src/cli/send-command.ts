@@ -8,8 +8,11 @@ import { profilePaths, type ProfilePaths } from '../paths.js';
 import type { ApiClient } from '../control/api-client.js';
 import { readCommandLine } from './fast-args.js';
 import { fail, say } from './output.js';
-import { runningApi } from './running-api.js';
+import { runningApi, sayNotRunning, sayUnproven } from './running-api.js';
 import { secondsToMs } from './start-command.js';
+
+/** How an error that stopped the message ends. */
+const NOT_SENT = 'the message was not sent';
 
 /** How long `--wait` waits for the reply when --timeout does not say. */
 export const DEFAULT_WAIT_MS = 120_000;
@@ -39,16 +42,11 @@ export async function sendCommand(options: SendCommandOptions): Promise<void> {
   switch (sent.kind) {
     case 'unsupported': return sendOverHttp(paths, options);
     case 'not-running':
-      fail('gatehouse is not running', 'start it with `gatehouse start`');
-      process.exitCode = EXIT.NOT_RUNNING;
+      sayNotRunning();
       return;
-    case 'unproven': {
-      // Loaded only here: it reads the PID file and the process's identity, which a send never needs otherwise.
-      const owner = (await import('../control/endpoint-owner.js')).explainUnproven(paths, sent.claim);
-      fail(`${owner.message}; the message was not sent`, owner.hint);
-      process.exitCode = EXIT.FAILURE;
+    case 'unproven':
+      await sayUnproven(paths, sent.claim, NOT_SENT);
       return;
-    }
     case 'refused':
       fail(`the gateway refused the message (${sent.code}): ${sent.message}`);
       process.exitCode = EXIT.FAILURE;
@@ -81,7 +79,7 @@ async function waitForReply(client: ApiClient, options: SendCommandOptions, mess
 
 /** A gateway older than `send` on the control endpoint: the message goes over its HTTP API. */
 async function sendOverHttp(paths: ProfilePaths, options: SendCommandOptions): Promise<void> {
-  const api = await runningApi(paths, 'the message was not sent');
+  const api = await runningApi(paths, NOT_SENT);
   if (api === null) return;
   const { client, ApiError } = api;
   let messageId: string;

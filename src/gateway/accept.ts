@@ -15,8 +15,8 @@ export interface InputError {
   readonly tooLarge?: true;
 }
 
-export function checkSessionId(sessionId: string): InputError | null {
-  return SESSION_ID.test(sessionId) ? null : { code: 'bad_session_id', message: 'session ids are 1-128 of A-Z a-z 0-9 . _ : -' };
+export function checkSessionId(sessionId: unknown): InputError | null {
+  return typeof sessionId === 'string' && SESSION_ID.test(sessionId) ? null : { code: 'bad_session_id', message: 'session ids are 1-128 of A-Z a-z 0-9 . _ : -' };
 }
 
 export function checkText(text: unknown): InputError | null {
@@ -79,7 +79,7 @@ export type RelayedOutcome = AcceptOutcome | { readonly kind: 'refused'; readonl
  * know the outcome (the worker died, the answer was lost), and the key makes that retry a replay.
  */
 export function acceptRelayed(dispatcher: Dispatcher, storeHealth: StoreHealth | undefined, session: unknown, text: unknown, key: unknown): RelayedOutcome {
-  const error = (typeof session === 'string' ? checkSessionId(session) : checkSessionId('')) ?? checkText(text) ?? checkIdempotencyKey(key);
+  const error = checkSessionId(session) ?? checkText(text) ?? checkIdempotencyKey(key);
   if (error !== null) return { kind: 'refused', error };
   try {
     return acceptMessage(dispatcher, storeHealth, session as string, text as string, key as string);

@@ -8,7 +8,7 @@ import type { ProfilePaths } from '../paths.js';
 import { controlEndpointFor } from '../platform/control-endpoint.js';
 import { clientProof, isNonce, newNonce, proofMatches, serverProof } from './control-auth.js';
 import {
-  MAX_CONTROL_LINE_BYTES, type ControlCommand, type ControlReply, type HelloProof, type HelloReply, type RestartReply, type SendReply, type StatusReply, type StopReply,
+  MAX_CONTROL_LINE_BYTES, type ControlCommand, type ControlReply, type HelloProof, type HelloReply, type RestartReply, type SendReply, type SentMessage, type StatusReply, type StopReply,
 } from './protocol.js';
 const { connect } = process.getBuiltinModule('node:net');
 
@@ -151,7 +151,7 @@ export const requestStop = (target: ControlTarget, stopTimeoutMs: number, reason
 export const requestRestart = (target: ControlTarget, full: boolean, reason: string, timeoutMs: number): Promise<ControlResult<RestartReply>> =>
   controlCall<RestartReply>(target, { cmd: 'restart', full, reason }, timeoutMs);
 
-export const requestSend = (target: ControlTarget, message: { session: string; text: string; key: string }, timeoutMs: number): Promise<ControlResult<SendReply>> =>
+export const requestSend = (target: ControlTarget, message: SentMessage, timeoutMs: number): Promise<ControlResult<SendReply>> =>
   controlCall<SendReply>(target, { cmd: 'send', ...message }, timeoutMs);
 
 /** A gateway's answer to `status`: its proven hello, and its status when it gave one. */

@@ -5,7 +5,7 @@
 // so idle ones cannot use up the monitor's descriptors.
 import type { Server, Socket } from 'node:net';
 import { hello } from './control-client.js';
-import { MAX_CONTROL_LINE_BYTES, type ControlReply, type HelloReply, type RestartReply, type SendReply, type StatusReply, type StopReply } from './protocol.js';
+import { MAX_CONTROL_LINE_BYTES, type ControlReply, type HelloReply, type RestartReply, type SendReply, type SentMessage, type StatusReply, type StopReply } from './protocol.js';
 import { ERROR_CODES, GatehouseError, isErrnoException } from '../errors.js';
 import type { ControlEndpoint } from '../platform/index.js';
 import { clientProof, isNonce, newNonce, proofMatches, serverProof } from './control-auth.js';
@@ -20,7 +20,7 @@ export interface ControlHandlers {
   stop(timeoutMs: number | undefined, reason: string): StopReply;
   restart(full: boolean, reason: string): Promise<RestartReply>;
   /** A message for the worker (absent where there is none to take it: a respawn watcher). */
-  send?(message: { session: string; text: string; key: string }): Promise<SendReply>;
+  send?(message: SentMessage): Promise<SendReply>;
 }
 
 type Request = {

@@ -3,6 +3,7 @@ import type { MonitorStats } from './monitor-metrics.js';
 import type { StoreFailure } from '../gateway/store-errors.js';
 import type { InputStamp } from './worker-inputs.js';
 import type { RelayedOutcome } from '../gateway/accept.js';
+import type { SentMessage } from './protocol.js';
 
 /** stop: refuse new work (503) and exit; restart: keep serving the connections already held, each
  *  answered with `Connection: close`, while the new worker takes every new connection. */
@@ -18,7 +19,7 @@ export type MonitorToWorker =
   /** The answer to a stats_request: the monitor's figures for /metrics. */
   | { readonly type: 'stats'; readonly id: number; readonly stats: MonitorStats }
   /** A message from the control endpoint's `send`: commit it as the HTTP API's POST would; `id` comes back in `accepted`. */
-  | { readonly type: 'accept'; readonly id: number; readonly session: string; readonly text: string; readonly key: string };
+  | ({ readonly type: 'accept'; readonly id: number } & SentMessage);
 
 export type WorkerToMonitor =
   /** Booted; inputs: the files it read its behaviour from, as they were then. */

@@ -11,7 +11,14 @@ export type ControlCommand =
   | { readonly cmd: 'stop'; readonly timeoutMs?: number; readonly reason?: string }
   | { readonly cmd: 'restart'; readonly full?: boolean; readonly reason?: string }
   /** A message for a session, passed on to the worker: what POST /v1/sessions/{session}/messages does, with the key as its Idempotency-Key. */
-  | { readonly cmd: 'send'; readonly session: string; readonly text: string; readonly key: string };
+  | ({ readonly cmd: 'send' } & SentMessage);
+
+/** A message `send` hands over: the session, the text and the key that makes a resend a replay. */
+export interface SentMessage {
+  readonly session: string;
+  readonly text: string;
+  readonly key: string;
+}
 
 export type ControlRequest =
   | { readonly cmd: 'hello'; readonly nonce: string }

@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import { EXIT } from '../exit-codes.js';
 import { RestartBackoff } from './backoff.js';
 import type { DrainMode } from './ipc.js';
+import type { SentMessage } from './protocol.js';
 import type { WorkerExit } from './state-file.js';
 import { systemSupervisorClock, WorkerStartError, type DrainOutcome, type ReplaceOutcome, type SupervisorClock, type SupervisorOptions } from './supervisor-types.js';
 import { drainWorker, openWorker, pingWorker, relayMessage, spawnChildWorker, type RelayOutcome, type WorkerHandle, type WorkerSpawner } from './worker-handle.js';
@@ -146,7 +147,7 @@ export class WorkerSupervisor {
   }
 
   /** Pass a message from the control endpoint's `send` to the serving worker; none serving: unavailable. */
-  relay(message: { session: string; text: string; key: string }, timeoutMs = RELAY_TIMEOUT_MS): Promise<RelayOutcome> {
+  relay(message: SentMessage, timeoutMs = RELAY_TIMEOUT_MS): Promise<RelayOutcome> {
     const worker = this.current;
     if (worker === null || !worker.ready) return Promise.resolve({ kind: 'unavailable', reason: 'no worker serves right now' });
     return relayMessage(worker, message, timeoutMs, this.clock);

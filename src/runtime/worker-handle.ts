@@ -7,6 +7,7 @@ import { platform } from '../platform/index.js';
 import { spawnWorkerProcess } from '../platform/spawn.js';
 import type { Clock } from './backoff.js';
 import { isWorkerMessage, type DrainMode, type MonitorToWorker, type WorkerToMonitor } from './ipc.js';
+import type { SentMessage } from './protocol.js';
 import type { Logger } from './json-log.js';
 import { killProcessTree } from './process-tree.js';
 import { relayToOwnOutput, type OutputCapture } from './worker-output.js';
@@ -191,7 +192,7 @@ export type RelayOutcome = RelayedOutcome | { readonly kind: 'unavailable'; read
 let nextAccept = 1;
 
 /** Pass a message from the control endpoint's `send` to the worker, and wait (at most timeoutMs) for what it made of it. */
-export function relayMessage(worker: WorkerHandle, message: { session: string; text: string; key: string }, timeoutMs: number, clock: SupervisorClock): Promise<RelayOutcome> {
+export function relayMessage(worker: WorkerHandle, message: SentMessage, timeoutMs: number, clock: SupervisorClock): Promise<RelayOutcome> {
   const id = nextAccept++;
   return new Promise<RelayOutcome>((resolve) => {
     const cancel = clock.after(timeoutMs, () => {
