@@ -50,3 +50,23 @@ test('the serving worker stops answering and is killed while a send waits: sent 
   await eventually('the new worker to answer it', () => home.messages().some((m) => m.reply_to === users[0]!.id));
   assert.notEqual(workerPid(home), frozen);
 });
+
+test('the whole gateway SIGKILLed while a send waits on its frozen worker, then started again: the send lands on the new gateway, stored once', async (t) => {
+  const home = new TestHome();
+  t.after(() => home.cleanup());
+  home.writeConfig({});
+  const monitor = await home.start();
+  const frozen = workerPid(home);
+  process.kill(frozen, 'SIGSTOP');
+  const send = collect(home.spawnCli(['send', 'chat-1', 'across a crash']), 60_000);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  process.kill(-monitor, 'SIGKILL'); // monitor and worker: one process group, no drain
+  await eventually('the gateway gone', () => !isAlive(monitor) && !isAlive(frozen));
+  // The send keeps trying under its key (the endpoint is gone, then back) while the next gateway starts.
+  await home.start();
+  const result = await send;
+  assert.equal(result.code, 0, result.stderr);
+  const users = home.messages().filter((m) => m.role === 'user');
+  assert.deepEqual(users.map((m) => [m.id, m.text]), [[result.stdout.trim(), 'across a crash']]);
+  await eventually('the new gateway to answer it', () => home.messages().some((m) => m.reply_to === users[0]!.id));
+});
