@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { eventually, isAlive, TestHome, workerPid } from './harness.js';
+import { eventually, isAlive, TestHome, workerPid, workerCrashes } from './harness.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 import { BOT_TOKEN, telegramGateway } from './telegram-harness.js';
 
@@ -50,7 +50,7 @@ test('crash loop: one alert however often the breaker is looked at; resolved onc
   for (let crash = 1; crash <= 5; crash += 1) {
     const worker = await eventually(`worker ${crash}`, () => { try { const w = workerPid(home); return isAlive(w) ? w : null; } catch { return null; } });
     process.kill(worker, 'SIGKILL');
-    await eventually(`crash ${crash}`, () => home.lifecycle().filter((e) => e.event === 'worker_exit' && e.signal === 'SIGKILL').length === crash);
+    await eventually(`crash ${crash}`, () => workerCrashes(home) === crash);
   }
   await eventually('the crash_loop alert', () => receiver.states('crash_loop').length === 1);
   await home.cli(['status', '--deep']); // status writes nothing that could raise it again

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, isAlive, TestHome, workerPid } from './harness.js';
+import { eventually, isAlive, TestHome, workerPid, workerCrashes } from './harness.js';
 import { call, dashboardLink, DashboardSession, exchange } from './dashboard-client.js';
 
 async function gateway(t: { after: (fn: () => Promise<void>) => void }): Promise<TestHome> {
@@ -175,7 +175,7 @@ test('while the crash-loop breaker holds the worker back, the monitor serves the
   for (let crash = 1; crash <= 5; crash += 1) {
     const worker = await eventually(`worker ${crash}`, () => { try { const w = workerPid(home); return isAlive(w) ? w : null; } catch { return null; } });
     process.kill(worker, 'SIGKILL');
-    await eventually(`crash ${crash} recorded`, () => home.lifecycle().filter((e) => e.event === 'worker_exit' && e.signal === 'SIGKILL').length === crash);
+    await eventually(`crash ${crash} recorded`, () => workerCrashes(home) === crash);
   }
   await eventually('the breaker to open', () => home.lifecycle().some((e) => e.event === 'breaker_open'));
   const down = await session.get('/dashboard/api/overview');

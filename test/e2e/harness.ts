@@ -181,3 +181,12 @@ export function workerPid(home: TestHome, profile = 'default'): number {
   if (state.kind !== 'ok' || state.value.worker === null) throw new Error('no worker in the state file');
   return state.value.worker.pid;
 }
+
+/**
+ * SIGKILLs of a serving worker the lifecycle log recorded (a crash each). A standby that was still
+ * booting when it was dismissed (the breaker opening, say) is SIGKILLed too; its exit says
+ * `standby` and is not a crash of the gateway.
+ */
+export function workerCrashes(home: TestHome, profile = 'default'): number {
+  return home.lifecycle(profile).filter((e) => e.event === 'worker_exit' && e.signal === 'SIGKILL' && e.standby !== true).length;
+}

@@ -2,7 +2,7 @@
 // flow and workers die, and is still answered by the monitor while the crash-loop breaker is open.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventually, healthz, isAlive, TestHome, workerPid } from './harness.js';
+import { eventually, healthz, isAlive, TestHome, workerPid, workerCrashes } from './harness.js';
 import { metricValue, scrape } from './metrics-scrape.js';
 
 test('/metrics: token required, counts messages and latency, restarts and crashes, and survives the breaker', async (t) => {
@@ -36,7 +36,7 @@ test('/metrics: token required, counts messages and latency, restarts and crashe
   for (let crash = 1; crash <= 5; crash += 1) {
     const worker = await eventually(`worker ${crash}`, () => { try { const w = workerPid(home); return isAlive(w) ? w : null; } catch { return null; } });
     process.kill(worker, 'SIGKILL');
-    await eventually(`crash ${crash} recorded`, () => home.lifecycle().filter((e) => e.event === 'worker_exit' && e.signal === 'SIGKILL').length === crash);
+    await eventually(`crash ${crash} recorded`, () => workerCrashes(home) === crash);
     if (crash === 1) {
       const after = await scrape(url, home.token());
       assert.equal(metricValue(after.families, 'gatehouse_worker_crashes_total'), 1);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_RESTART_DELAY_MS } from '../../src/runtime/backoff.js';
-import { TestHome, eventually, healthz, isAlive, workerPid } from './harness.js';
+import { TestHome, eventually, healthz, isAlive, workerPid, workerCrashes } from './harness.js';
 import { gatewayProcesses } from './processes.js';
 
 interface StatusJson { running: boolean; pid: number | null; state: string; worker: { pid: number | null } | null; standby?: { pid: number } | null }
@@ -55,7 +55,7 @@ test('a restart during crash backoff leaves one supervised worker, and status na
   for (let crash = 1; crash <= 4; crash += 1) {
     const worker = await eventually(`worker ${crash}`, () => { try { const w = workerPid(home); return isAlive(w) ? w : null; } catch { return null; } });
     process.kill(worker, 'SIGKILL');
-    await eventually(`crash ${crash} recorded`, () => home.lifecycle().filter((e) => e.event === 'worker_exit' && e.signal === 'SIGKILL').length === crash);
+    await eventually(`crash ${crash} recorded`, () => workerCrashes(home) === crash);
   }
   const restart = await home.cli(['restart']);
   assert.equal(restart.code, 0, restart.stdout + restart.stderr);

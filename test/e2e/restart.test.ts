@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { CLI, TestHome, eventually, healthz, isAlive, workerPid } from './harness.js';
+import { CLI, TestHome, eventually, healthz, isAlive, workerPid, workerCrashes } from './harness.js';
 
 interface LoadResult { ok: number; failed: string[] }
 
@@ -85,7 +85,7 @@ test('a crashing worker is respawned, and status --deep shows the count, the las
   for (let crash = 1; crash <= 5; crash += 1) {
     const worker = await eventually(`worker ${crash}`, () => { try { const w = workerPid(home); return isAlive(w) ? w : null; } catch { return null; } });
     process.kill(worker, 'SIGKILL');
-    await eventually(`crash ${crash} recorded`, () => home.lifecycle().filter((e) => e.event === 'worker_exit' && e.signal === 'SIGKILL').length === crash);
+    await eventually(`crash ${crash} recorded`, () => workerCrashes(home) === crash);
   }
   await eventually('the breaker to open', () => home.lifecycle().some((e) => e.event === 'breaker_open'));
   assert.ok(isAlive(monitor), 'the monitor holds on while the breaker is open');
